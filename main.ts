@@ -1,0 +1,228 @@
+/**
+ * prom-exporter's entry point and composition root: the only module that reads `Deno.args` and `Deno.env`,
+ * handles signals and exits.
+ *
+ * @module
+ */
+
+import {
+  type Command,
+  ENV_VARS,
+  type Flags,
+  helpText,
+  parseCommandLine,
+  USAGE,
+  UsageError,
+} from "./src/cli.ts";
+import { configFromFlags } from "./src/config/from_flags.ts";
+import type { ExporterConfig } from "./src/config/types.ts";
+import { loadConfigFile } from "./src/config/load.ts";
+import { ConfigError } from "./src/errors.ts";
+import { explainTarget } from "./src/explain.ts";
+import { writeText } from "./src/exposition/text.ts";
+import { scrapeFamilies, SelfMetrics } from "./src/exposition/self_metrics.ts";
+import { createLogger, type Logger } from "./src/log.ts";
+import {
+  asUpstreamError,
+  type CompiledTarget,
+  compileTarget,
+  decodeTarget,
+  scrapeTarget,
+} from "./src/scrape.ts";
+import { createHandler } from "./src/server.ts";
+import type { UpstreamBody } from "./src/upstream.ts";
+import { redactUrl, resolveFileUrl } from "./src/url.ts";
+import { VERSION } from "./src/version.ts";
+
+/** Where `run` writes and what it may listen for; tests pass their own. */
+export interface RunIO {
+  /** Environment values by name. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Standard output. */
+  stdout: (text: string) => void;
+  /** Standard error (logs go here). */
+  stderr: (text: string) => void;
+  /** Stops a running server gracefully, like SIGTERM. */
+  signal?: AbortSignal;
+  /** Called once the server listens, with its real port. */
+  onListen?: (addr: { hostname: string; port: number }) => void;
+  /** The working directory, for relative file URLs. */
+  cwd: string;
+}
+
+/**
+ * Runs one command line and returns the exit code: 0 success, 1 a failed scrape or invalid config, 2 a bad
+ * command line.
+ */
+export async function run(args: readonly string[], io: RunIO): Promise<number> {
+  let invocation;
+  try {
+    invocation = parseCommandLine(args, io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`prom-exporter: ${e.message}\n${hint(e.command)}\n`);
+    return 2;
+  }
+  if (invocation.kind === "help") {
+    io.stdout(helpText(invocation.command) + "\n");
+    return 0;
+  }
+  if (invocation.kind === "version") {
+    io.stdout(`prom-exporter ${VERSION} (deno ${Deno.version.deno})\n`);
+    return 0;
+  }
+  const { command, flags } = invocation;
+  const log = createLogger({
+    level: flags.logLevel,
+    format: flags.logFormat,
+    write: (l) => io.stderr(l + "\n"),
+  });
+  let targets: CompiledTarget[];
+  try {
+    targets = (await loadConfig(flags, io.cwd)).targets.map(compileTarget);
+  } catch (e) {
+    if (!(e instanceof ConfigError) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
+    io.stderr(`prom-exporter: ${e.message}\n`);
+    return 1;
+  }
+  if (command === "check") {
+    io.stdout(`Config "${flags.configFile}" is valid: ${targets.length} target(s)\n`);
+    return 0;
+  }
+  if (command === "explain") return await explain(targets, flags, io, log);
+  if (command === "once") return await once(targets, flags, io, log);
+  return await serve(targets, flags, io, log);
+}
+
+function hint(command?: Command): string {
+  return command ? `Usage: ${USAGE[command]}\nRun 'prom-exporter ${command} --help' for more.` : helpText();
+}
+
+/** The config: a file (with the seed flags merged, docs/CONFIG.md) or the seed flags alone. */
+function loadConfig(flags: Flags, cwd: string): Promise<ExporterConfig> {
+  if (flags.configFile !== undefined) return loadConfigFile(flags.configFile, flags, cwd);
+  return Promise.resolve(configFromFlags(flags, resolveFileUrl(flags.url as string, cwd)));
+}
+
+/** The saved upstream body of `--input`, if given. */
+async function inputBody(flags: Flags): Promise<UpstreamBody | undefined> {
+  if (flags.input === undefined) return undefined;
+  return { bytes: await Deno.readFile(flags.input), contentType: null };
+}
+
+async function explain(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+  const body = await inputBody(flags);
+  let failed = false;
+  for (const t of targets) {
+    try {
+      const { families } = await decodeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body });
+      io.stdout(explainTarget(t, families));
+    } catch (e) {
+      const err = asUpstreamError(e);
+      failed = true;
+      log.error("scrape failed", { target: t.config.name, reason: err.reason, err: err.message });
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+  const body = await inputBody(flags);
+  const self = new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) });
+  const results = await Promise.all(
+    targets.map((t) => scrapeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body })),
+  );
+  let failed = false;
+  const families = results.flatMap((r, i) => {
+    if (r.ok) return r.families;
+    failed = true;
+    log.error("scrape failed", {
+      target: targets[i].config.name,
+      reason: r.error.reason,
+      err: r.error.message,
+    });
+    return [];
+  });
+  const outcomes = results.map((r, i) => ({
+    labels: targets[i].labels,
+    ok: r.ok,
+    durationSeconds: r.durationSeconds,
+  }));
+  io.stdout(writeText([...families, ...scrapeFamilies(outcomes), ...await self.families()]));
+  return failed ? 1 : 0;
+}
+
+async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+  const self = new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) });
+  const handler = createHandler({
+    targets: () => targets,
+    self,
+    log,
+    version: VERSION,
+    telemetryPath: flags.telemetryPath,
+    timeoutOffsetMs: flags.timeoutOffsetMs,
+    maxRequests: flags.maxRequests,
+  });
+  const stop = new AbortController();
+  io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: flags.listenHost,
+      port: flags.listenPort,
+      signal: stop.signal,
+      onListen: ({ hostname, port }) => {
+        log.info("listening", {
+          address: `${hostname}:${port}`,
+          telemetry_path: flags.telemetryPath,
+          version: VERSION,
+        });
+        io.onListen?.({ hostname, port });
+      },
+      onError: (e) => {
+        log.error("request failed", { err: String(e) });
+        return new Response("Internal server error\n", { status: 500 });
+      },
+    }, handler);
+  } catch (e) {
+    io.stderr(
+      `prom-exporter: Cannot listen on "${flags.listenHost}:${flags.listenPort}": ${(e as Error).message}\n`,
+    );
+    return 1;
+  }
+  await server.finished;
+  log.info("stopped");
+  return 0;
+}
+
+/** Reads only the environment variables the CLI documents, so `--allow-env` can name them. */
+function readEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const name of Object.values(ENV_VARS)) {
+    try {
+      env[name] = Deno.env.get(name);
+    } catch {
+      // Without env permission for this name the flag simply has no environment default.
+    }
+  }
+  return env;
+}
+
+/** Writes all bytes; a single writeSync may write only part of a large exposition. */
+function writeAll(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.byteLength;) at += file.writeSync(bytes.subarray(at));
+}
+
+if (import.meta.main) {
+  const stop = new AbortController();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, () => stop.abort());
+  const enc = new TextEncoder();
+  const code = await run(Deno.args, {
+    env: readEnv(),
+    stdout: (t) => writeAll(Deno.stdout, enc.encode(t)),
+    stderr: (t) => writeAll(Deno.stderr, enc.encode(t)),
+    signal: stop.signal,
+    cwd: Deno.cwd(),
+  });
+  Deno.exit(code);
+}

@@ -1,0 +1,213 @@
+/**
+ * Loading a config file: YAML (or JSON, which YAML reads too) to a validated {@linkcode ExporterConfig}.
+ * Every problem is reported, not just the first, each as `FILE:LINE: key.path: what is wrong`.
+ *
+ * Flags and the file combine so (docs/CONFIG.md "Flags and the file"): `-u`, `-s` and `-e` apply to a file
+ * with exactly one target (`-u` replaces its URL, `-s` sets its `service` label, `-e` adds an `exclude`
+ * rule before its rules) and are an error with several targets; `--upstream.timeout` and
+ * `--upstream.max-body-bytes` are defaults that a target's `timeout` and `max_body_bytes` override.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { isMap, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import type { Flags } from "../cli.ts";
+import { ConfigError } from "../errors.ts";
+import { resolveFileUrl } from "../url.ts";
+import { applySeedFlags, seedFlagsGiven } from "./from_flags.ts";
+import { formatProblems, type Problem } from "./positions.ts";
+import { resolveTarget } from "./resolve.ts";
+import { allowedKeysAt, type ConfigInput, configSchema } from "./schema.ts";
+import type { ExporterConfig } from "./types.ts";
+import { validateConfig } from "./validate.ts";
+
+/**
+ * Reads and validates a config file (YAML or JSON by content), then merges the seed flags.
+ *
+ * @param path The file, relative to `cwd` or absolute; shown as given in messages.
+ * @param flags The parsed flags.
+ * @param cwd The working directory.
+ * @throws {ConfigError} Listing every problem as `FILE:LINE: key.path: what is wrong`.
+ */
+export async function loadConfigFile(path: string, flags: Flags, cwd: string): Promise<ExporterConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(resolve(cwd, path));
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound
+      ? "no such file"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new ConfigError(`${path}: cannot read the config file: ${reason}`, { cause: e });
+  }
+  return parseConfigText(text, path, flags, cwd);
+}
+
+/**
+ * Validates config text and merges the seed flags; no I/O.
+ *
+ * @example
+ * ```ts
+ * import { parseConfigText } from "./load.ts";
+ * import { parseCommandLine } from "../cli.ts";
+ * import assert from "node:assert/strict";
+ * const inv = parseCommandLine(["check", "--config.file", "c.yaml"], {});
+ * if (inv.kind !== "run") throw new Error("unreachable");
+ * const text = "targets:\n  - name: foo\n    url: http://127.0.0.1:8080/\n    bogus: 1\n";
+ * assert.throws(() => parseConfigText(text, "c.yaml", inv.flags, "/"), /c\.yaml:4: targets\[0\]\.bogus: unknown key/);
+ * ```
+ *
+ * @param text The file's content.
+ * @param file The file name for messages; relative `file://` URLs in it resolve against its directory.
+ * @param flags The parsed flags.
+ * @param cwd The working directory.
+ * @throws {ConfigError} Listing every problem as `FILE:LINE: key.path: what is wrong`.
+ */
+export function parseConfigText(text: string, file: string, flags: Flags, cwd: string): ExporterConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: invalid YAML: ${firstLine(e.message)}`),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (!isMap(doc.contents)) {
+    throw new ConfigError(`${file}:1: the file must be a map with a "targets" list`);
+  }
+  const problems: Problem[] = [];
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) problems.push(...schemaProblems(parsed.error.issues));
+  problems.push(...validateConfig(data));
+  const given = seedFlagsGiven(flags);
+  const targets = (data as { targets?: unknown }).targets;
+  if (given.length > 0 && Array.isArray(targets) && targets.length > 1) {
+    problems.push({
+      path: ["targets"],
+      message: `flags ${
+        given.join(", ")
+      } apply only to a file with one target: the file has ${targets.length}`,
+    });
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(formatProblems(problems, file, doc, lc));
+  const input: ConfigInput = parsed.data;
+  const baseDir = dirname(resolve(cwd, file));
+  const flagUrl = flags.url === undefined ? undefined : resolveFileUrl(flags.url, cwd);
+  const resolved = input.targets.map((t) => resolveTarget(t, flags, baseDir));
+  return { targets: given.length > 0 ? [applySeedFlags(resolved[0], flags, flagUrl)] : resolved };
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf("\n");
+  return (i < 0 ? s : s.slice(0, i)).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+const RELABEL_KEY = "metric_relabel_configs";
+
+/** Turns zod issues into problems; relabel configs are left to the relabel engine's own validation. */
+function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    const path = issue.path as (string | number)[];
+    if (path.length > 2 && path[0] === "targets" && path[2] === RELABEL_KEY && path.length > 3) continue;
+    switch (issue.code) {
+      case "unrecognized_keys":
+        for (const key of issue.keys) {
+          out.push({ path: [...path, key], message: unknownKey(key, allowedKeysAt(path)), atKey: true });
+        }
+        break;
+      case "invalid_type":
+        out.push({
+          path,
+          message: issue.input === undefined
+            ? "missing required key"
+            : `expected ${typeName(issue.expected)}, got ${valueName(issue.input)}`,
+        });
+        break;
+      case "invalid_value":
+        out.push({
+          path,
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}: got ${
+            JSON.stringify(issue.input)
+          }`,
+        });
+        break;
+      case "too_small":
+        out.push({ path, message: issue.origin === "array" ? "must not be empty" : issue.message });
+        break;
+      case "invalid_union":
+        out.push({ path, message: `expected ${unionNames(issue)}, got ${valueName(issue.input)}` });
+        break;
+      default:
+        out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** "unknown key", with the closest allowed key when it is a likely typo, else the allowed keys. */
+function unknownKey(key: string, allowed: readonly string[]): string {
+  if (allowed.length === 0) return "unknown key";
+  let best = "";
+  let bestDistance = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestDistance) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  if (bestDistance <= Math.max(1, Math.floor(key.length / 4))) return `unknown key (did you mean "${best}"?)`;
+  return `unknown key: expected one of ${allowed.join(", ")}`;
+}
+
+/** Levenshtein distance, for short keys. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function unionNames(issue: z.core.$ZodIssueInvalidUnion): string {
+  const names: string[] = [];
+  for (const branch of issue.errors) {
+    for (const i of branch) if (i.code === "invalid_type") names.push(typeName(i.expected));
+  }
+  return names.length > 0 ? names.join(" or ") : "another value";
+}
+
+function typeName(t: string): string {
+  switch (t) {
+    case "array":
+    case "tuple":
+      return "a list";
+    case "object":
+    case "record":
+    case "map":
+      return "a map";
+    case "int":
+      return "a whole number";
+    case "boolean":
+      return "true or false";
+    default:
+      return `a ${t}`;
+  }
+}
+
+function valueName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a map";
+  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return String(v);
+}

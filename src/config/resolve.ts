@@ -1,0 +1,81 @@
+/**
+ * Turns a validated config file into resolved {@linkcode TargetConfig}s: snake_case keys to the typed model,
+ * defaults filled in (from the flags where a flag gives one), relative `file://` URLs resolved against the
+ * config file's directory.
+ *
+ * @module
+ */
+
+import type { Flags } from "../cli.ts";
+import { parseDurationMs } from "../cli.ts";
+import { resolveFileUrl } from "../url.ts";
+import type { ConfigInput, JsonEntryInput } from "./schema.ts";
+import type { JsonEntry, JsonMetricType, RuleConfig, RuleMetricType, TargetConfig } from "./types.ts";
+
+type TargetInput = ConfigInput["targets"][number];
+type RuleInput = NonNullable<TargetInput["rules"]>[number];
+
+/** Resolves one target; `baseDir` is the config file's directory (for relative file URLs). */
+export function resolveTarget(t: TargetInput, flags: Flags, baseDir: string): TargetConfig {
+  return {
+    name: t.name,
+    url: resolveFileUrl(t.url, baseDir),
+    labels: { ...t.labels },
+    format: t.format ?? "auto",
+    namespace: t.namespace ?? "",
+    rules: (t.rules ?? []).map(resolveRule),
+    metricRelabelConfigs: t.metric_relabel_configs ?? [],
+    json: t.json?.map(resolveJsonEntry),
+    onDuplicate: t.on_duplicate ?? "error",
+    timeoutMs: t.timeout === undefined ? flags.upstreamTimeoutMs : parseDurationMs(t.timeout) as number,
+    maxBodyBytes: t.max_body_bytes ?? flags.maxBodyBytes,
+  };
+}
+
+function ruleType(t: string | undefined): RuleMetricType | undefined {
+  return t === undefined ? undefined : t === "untyped" ? "unknown" : t as RuleMetricType;
+}
+
+function resolveRule(r: RuleInput): RuleConfig {
+  if (r.include !== undefined) return { kind: "include", patterns: r.include };
+  if (r.exclude !== undefined) return { kind: "exclude", patterns: r.exclude };
+  if (r.rename !== undefined) return { kind: "rename", map: r.rename };
+  return {
+    kind: "match",
+    match: r.match as string,
+    name: r.name,
+    type: ruleType(r.type),
+    help: r.help,
+    unit: r.unit,
+    labels: r.labels ?? {},
+    scale: r.scale,
+  };
+}
+
+function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
+  const base = { path: e.path ?? "@", labels: e.labels ?? {}, skipKeys: e.skip_keys ?? [] };
+  if (e.metrics !== undefined) return { ...base, kind: "group", metrics: e.metrics.map(resolveJsonEntry) };
+  if (e.flatten !== undefined) {
+    return { ...base, kind: "flatten", prefix: typeof e.flatten === "string" ? e.flatten : "" };
+  }
+  const shaped = e.count !== undefined || e.value_map !== undefined || e.state_label !== undefined;
+  const type: JsonMetricType = e.states !== undefined
+    ? "stateset"
+    : e.type === undefined
+    ? (shaped ? "gauge" : "unknown")
+    : e.type === "untyped"
+    ? "unknown"
+    : e.type;
+  return {
+    ...base,
+    kind: "metric",
+    name: e.name as string,
+    type,
+    help: e.help,
+    value: e.value ?? "@",
+    count: e.count,
+    valueMap: e.value_map,
+    states: e.states,
+    stateLabel: e.state_label,
+  };
+}

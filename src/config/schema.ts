@@ -1,0 +1,149 @@
+/**
+ * The config file's shape as one zod schema: strict objects (unknown keys are errors), types and enums.
+ * Checks that need more than one field, or a compiler (regexes, JSONPath, relabel rules), live in
+ * `validate.ts`. `scripts/gen_schema.ts` turns this schema into `schema/config.schema.json` for editors.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { RELABEL_ACTIONS } from "../transform/relabel.ts";
+
+const patternList = z.array(z.string()).describe(
+  "Metric names: exact (`exclude_me`), globs with `*` and `?` (`node_cpu_*`) or regexes between slashes (`/go_.+/`)",
+);
+
+const labelMap = z.record(z.string(), z.string());
+
+/** One rule: exactly one of `include`, `exclude`, `rename`, `match` (with its options). */
+export const ruleSchema = z.object({
+  include: patternList.optional().describe("Keep only metrics whose name matches one of these patterns"),
+  exclude: patternList.optional().describe("Drop metrics whose name matches one of these patterns"),
+  rename: z.record(z.string(), z.string()).optional().describe("Exact renames: `{old_name: new_name}`"),
+  match: z.string().optional().describe(
+    "Regular expression matched against the whole name; named groups `(?<code>...)` become labels",
+  ),
+  name: z.string().optional().describe(
+    "match: the new name; `$1`, `${1}` and `${group}` insert capture groups",
+  ),
+  type: z.enum(["counter", "gauge", "untyped", "unknown"]).optional().describe(
+    "match: the new type (counters get `_total`)",
+  ),
+  help: z.string().optional().describe("match: the new HELP text"),
+  unit: z.string().optional().describe("match: the UNIT (must be the last part of the name, e.g. `seconds`)"),
+  labels: labelMap.optional().describe("match: extra labels; values may insert capture groups like `name`"),
+  scale: z.number().optional().describe(
+    "match: factor applied to values, e.g. 0.001 for milliseconds to seconds",
+  ),
+}).strict();
+
+/** One relabel config, with exactly Prometheus's keys (validated by the relabel engine). */
+export const relabelSchema = z.object({
+  source_labels: z.array(z.string()).optional(),
+  separator: z.string().optional(),
+  target_label: z.string().optional(),
+  regex: z.string().optional(),
+  modulus: z.number().int().optional(),
+  replacement: z.string().optional(),
+  action: z.enum(RELABEL_ACTIONS).optional(),
+}).strict();
+
+/** The input type of one JSON mapping entry (recursive through `metrics`). */
+export interface JsonEntryInput {
+  path?: string;
+  labels?: Record<string, string>;
+  skip_keys?: string[];
+  name?: string;
+  type?: "counter" | "gauge" | "untyped" | "unknown" | "info" | "stateset";
+  help?: string;
+  value?: string;
+  count?: string;
+  value_map?: Record<string, number>;
+  states?: string[];
+  state_label?: string;
+  flatten?: boolean | string;
+  metrics?: JsonEntryInput[];
+}
+
+/** One JSON mapping entry: a metric (`name`), a flattening (`flatten`) or a group (`metrics`). */
+export const jsonEntrySchema: z.ZodType<JsonEntryInput> = z.object({
+  path: z.string().optional().describe("JSONPath of the nodes to read, e.g. `$.queues[*]`; default `@`"),
+  labels: labelMap.optional().describe("Labels from each node: a JSONPath such as `@.name`, or `@key`"),
+  skip_keys: z.array(z.string()).optional().describe("Member names to skip (exact, glob or /regex/)"),
+  name: z.string().optional().describe("The metric name"),
+  type: z.enum(["counter", "gauge", "untyped", "unknown", "info", "stateset"]).optional(),
+  help: z.string().optional(),
+  value: z.string().optional().describe("JSONPath of the value inside each node; default `@`"),
+  count: z.string().optional().describe("JSONPath whose number of matches is the value"),
+  value_map: z.record(z.string(), z.number()).optional().describe(
+    "String values to numbers; keys may be `*` or /regex/",
+  ),
+  states: z.array(z.string()).optional().describe("A stateset: one sample per state"),
+  state_label: z.string().optional().describe("The string value becomes this label, with the value 1"),
+  flatten: z.union([z.boolean(), z.string()]).optional().describe(
+    "Every number under the node, named by its key path; a string is a name prefix",
+  ),
+  get metrics() {
+    return z.array(jsonEntrySchema).optional().describe("Entries read from each node, inheriting its labels");
+  },
+}).strict().meta({ id: "JsonEntry" });
+
+/** One upstream target. */
+export const targetSchema = z.object({
+  name: z.string().describe("The target's name: logs and the `target` label of the exporter's own metrics"),
+  url: z.string().describe("The upstream: http://, https:// or file://"),
+  labels: labelMap.optional().describe("Static labels added to every series of this target"),
+  format: z.enum(["auto", "json", "prometheus", "openmetrics"]).optional().describe(
+    "Upstream format; `auto` (default) reads the Content-Type",
+  ),
+  namespace: z.string().optional().describe("Prefix for every name from this target (joined with `_`)"),
+  timeout: z.string().optional().describe("Cap on one fetch, e.g. `10s`; default `--upstream.timeout`"),
+  max_body_bytes: z.number().int().optional().describe(
+    "Cap on the body; default `--upstream.max-body-bytes`",
+  ),
+  on_duplicate: z.enum(["error", "first", "last", "sum"]).optional().describe(
+    "Two series with one name and label set after the rules: `error` (default) fails the scrape",
+  ),
+  rules: z.array(ruleSchema).optional().describe("Rules, applied in order to each metric name"),
+  metric_relabel_configs: z.array(relabelSchema).optional().describe(
+    "Prometheus metric_relabel_configs, applied after the rules",
+  ),
+  json: z.array(jsonEntrySchema).optional().describe(
+    "How a JSON body becomes metrics; default: every number, named by its key path",
+  ),
+}).strict();
+
+/** The whole file. */
+export const configSchema = z.object({
+  $schema: z.string().optional().describe("Path or URL of this JSON Schema (for editors)"),
+  targets: z.array(targetSchema).min(1).describe("The upstreams to expose"),
+}).strict().describe("prom-exporter config file (docs/CONFIG.md)");
+
+/** The parsed (not yet resolved) file. */
+export type ConfigInput = z.infer<typeof configSchema>;
+
+/** The JSON Schema of the config file, as `schema/config.schema.json` holds it. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input" }) as Record<string, unknown>;
+}
+
+/** The text of `schema/config.schema.json`: the JSON Schema, 2-space indented, with a final newline. */
+export function configSchemaText(): string {
+  const schema = { ...configJsonSchema() };
+  schema.title = "prom-exporter config";
+  return JSON.stringify(schema, null, 2) + "\n";
+}
+
+/** The keys an object at `path` (a key path into the file) may have, for "did you mean" hints. */
+export function allowedKeysAt(path: readonly (string | number)[]): string[] {
+  let s: z.ZodType = configSchema;
+  for (const seg of path) {
+    while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    if (typeof seg === "number" && s instanceof z.ZodArray) s = s.element as z.ZodType;
+    else if (typeof seg === "string" && s instanceof z.ZodObject) s = s.shape[seg] as z.ZodType;
+    else return [];
+    if (s === undefined) return [];
+  }
+  while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}

@@ -1,0 +1,148 @@
+/**
+ * The resolved configuration: what flags and config files become after validation and defaults. Every later
+ * stage reads these types, never raw YAML. docs/CONFIG.md describes every field from the user's side.
+ *
+ * @module
+ */
+
+/** Upstream formats; `auto` picks one from the Content-Type, then from the first byte. */
+export type UpstreamFormat = "auto" | "json" | "prometheus" | "openmetrics";
+
+/** What to do when two series end up with the same name and labels after the rules. */
+export type DuplicatePolicy = "error" | "first" | "last" | "sum";
+
+/** The types a `match` rule may set (`untyped` in a file is read as `unknown`). */
+export type RuleMetricType = "counter" | "gauge" | "unknown";
+
+/** Keep only names matching one of the patterns (exact, glob `a_*`, or regex `/.../`). */
+export interface IncludeRule {
+  /** Discriminant. */
+  kind: "include";
+  /** The patterns. */
+  patterns: string[];
+}
+
+/** Drop names matching one of the patterns (exact, glob or regex). */
+export interface ExcludeRule {
+  /** Discriminant. */
+  kind: "exclude";
+  /** The patterns. */
+  patterns: string[];
+}
+
+/** Rename exactly: `{old: new}`. */
+export interface RenameRule {
+  /** Discriminant. */
+  kind: "rename";
+  /** Old name to new name. */
+  map: Record<string, string>;
+}
+
+/** Match a name against an anchored regex; named groups become labels; may rename and set metadata. */
+export interface MatchRule {
+  /** Discriminant. */
+  kind: "match";
+  /** The regular expression (JavaScript syntax, anchored at both ends). */
+  match: string;
+  /** New name; `$1`, `${1}` and `${group}` refer to capture groups. Absent: the name is kept. */
+  name?: string;
+  /** New type (only for counter, gauge and unknown families). */
+  type?: RuleMetricType;
+  /** New HELP text. */
+  help?: string;
+  /** New UNIT (must be the last part of the name). */
+  unit?: string;
+  /** Extra labels; values may refer to capture groups like `name`. */
+  labels: Record<string, string>;
+  /** Factor applied to every value (counter, gauge and unknown families). */
+  scale?: number;
+}
+
+/** One rule, as validated from the config (see docs/CONFIG.md "Rules"). */
+export type RuleConfig = IncludeRule | ExcludeRule | RenameRule | MatchRule;
+
+/** The metric types a JSON mapping entry may produce. */
+export type JsonMetricType = "counter" | "gauge" | "unknown" | "info" | "stateset";
+
+/** Fields shared by every JSON mapping entry. */
+interface JsonEntryBase {
+  /** JSONPath selecting the nodes this entry works on; `@` (the current node) by default. */
+  path: string;
+  /** Labels read from each selected node: label name to a JSONPath, or `@key` for the node's member name. */
+  labels: Record<string, string>;
+  /** Member names (exact, glob or `/regex/`) skipped when selecting and when flattening. */
+  skipKeys: string[];
+}
+
+/** One metric read from each selected node. */
+export interface JsonMetricEntry extends JsonEntryBase {
+  /** Discriminant. */
+  kind: "metric";
+  /** The metric name (the rules see it as the upstream name). */
+  name: string;
+  /** The metric type; default `unknown`, or `gauge` for `count`, `value_map` and `state_label`. */
+  type: JsonMetricType;
+  /** HELP text; default names the JSON path. */
+  help?: string;
+  /** JSONPath of the value inside the node (singular); default `@`. */
+  value: string;
+  /** JSONPath whose number of selected nodes is the value (instead of `value`). */
+  count?: string;
+  /** String (or number/boolean) values to numbers; keys may be `*` (anything else) or `/regex/`. */
+  valueMap?: Record<string, number>;
+  /** Stateset states: one sample per state, 1 for the current one. */
+  states?: string[];
+  /** The string value becomes this label, with the value 1. */
+  stateLabel?: string;
+}
+
+/** Every numeric leaf under each selected node, named by its key path (the seed's mapping). */
+export interface JsonFlattenEntry extends JsonEntryBase {
+  /** Discriminant. */
+  kind: "flatten";
+  /** Name prefix joined with `_`; `""` for none. */
+  prefix: string;
+}
+
+/** Entries evaluated against each selected node, inheriting its labels. */
+export interface JsonGroupEntry extends JsonEntryBase {
+  /** Discriminant. */
+  kind: "group";
+  /** The nested entries. */
+  metrics: JsonEntry[];
+}
+
+/** One JSON mapping entry. */
+export type JsonEntry = JsonMetricEntry | JsonFlattenEntry | JsonGroupEntry;
+
+/** One upstream target, fully resolved. */
+export interface TargetConfig {
+  /** The target's name, used in logs and the `target` label of the error counter. */
+  name: string;
+  /** The upstream URL (http, https or file). */
+  url: string;
+  /** Static labels added to every sample and to the target's own `prom_exporter_up` series. */
+  labels: Record<string, string>;
+  /** The upstream format. */
+  format: UpstreamFormat;
+  /** Optional prefix for every upstream-derived name (without the `_`); `""` for none. */
+  namespace: string;
+  /** Rules, applied in order. */
+  rules: RuleConfig[];
+  /** Prometheus `metric_relabel_configs`, as written (snake_case keys), applied after the rules. */
+  metricRelabelConfigs: unknown[];
+  /** How JSON bodies become families; `undefined` means the seed's flattening of the whole document. */
+  json?: JsonEntry[];
+  /** Duplicate-series policy. */
+  onDuplicate: DuplicatePolicy;
+  /** Cap on one fetch, in ms. */
+  timeoutMs: number;
+  /** Cap on the decompressed body, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** The whole exporter configuration. */
+export interface ExporterConfig {
+  /** Static targets served on the telemetry path. */
+  targets: TargetConfig[];
+}

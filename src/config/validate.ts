@@ -1,0 +1,350 @@
+/**
+ * The checks the zod schema cannot express: regexes, JSONPaths and templates compile, names are valid
+ * metric and label names, a rule or JSON entry has exactly one kind, target names are unique, and the
+ * relabel configs pass the relabel engine's own validation. Each check looks only at values of the right
+ * type, so a value that is also a schema problem is reported once.
+ *
+ * @module
+ */
+
+import { parseDurationMs } from "../cli.ts";
+import { compileJsonPath } from "../formats/json_path.ts";
+import { LABEL_NAME_REGEXP } from "../model.ts";
+import { patternSource } from "../transform/match.ts";
+import { validateRelabelConfigs } from "../transform/relabel.ts";
+import { compileMatchRegex, familyNameOf } from "../transform/rules.ts";
+import {
+  compileTemplate,
+  isLiteralTemplate,
+  type RegexGroups,
+  regexGroups,
+  sampleTemplate,
+} from "../transform/template.ts";
+import { type KeyPath, parseKeyPath, type Problem } from "./positions.ts";
+
+/** Names the exporter writes: legacy metric names without colons (reserved for recording rules). */
+const NAME_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const URL_SCHEMES = ["http:", "https:", "file:"];
+const RULE_KINDS = ["include", "exclude", "rename", "match"] as const;
+const MATCH_OPTIONS = ["name", "type", "help", "unit", "labels", "scale"] as const;
+const JSON_KINDS = ["name", "flatten", "metrics"] as const;
+const JSON_METRIC_OPTIONS = ["type", "help", "value", "count", "value_map", "states", "state_label"] as const;
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Finds every problem the schema does not: `input` is the whole file as parsed from YAML.
+ *
+ * @returns The problems, in file order of the checks (the caller sorts by line).
+ */
+export function validateConfig(input: unknown): Problem[] {
+  const problems: Problem[] = [];
+  if (!isObj(input) || !Array.isArray(input.targets)) return problems;
+  const names = new Map<string, number>();
+  input.targets.forEach((t, i) => {
+    if (!isObj(t)) return;
+    const at: KeyPath = ["targets", i];
+    if (typeof t.name === "string") {
+      if (t.name === "") problems.push({ path: [...at, "name"], message: "must not be empty" });
+      const prior = names.get(t.name);
+      if (prior !== undefined) {
+        problems.push({
+          path: [...at, "name"],
+          message: `duplicate target name "${t.name}" (also targets[${prior}])`,
+        });
+      } else {
+        names.set(t.name, i);
+      }
+    }
+    checkTarget(t, at, problems);
+  });
+  return problems;
+}
+
+function checkTarget(t: Obj, at: KeyPath, problems: Problem[]): void {
+  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
+  if (typeof t.url === "string") {
+    const problem = urlProblem(t.url);
+    if (problem !== null) add(["url"], problem);
+  }
+  if (isObj(t.labels)) checkLabelNames(t.labels, [...at, "labels"], problems);
+  if (typeof t.namespace === "string" && t.namespace !== "" && !NAME_REGEXP.test(t.namespace)) {
+    add(["namespace"], `invalid namespace "${t.namespace}": must match [a-zA-Z_][a-zA-Z0-9_]*`);
+  }
+  if (typeof t.timeout === "string") {
+    const ms = parseDurationMs(t.timeout);
+    if (ms === undefined) {
+      add(["timeout"], `invalid duration "${t.timeout}": write a number and a unit, such as 10s or 500ms`);
+    } else if (!(ms > 0)) add(["timeout"], `must be more than 0: got "${t.timeout}"`);
+  }
+  if (typeof t.max_body_bytes === "number" && !(t.max_body_bytes > 0)) {
+    add(["max_body_bytes"], `must be more than 0: got ${t.max_body_bytes}`);
+  }
+  if (Array.isArray(t.rules)) {
+    t.rules.forEach((r, j) => isObj(r) && checkRule(r, [...at, "rules", j], problems));
+  }
+  if (Array.isArray(t.metric_relabel_configs)) {
+    for (const p of validateRelabelConfigs(t.metric_relabel_configs)) {
+      problems.push({ path: [...at, "metric_relabel_configs", ...parseKeyPath(p.path)], message: p.message });
+    }
+  }
+  if (Array.isArray(t.json)) {
+    if (t.format === "prometheus" || t.format === "openmetrics") {
+      add(["json"], `a JSON mapping needs format json or auto: format is "${t.format}"`);
+    }
+    t.json.forEach((e, j) => isObj(e) && checkJsonEntry(e, [...at, "json", j], problems));
+  }
+}
+
+function urlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    // A relative file URL (file://./x.json) is resolved later; any base makes it parse.
+    parsed = new URL(
+      url.startsWith("file://") && !url.startsWith("file:///") ? "file:///" + url.slice(7) : url,
+    );
+  } catch {
+    return `invalid URL "${url}"`;
+  }
+  if (!URL_SCHEMES.includes(parsed.protocol)) {
+    return `unsupported URL scheme "${parsed.protocol}": use http://, https:// or file://`;
+  }
+  return null;
+}
+
+function labelNameProblem(name: string): string | null {
+  if (!LABEL_NAME_REGEXP.test(name)) return `invalid label name "${name}": must match [a-zA-Z_][a-zA-Z0-9_]*`;
+  if (name.startsWith("__")) return `label name "${name}" is reserved: names starting with "__" are internal`;
+  return null;
+}
+
+function checkLabelNames(labels: Obj, at: KeyPath, problems: Problem[]): void {
+  for (const name of Object.keys(labels)) {
+    const problem = labelNameProblem(name);
+    if (problem !== null) problems.push({ path: [...at, name], message: problem, atKey: true });
+  }
+}
+
+function metricNameProblem(name: string, what = "metric name"): string | null {
+  return NAME_REGEXP.test(name) ? null : `invalid ${what} "${name}": must match [a-zA-Z_][a-zA-Z0-9_]*`;
+}
+
+/** Strips "Invalid regular expression: /.../flags: " from a SyntaxError, keeping the reason. */
+function regexReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const m = /^Invalid regular expression: \/.*\/[a-z]*: (.*)$/s.exec(message);
+  return m ? m[1] : message;
+}
+
+function checkPatterns(patterns: unknown, at: KeyPath, problems: Problem[]): void {
+  if (!Array.isArray(patterns)) return;
+  if (patterns.length === 0) problems.push({ path: at, message: "must not be empty" });
+  patterns.forEach((p, k) => {
+    if (typeof p !== "string") return;
+    if (p === "") {
+      problems.push({ path: [...at, k], message: "must not be empty" });
+      return;
+    }
+    try {
+      patternSource(p);
+    } catch (e) {
+      problems.push({ path: [...at, k], message: `invalid regular expression "${p}": ${regexReason(e)}` });
+    }
+  });
+}
+
+function checkRule(r: Obj, at: KeyPath, problems: Problem[]): void {
+  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
+  const kinds = RULE_KINDS.filter((k) => r[k] !== undefined);
+  if (kinds.length === 0) {
+    add([], `a rule needs one of ${RULE_KINDS.join(", ")}`);
+    return;
+  }
+  if (kinds.length > 1) {
+    add([kinds[1]], `a rule takes only one of ${RULE_KINDS.join(", ")}: found ${kinds.join(", ")}`);
+    return;
+  }
+  const kind = kinds[0];
+  if (kind !== "match") {
+    for (const o of MATCH_OPTIONS) if (r[o] !== undefined) add([o], `only a match rule takes "${o}"`);
+  }
+  if (kind === "include" || kind === "exclude") checkPatterns(r[kind], [...at, kind], problems);
+  if (kind === "rename" && isObj(r.rename)) {
+    for (const [from, to] of Object.entries(r.rename)) {
+      if (typeof to !== "string") continue;
+      const problem = metricNameProblem(to);
+      if (problem !== null) add(["rename", from], problem);
+    }
+  }
+  if (kind === "match" && typeof r.match === "string") checkMatch(r, at, problems);
+}
+
+function checkMatch(r: Obj, at: KeyPath, problems: Problem[]): void {
+  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
+  const source = r.match as string;
+  let groups: RegexGroups;
+  try {
+    groups = regexGroups(compileMatchRegex(source));
+  } catch (e) {
+    const hint = source.includes("(?P<") ? " (write named groups as (?<name>...))" : "";
+    add(["match"], `invalid regular expression "${source}": ${regexReason(e)}${hint}`);
+    return;
+  }
+  for (const g of groups.names) {
+    const problem = labelNameProblem(g);
+    if (problem !== null) add(["match"], `group (?<${g}>...) becomes a label: ${problem}`);
+  }
+  let literalName: string | undefined;
+  if (typeof r.name === "string") {
+    try {
+      const t = compileTemplate(r.name, groups);
+      const problem = metricNameProblem(sampleTemplate(t, "x"));
+      if (problem !== null) add(["name"], problem);
+      else if (isLiteralTemplate(t)) literalName = r.name;
+    } catch (e) {
+      add(["name"], (e as Error).message);
+    }
+  }
+  if (isObj(r.labels)) {
+    checkLabelNames(r.labels, [...at, "labels"], problems);
+    for (const [k, v] of Object.entries(r.labels)) {
+      if (typeof v !== "string") continue;
+      try {
+        compileTemplate(v, groups);
+      } catch (e) {
+        add(["labels", k], (e as Error).message);
+      }
+    }
+  }
+  if (typeof r.unit === "string") {
+    if (!/^[a-zA-Z0-9_]+$/.test(r.unit)) {
+      add(["unit"], `invalid unit "${r.unit}": must match [a-zA-Z0-9_]+`);
+    } else if (literalName !== undefined) {
+      const family = familyNameOf(literalName, r.type === "counter" ? "counter" : "gauge");
+      if (family !== r.unit && !family.endsWith("_" + r.unit)) {
+        add(["unit"], `the name "${literalName}" must end with "_${r.unit}" (the unit)`);
+      }
+    }
+  }
+  if (typeof r.scale === "number" && (!Number.isFinite(r.scale) || r.scale === 0)) {
+    add(["scale"], `must be a finite number other than 0: got ${r.scale}`);
+  }
+}
+
+function checkPath(text: unknown, at: KeyPath, problems: Problem[], singular: string | null): void {
+  if (typeof text !== "string") return;
+  try {
+    const p = compileJsonPath(text);
+    if (singular !== null && !p.singular) {
+      problems.push({ path: at, message: `"${text}" may select several values: ${singular}` });
+    }
+  } catch (e) {
+    problems.push({ path: at, message: `invalid JSONPath "${text}": ${(e as Error).message}` });
+  }
+}
+
+function checkJsonEntry(e: Obj, at: KeyPath, problems: Problem[]): void {
+  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
+  checkPath(e.path, [...at, "path"], problems, null);
+  if (isObj(e.labels)) {
+    checkLabelNames(e.labels, [...at, "labels"], problems);
+    for (const [k, v] of Object.entries(e.labels)) {
+      if (v === "@key") continue;
+      if (typeof v === "string" && !v.startsWith("$") && !v.startsWith("@")) {
+        add(
+          ["labels", k],
+          `"${v}" is not a JSONPath: start it with "@." (this node) or "$." (the document), or use "@key"`,
+        );
+        continue;
+      }
+      checkPath(v, [...at, "labels", k], problems, "a label needs a path to one value");
+    }
+  }
+  if (Array.isArray(e.skip_keys)) checkPatterns(e.skip_keys, [...at, "skip_keys"], problems);
+  const kinds = JSON_KINDS.filter((k) => e[k] !== undefined);
+  if (kinds.length === 0) {
+    add([], `a JSON entry needs one of ${JSON_KINDS.join(", ")}`);
+    return;
+  }
+  if (kinds.length > 1) {
+    add([kinds[1]], `a JSON entry takes only one of ${JSON_KINDS.join(", ")}: found ${kinds.join(", ")}`);
+    return;
+  }
+  const kind = kinds[0];
+  if (kind !== "name") {
+    for (const o of JSON_METRIC_OPTIONS) {
+      if (e[o] !== undefined) add([o], `only a metric entry (with "name") takes "${o}"`);
+    }
+  }
+  if (kind === "flatten" && typeof e.flatten === "string" && e.flatten !== "") {
+    const problem = metricNameProblem(e.flatten, "name prefix");
+    if (problem !== null) add(["flatten"], problem);
+  }
+  if (kind === "flatten" && e.flatten === false) add(["flatten"], `must be true or a name prefix`);
+  if (kind === "metrics" && Array.isArray(e.metrics)) {
+    e.metrics.forEach((c, k) => isObj(c) && checkJsonEntry(c, [...at, "metrics", k], problems));
+  }
+  if (kind === "name") checkJsonMetric(e, at, problems);
+}
+
+function checkJsonMetric(e: Obj, at: KeyPath, problems: Problem[]): void {
+  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
+  if (typeof e.name === "string") {
+    const problem = metricNameProblem(e.name);
+    if (problem !== null) add(["name"], problem);
+  }
+  checkPath(e.value, [...at, "value"], problems, "a value needs a path to one value");
+  checkPath(e.count, [...at, "count"], problems, null);
+  const shapes = (["count", "value_map", "states", "state_label"] as const).filter((k) => e[k] !== undefined);
+  if (shapes.length > 1) {
+    add(
+      [shapes[1]],
+      `a metric takes only one of count, value_map, states, state_label: found ${shapes.join(", ")}`,
+    );
+  }
+  if (e.count !== undefined && e.value !== undefined) {
+    add(["count"], `a metric takes "value" or "count", not both`);
+  }
+  const type = e.type;
+  if (type === "info") {
+    for (const k of ["value", "count", "value_map", "states", "state_label"]) {
+      if (e[k] !== undefined) {
+        add([k], `an info metric has the value 1 and its data in labels: remove "${k}"`);
+      }
+    }
+  }
+  if (type === "stateset" && e.states === undefined) add(["type"], `a stateset needs "states"`);
+  if (e.states !== undefined && type !== undefined && type !== "stateset") {
+    add(["type"], `"states" makes a stateset: remove "type: ${String(type)}" or set it to stateset`);
+  }
+  if (Array.isArray(e.states)) {
+    if (e.states.length === 0) add(["states"], "must not be empty");
+    const seen = new Set<unknown>();
+    e.states.forEach((s, k) => {
+      if (seen.has(s)) add(["states", k], `duplicate state ${JSON.stringify(s)}`);
+      seen.add(s);
+    });
+  }
+  if (typeof e.state_label === "string") {
+    const problem = labelNameProblem(e.state_label);
+    if (problem !== null) add(["state_label"], problem);
+  }
+  if (isObj(e.value_map)) {
+    for (const k of Object.keys(e.value_map)) {
+      if (k.length < 2 || !k.startsWith("/") || !k.endsWith("/")) continue;
+      try {
+        compileMatchRegex(k.slice(1, -1));
+      } catch (err) {
+        problems.push({
+          path: [...at, "value_map", k],
+          message: `invalid regular expression "${k}": ${regexReason(err)}`,
+          atKey: true,
+        });
+      }
+    }
+  }
+}

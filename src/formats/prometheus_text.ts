@@ -1,0 +1,603 @@
+/**
+ * Parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0.0 into the internal model
+ * ({@linkcode MetricFamily}). One hand-written pass over the string with `charCodeAt`: no regex, no split
+ * into lines, label arrays built in place, and repeated sample names, label names and label values reuse the
+ * previous sample's strings.
+ *
+ * Policy in brief (the tests hold the details):
+ * - Any malformed line rejects the whole input with a {@linkcode ParseError} naming the 1-based line.
+ * - NUL is rejected everywhere; CR only inside a quoted label value (so CRLF line endings fail).
+ * - Text: blank lines, `#` comments, spaces/tabs between tokens and a trailing comma in labels are allowed; a
+ *   family split by other families is merged into its first group (Prometheus 2.42 ingests split families).
+ * - OpenMetrics: exact single spaces, no comments, no blank lines, `# EOF` last, no interleaved families.
+ * - Values follow Go `strconv.ParseFloat` decimal syntax (`NaN`, `Inf`, `+inf`, `-Infinity` in any case).
+ * - Text timestamps are int64 milliseconds; OpenMetrics timestamps are float seconds, rounded to whole ms.
+ * - Exemplars (OpenMetrics) are checked and dropped; `_created` samples stay in their family.
+ *
+ * @module
+ */
+
+import { ParseError } from "../errors.ts";
+import { getLabel, type MetricFamily, type MetricType, type Sample } from "../model.ts";
+import {
+  type Claim,
+  type FamilyRecord,
+  FamilyRegistry,
+  KIND_BUCKET,
+  KIND_COUNT,
+  KIND_INFO,
+  KIND_PLAIN,
+  KIND_QUANTILE,
+  KIND_STATESET,
+  KIND_TOTAL,
+} from "./prometheus_text_families.ts";
+import {
+  codePointLength,
+  isLabelNameChar,
+  isLabelNameStart,
+  isMetricNameChar,
+  isMetricNameStart,
+  parseGoFloat,
+  parseInt64,
+  quote,
+} from "./prometheus_text_lex.ts";
+import { Scanner } from "./prometheus_text_scan.ts";
+
+/** The two upstream text formats: Prometheus text 0.0.4 and OpenMetrics 1.0.0. */
+export type TextFormat = "prometheus" | "openmetrics";
+
+/** Metric types a text 0.0.4 `# TYPE` line may name, mapped to the model's names. */
+const TEXT_TYPES: ReadonlyMap<string, MetricType> = new Map([
+  ["counter", "counter"],
+  ["gauge", "gauge"],
+  ["histogram", "histogram"],
+  ["summary", "summary"],
+  ["untyped", "unknown"],
+]);
+
+/** Metric types an OpenMetrics `# TYPE` line may name. */
+const OM_TYPES: ReadonlyMap<string, MetricType> = new Map(
+  (["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"] as const)
+    .map((t) => [t, t]),
+);
+
+/** The OpenMetrics limit on an exemplar's label names plus values, in code points. */
+const EXEMPLAR_MAX_CODE_POINTS = 128;
+
+const HELP = 0;
+const TYPE = 1;
+const UNIT = 2;
+const KEYWORDS = ["HELP", "TYPE", "UNIT"] as const;
+
+/**
+ * Parses a whole exposition in Prometheus text 0.0.4 or OpenMetrics 1.0.0 into metric families, in the
+ * order they first appear, with samples in input order within a family.
+ *
+ * @param text The whole body, already decoded from UTF-8.
+ * @param format `"prometheus"` for text 0.0.4, `"openmetrics"` for OpenMetrics 1.0.0.
+ * @returns The families; an empty array for an empty text 0.0.4 body.
+ * @throws {ParseError} On any malformed input, with the 1-based line; never returns half a result.
+ * @throws {TypeError} When `format` is not one of the two formats.
+ *
+ * @example Parsing a text counter
+ * ```ts
+ * import { parsePrometheusText } from "./prometheus_text.ts";
+ * import assert from "node:assert/strict";
+ * const [family] = parsePrometheusText("# TYPE requests_total counter\nrequests_total 5\n", "prometheus");
+ * assert.equal(family.name, "requests");
+ * assert.equal(family.samples[0].name, "requests_total");
+ * ```
+ */
+export function parsePrometheusText(text: string, format: TextFormat): MetricFamily[] {
+  if (format !== "prometheus" && format !== "openmetrics") {
+    throw new TypeError(`Cannot parse exposition: unknown format ${quote(String(format))}`);
+  }
+  // NUL is never valid here; one native scan up front lets the scanner ignore it.
+  const nul = text.indexOf("\0");
+  if (nul !== -1) throw new ParseError("NUL character is not allowed", lineAt(text, nul));
+  const parser = new Parser(text, format === "openmetrics");
+  return format === "openmetrics" ? parser.parseOpenMetrics() : parser.parseText();
+}
+
+/** The 1-based line of offset `index`. */
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/** One parse: the line grammar over {@linkcode Scanner}. Any error throws. */
+class Parser extends Scanner {
+  readonly #registry: FamilyRegistry;
+  /** The family of the previous sample or metadata line. */
+  #current: FamilyRecord | null = null;
+  /** The previous sample's claim, to skip name resolution when the next sample repeats its name. */
+  #lastClaim: Claim | null = null;
+  /** Labels of the previous fast-path sample, whose strings are compared and reused. */
+  #prevLabels: string[] = [];
+  /** Scratch space for the fast path's labels. */
+  readonly #scratch: string[] = [];
+  /** Offset of the next backslash at or after the last search (`n` when none): escapes force the slow path. */
+  #nextBackslash = 0;
+
+  constructor(text: string, om: boolean) {
+    super(text, om);
+    this.#registry = new FamilyRegistry(!om);
+    const backslash = text.indexOf("\\");
+    this.#nextBackslash = backslash === -1 ? this.n : backslash;
+  }
+
+  parseText(): MetricFamily[] {
+    const s = this.s;
+    const n = this.n;
+    while (this.pos < n) {
+      let p = this.pos;
+      let c = s.charCodeAt(p);
+      while (c === 32 || c === 9) c = s.charCodeAt(++p);
+      this.pos = p;
+      if (c === 10) {
+        this.pos++;
+        this.line++;
+      } else if (c === 35) {
+        this.#textComment();
+      } else if (p < n && !this.#fastSample()) {
+        this.#sample();
+      }
+    }
+    return this.#registry.families;
+  }
+
+  parseOpenMetrics(): MetricFamily[] {
+    const s = this.s;
+    const n = this.n;
+    while (this.pos < n) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 35) {
+        if (this.#omComment()) return this.#registry.families;
+      } else if (c === 10) {
+        this.fail("Blank lines are not allowed in OpenMetrics");
+      } else if (!this.#fastSample()) {
+        this.#sample();
+      }
+    }
+    this.fail('Missing "# EOF" at the end of the input');
+  }
+
+  /** Makes `record` the current family; in OpenMetrics a family may not come back once another started. */
+  #enter(record: FamilyRecord): void {
+    if (this.om) {
+      if (record.closed) this.fail(`Family ${quote(record.family.name)} is interleaved with another family`);
+      if (this.#current !== null) this.#current.closed = true;
+    }
+    this.#current = record;
+  }
+
+  /** The claim of the current family whose sample name is `s[start, end)`, if any (no allocation). */
+  #matchCurrent(start: number, end: number): Claim | undefined {
+    const current = this.#current;
+    if (current === null) return undefined;
+    const family = current.family.name;
+    if (end - start < family.length || !this.s.startsWith(family, start)) return undefined;
+    for (const claim of current.claims) {
+      if (claim.inputName.length === end - start && this.s.startsWith(claim.suffix, start + family.length)) {
+        return claim;
+      }
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------- samples
+
+  /**
+   * The fast path for the common, canonical sample line `name{a="x",b="y"} value` + LF (valid in both
+   * formats): native `indexOf` finds line ends and closing quotes, and names that repeat the previous
+   * sample's are compared whole instead of character by character. Returns false, having changed nothing
+   * that matters, for anything else (blanks, escapes, timestamps, exemplars, errors), which
+   * {@linkcode Parser.#sample} then parses in full.
+   */
+  #fastSample(): boolean {
+    const s = this.s;
+    const n = this.n;
+    const start = this.pos;
+    let lineEnd = s.indexOf("\n", start);
+    if (lineEnd === -1) lineEnd = n;
+    // The metric name.
+    let claim = this.#lastClaim;
+    let p: number;
+    let c: number;
+    if (claim !== null) {
+      const name = claim.inputName;
+      p = start + name.length;
+      c = s.charCodeAt(p);
+      if ((c !== 123 && c !== 32) || s.slice(start, p) !== name) claim = null;
+    }
+    if (claim === null) {
+      p = start;
+      if (!isMetricNameStart(s.charCodeAt(p))) return false;
+      p++;
+      while (isMetricNameChar(c = s.charCodeAt(p))) p++;
+      if (c !== 123 && c !== 32) return false;
+      claim = this.#matchCurrent(start, p) ?? this.#registry.resolve(s.slice(start, p), this.line);
+    } else {
+      p = start + claim.inputName.length;
+      c = s.charCodeAt(p);
+    }
+    // Labels, compared against the previous sample's.
+    let labels: string[];
+    if (c === 123) {
+      const prev = this.#prevLabels;
+      // Filled in place, then copied out at its exact size: a grown array would keep 17 slots.
+      const scratch = this.#scratch;
+      let k = 0;
+      p++;
+      for (;;) {
+        let name = k < prev.length ? prev[k] : "";
+        const nameEnd = p + name.length;
+        if (name === "" || s.charCodeAt(nameEnd) !== 61 || s.slice(p, nameEnd) !== name) {
+          const nameStart = p;
+          if (!isLabelNameStart(s.charCodeAt(p))) return false;
+          p++;
+          while (isLabelNameChar(c = s.charCodeAt(p))) p++;
+          if (c !== 61) return false;
+          name = s.slice(nameStart, p);
+          for (let i = 0; i < k; i += 2) {
+            if (scratch[i] === name) this.fail(`Duplicate label name ${quote(name)}`);
+          }
+          if (name === "__name__") this.fail('Label name "__name__" is reserved');
+        } else {
+          p = nameEnd;
+          for (let i = 0; i < k; i += 2) {
+            if (scratch[i] === name) this.fail(`Duplicate label name ${quote(name)}`);
+          }
+        }
+        if (s.charCodeAt(p + 1) !== 34) return false;
+        const valueStart = p + 2;
+        const close = s.indexOf('"', valueStart);
+        if (close === -1 || close > lineEnd) return false;
+        if (this.#nextBackslash < valueStart) {
+          const b = s.indexOf("\\", valueStart);
+          this.#nextBackslash = b === -1 ? n : b;
+        }
+        if (this.#nextBackslash < close) return false;
+        scratch[k] = name;
+        scratch[k + 1] = s.slice(valueStart, close);
+        k += 2;
+        c = s.charCodeAt(close + 1);
+        p = close + 2;
+        if (c === 125) break;
+        if (c !== 44) return false;
+      }
+      labels = scratch.slice(0, k);
+      c = s.charCodeAt(p);
+    } else {
+      labels = [];
+    }
+    // The value, then the end of the line.
+    if (c !== 32) return false;
+    const valueStart = ++p;
+    let value = 0;
+    while ((c = s.charCodeAt(p)) >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      p++;
+    }
+    if (p !== lineEnd || p === valueStart || p - valueStart > 15) {
+      const v = parseGoFloat(s, valueStart, lineEnd);
+      if (v === undefined) return false;
+      value = v;
+    }
+    if (this.om && lineEnd === n) return false;
+
+    const record = claim.record;
+    if (record !== this.#current) this.#enter(record);
+    if (claim.kind !== KIND_PLAIN) this.#check(claim, labels, value);
+    claim.used = true;
+    record.hasSamples = true;
+    this.#lastClaim = claim;
+    if (labels.length !== 0) this.#prevLabels = labels;
+    record.family.samples.push({ name: claim.outName, labels, value });
+    this.pos = lineEnd;
+    this.nextLine();
+    return true;
+  }
+
+  /** One sample line at `pos`: `name[{labels}] value [timestamp]`, plus an exemplar in OpenMetrics. */
+  #sample(): void {
+    const s = this.s;
+    const n = this.n;
+    const om = this.om;
+    const start = this.pos;
+    let p = start;
+    let c = s.charCodeAt(p);
+    if (!isMetricNameStart(c)) this.unexpected(p, "Expected a metric name");
+    let claim = this.#lastClaim;
+    if (
+      claim !== null && s.startsWith(claim.inputName, p) &&
+      !isMetricNameChar(s.charCodeAt(p + claim.inputName.length))
+    ) {
+      p += claim.inputName.length;
+    } else {
+      p++;
+      while (isMetricNameChar(s.charCodeAt(p))) p++;
+      claim = this.#matchCurrent(start, p) ?? this.#registry.resolve(s.slice(start, p), this.line);
+      this.#lastClaim = claim;
+    }
+    const record = claim.record;
+    if (record !== this.#current) this.#enter(record);
+
+    // Labels; text allows blanks before `{` and needs none between `}` and the value.
+    c = s.charCodeAt(p);
+    let separated = c === 32 || c === 9;
+    if (!om) { while (c === 32 || c === 9) c = s.charCodeAt(++p); }
+    let labels: string[];
+    if (c === 123) {
+      labels = this.labels(p + 1, true);
+      p = this.pos;
+      c = s.charCodeAt(p);
+      separated = !om;
+    } else {
+      labels = [];
+    }
+    if (om) {
+      if (c !== 32) this.unexpected(p, 'Expected " " before the value');
+      c = s.charCodeAt(++p);
+    } else {
+      if (c === 32 || c === 9) separated = true;
+      while (c === 32 || c === 9) c = s.charCodeAt(++p);
+      if (!separated) this.unexpected(p, "Expected whitespace after the metric name");
+    }
+
+    const valueStart = p;
+    if (om) {
+      while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10) p++;
+    } else {
+      while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10 && c !== 9) p++;
+    }
+    if (p === valueStart) this.unexpected(p, "Expected a value");
+    const value = parseGoFloat(s, valueStart, p);
+    if (value === undefined) this.badNumber("value", valueStart, p);
+
+    let timestampMs: number | undefined;
+    if (om) {
+      if (p < n && c === 32) {
+        c = s.charCodeAt(++p);
+        if (c !== 35) {
+          const tsStart = p;
+          while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10) p++;
+          timestampMs = this.omTimestamp(tsStart, p);
+          if (p < n && c === 32) {
+            c = s.charCodeAt(++p);
+            if (c !== 35) this.unexpected(p, 'Expected "# {" to start an exemplar');
+          }
+        }
+        if (c === 35) p = this.#exemplar(p, claim);
+      }
+    } else {
+      while (c === 32 || c === 9) c = s.charCodeAt(++p);
+      if (p < n && c !== 10) {
+        const tsStart = p;
+        while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10 && c !== 9) p++;
+        timestampMs = parseInt64(s, tsStart, p);
+        if (timestampMs === undefined) this.badNumber("timestamp", tsStart, p);
+        if (timestampMs === 0) timestampMs = 0; // never -0
+        while (c === 32 || c === 9) c = s.charCodeAt(++p);
+      }
+    }
+    if (p < n && s.charCodeAt(p) !== 10) this.unexpected(p, "Expected end of line");
+
+    if (claim.kind !== KIND_PLAIN) this.#check(claim, labels, value);
+    claim.used = true;
+    record.hasSamples = true;
+    const sample: Sample = timestampMs === undefined
+      ? { name: claim.outName, labels, value }
+      : { name: claim.outName, labels, value, timestampMs };
+    record.family.samples.push(sample);
+    this.pos = p;
+    this.nextLine();
+  }
+
+  /** Per-type checks on one sample (see the KIND_* constants). */
+  #check(claim: Claim, labels: string[], value: number): void {
+    const om = this.om;
+    switch (claim.kind) {
+      case KIND_TOTAL:
+        if (om && !(value >= 0)) this.fail(`Counter sample ${quote(claim.outName)} is negative or NaN`);
+        return;
+      case KIND_BUCKET:
+        this.#floatLabel(labels, "le", claim);
+        this.#count(claim, value);
+        return;
+      case KIND_COUNT:
+        this.#count(claim, value);
+        return;
+      case KIND_QUANTILE:
+        this.#floatLabel(labels, "quantile", claim);
+        if (om && value < 0) this.fail(`Summary quantile sample ${quote(claim.outName)} is negative`);
+        return;
+      case KIND_INFO:
+        if (value !== 1) this.fail(`Info sample ${quote(claim.outName)} must have the value 1`);
+        return;
+      case KIND_STATESET: {
+        const family = claim.record.family.name;
+        if (getLabel(labels, family) === undefined) {
+          this.fail(`Stateset sample ${quote(family)} lacks the label ${quote(family)}`);
+        }
+        if (value !== 0 && value !== 1) this.fail(`Stateset sample ${quote(family)} must be 0 or 1`);
+        return;
+      }
+    }
+  }
+
+  /** `le`/`quantile` must be a float when present; OpenMetrics also requires it. */
+  #floatLabel(labels: string[], label: string, claim: Claim): void {
+    const v = getLabel(labels, label);
+    if (v === undefined) {
+      if (this.om) this.fail(`Sample ${quote(claim.outName)} lacks the label ${quote(label)}`);
+    } else if (parseGoFloat(v, 0, v.length) === undefined) {
+      this.fail(`Label ${quote(label)} of ${quote(claim.outName)} is not a number: ${quote(v)}`);
+    }
+  }
+
+  /** Bucket counts and counts are never negative (and in OpenMetrics never NaN). */
+  #count(claim: Claim, value: number): void {
+    if (value < 0 || (this.om && value !== value)) {
+      this.fail(`Count sample ${quote(claim.outName)} must not be negative${this.om ? " or NaN" : ""}`);
+    }
+  }
+
+  /** Checks an OpenMetrics exemplar `# {labels} value [timestamp]` at `p` (the `#`) and skips it. */
+  #exemplar(p: number, claim: Claim): number {
+    const s = this.s;
+    const n = this.n;
+    if (s.charCodeAt(p + 1) !== 32 || s.charCodeAt(p + 2) !== 123) {
+      this.unexpected(p, 'Expected "# {" to start an exemplar');
+    }
+    if (claim.kind !== KIND_TOTAL && claim.kind !== KIND_BUCKET) {
+      this.fail(`Sample ${quote(claim.outName)} may not have an exemplar (only counters and buckets may)`);
+    }
+    const labels = this.labels(p + 3, false);
+    p = this.pos;
+    let length = 0;
+    for (const part of labels) length += codePointLength(part);
+    if (length > EXEMPLAR_MAX_CODE_POINTS) {
+      this.fail(`Exemplar labels are longer than ${EXEMPLAR_MAX_CODE_POINTS} code points`);
+    }
+    if (s.charCodeAt(p) !== 32) this.unexpected(p, 'Expected " " before the exemplar value');
+    const valueStart = ++p;
+    let c = 0;
+    while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10) p++;
+    if (parseGoFloat(s, valueStart, p) === undefined) this.badNumber("exemplar value", valueStart, p);
+    if (p < n && c === 32) {
+      const tsStart = ++p;
+      while (p < n && (c = s.charCodeAt(p)) !== 32 && c !== 10) p++;
+      this.omTimestamp(tsStart, p);
+    }
+    return p;
+  }
+
+  // ------------------------------------------------------------------------------------------ metadata
+
+  /** A text 0.0.4 line starting with `#` (at `pos`): HELP, TYPE, or a comment to skip. */
+  #textComment(): void {
+    const s = this.s;
+    let p = this.pos + 1;
+    let c = s.charCodeAt(p);
+    if (c === 32 || c === 9) {
+      while (c === 32 || c === 9) c = s.charCodeAt(++p);
+      const keyword = s.startsWith("HELP", p) ? HELP : s.startsWith("TYPE", p) ? TYPE : -1;
+      if (keyword !== -1 && this.isBlankOrEnd(p + 4)) {
+        this.#textMetadata(keyword, p + 4);
+        return;
+      }
+    }
+    this.pos = this.endOfLine(p, "comment");
+    this.nextLine();
+  }
+
+  /** `# HELP name text` or `# TYPE name type` in text 0.0.4; `p` is just after the keyword. */
+  #textMetadata(keyword: number, p: number): void {
+    const s = this.s;
+    let c = s.charCodeAt(p);
+    while (c === 32 || c === 9) c = s.charCodeAt(++p);
+    const what = KEYWORDS[keyword];
+    const nameStart = p;
+    if (!isMetricNameStart(c)) this.unexpected(p, `Expected a metric name after ${what}`);
+    p++;
+    while (isMetricNameChar(s.charCodeAt(p))) p++;
+    const name = s.slice(nameStart, p);
+    if (!this.isBlankOrEnd(p)) this.unexpected(p, `Expected whitespace after the metric name in ${what}`);
+    c = s.charCodeAt(p);
+    while (c === 32 || c === 9) c = s.charCodeAt(++p);
+    if (keyword === HELP) {
+      this.#metadata(HELP, name, this.helpText(p));
+    } else {
+      const end = this.endOfLine(p, "TYPE");
+      const word = s.slice(p, end);
+      const type = TEXT_TYPES.get(word);
+      if (type === undefined) this.fail(`Unknown metric type ${quote(word)} in TYPE for ${quote(name)}`);
+      this.pos = end;
+      this.#metadata(TYPE, name, type);
+    }
+    this.nextLine();
+  }
+
+  /**
+   * An OpenMetrics line starting with `#`: `# HELP`, `# TYPE`, `# UNIT` or `# EOF`. Returns true at a valid
+   * `# EOF`, which must end the input (one line feed may follow).
+   */
+  #omComment(): boolean {
+    const s = this.s;
+    const n = this.n;
+    let p = this.pos;
+    if (s.startsWith("# EOF", p) && (p + 5 >= n || s.charCodeAt(p + 5) === 10)) {
+      if (p + 6 < n) this.fail('Content after "# EOF"', this.line + 1);
+      return true;
+    }
+    let keyword = -1;
+    if (s.charCodeAt(p + 1) === 32 && s.charCodeAt(p + 6) === 32) {
+      if (s.startsWith("HELP", p + 2)) keyword = HELP;
+      else if (s.startsWith("TYPE", p + 2)) keyword = TYPE;
+      else if (s.startsWith("UNIT", p + 2)) keyword = UNIT;
+    }
+    if (keyword === -1) {
+      this.endOfLine(p, "comment");
+      this.fail('Only "# HELP", "# TYPE", "# UNIT" and "# EOF" lines may start with "#" in OpenMetrics');
+    }
+    const what = KEYWORDS[keyword];
+    p += 7;
+    const nameStart = p;
+    if (!isMetricNameStart(s.charCodeAt(p))) this.unexpected(p, `Expected a metric name after ${what}`);
+    p++;
+    while (isMetricNameChar(s.charCodeAt(p))) p++;
+    const name = s.slice(nameStart, p);
+    if (s.charCodeAt(p) !== 32) this.unexpected(p, `Expected " " after the metric name in ${what}`);
+    p++;
+    if (keyword === HELP) {
+      this.#metadata(HELP, name, this.helpText(p));
+    } else {
+      const end = this.endOfLine(p, what);
+      const word = s.slice(p, end);
+      this.pos = end;
+      if (keyword === TYPE) {
+        const type = OM_TYPES.get(word);
+        if (type === undefined) this.fail(`Unknown metric type ${quote(word)} in TYPE for ${quote(name)}`);
+        this.#metadata(TYPE, name, type);
+      } else {
+        for (let i = 0; i < word.length; i++) {
+          if (!isMetricNameChar(word.charCodeAt(i))) this.fail(`Invalid unit ${quote(word)}`);
+        }
+        this.#metadata(UNIT, name, word);
+      }
+    }
+    this.nextLine();
+    return false;
+  }
+
+  /** Applies one HELP/TYPE/UNIT line to the family declared as `name`. */
+  #metadata(keyword: number, name: string, value: string): void {
+    const what = KEYWORDS[keyword];
+    const record = this.#registry.declared(name, this.line);
+    if (record.hasSamples) this.fail(`${what} for ${quote(name)} comes after its samples`);
+    if (record !== this.#current) this.#enter(record);
+    const family = record.family;
+    if (keyword === HELP) {
+      if (record.hasHelp) this.fail(`Second HELP for ${quote(name)}`);
+      record.hasHelp = true;
+      family.help = value;
+      return;
+    }
+    if (keyword === TYPE) {
+      if (record.hasType) this.fail(`Second TYPE for ${quote(name)}`);
+      this.#registry.setType(record, value as MetricType, this.line);
+    } else {
+      if (record.hasUnit) this.fail(`Second UNIT for ${quote(name)}`);
+      record.hasUnit = true;
+      if (value !== "" && !name.endsWith("_" + value)) {
+        this.fail(`Unit ${quote(value)} is not a suffix of the name ${quote(name)}`);
+      }
+      family.unit = value;
+    }
+    if (family.unit !== "" && (family.type === "info" || family.type === "stateset")) {
+      this.fail(`A ${family.type} family may not have a unit (${quote(name)})`);
+    }
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Grouping of samples into metric families for the Prometheus text / OpenMetrics parser.
+ *
+ * A family's type decides which sample names it takes (its "claims"): a histogram `x` takes `x_bucket`,
+ * `x_sum`, `x_count` and `x_created`, a counter `x` takes `x_total` and `x_created`, and so on. Records are
+ * kept in one map under their declared name (and, for a text counter declared as `x_total`, also under the
+ * family name `x`). A sample name is resolved by the parser against the current family first; only a miss
+ * comes here, where the name itself and the name minus each known suffix are looked up.
+ *
+ * When a family declared under exactly a sample's name exists, it wins over another family's suffix claim,
+ * so a client_python text page (`# TYPE foo_total counter` then `# TYPE foo_created gauge`) keeps
+ * `foo_created` as the gauge it says it is; the counter "cedes" that claim. A claim that already has samples
+ * cannot move: that is metadata after samples, an error.
+ *
+ * @module
+ */
+
+import { ParseError } from "../errors.ts";
+import type { MetricFamily, MetricType } from "../model.ts";
+import { quote } from "./prometheus_text_lex.ts";
+
+/** No per-sample check. */
+export const KIND_PLAIN = 0;
+/** A counter's `_total` sample: OpenMetrics forbids negative and NaN; may carry an exemplar. */
+export const KIND_TOTAL = 1;
+/** A `_bucket` sample: a float `le` (OpenMetrics: required), not negative; may carry an exemplar. */
+export const KIND_BUCKET = 2;
+/** A `_count` / `_gcount` sample: not negative (OpenMetrics: not NaN either). */
+export const KIND_COUNT = 3;
+/** A summary's bare sample: a float `quantile` label (OpenMetrics: required, value not negative). */
+export const KIND_QUANTILE = 4;
+/** An info `_info` sample (OpenMetrics: value 1). */
+export const KIND_INFO = 5;
+/** A stateset sample (OpenMetrics: has a label named after the family, value 0 or 1). */
+export const KIND_STATESET = 6;
+
+/** One sample name a family takes: the family name plus `suffix`. */
+export interface Claim {
+  /** The owning family. */
+  readonly record: FamilyRecord;
+  /** The suffix after the family name (`""` for the bare name). */
+  readonly suffix: string;
+  /** The sample name as the input spells it: the family name plus `suffix`. */
+  readonly inputName: string;
+  /** The sample name written into the model (a text counter's bare sample becomes `<name>_total`). */
+  readonly outName: string;
+  /** Which per-sample checks apply (a KIND_* constant). */
+  readonly kind: number;
+  /** A sample used this claim, so it can no longer move to another family. */
+  used: boolean;
+}
+
+/** One declared or implied family while parsing. */
+export interface FamilyRecord {
+  /** The model family, returned as is. */
+  readonly family: MetricFamily;
+  /** The name in the `# HELP`/`# TYPE`/`# UNIT` line, or the sample name of an implied family. */
+  readonly declaredName: string;
+  /** Started by a sample without any metadata (an `unknown` family of that sample's name). */
+  readonly implied: boolean;
+  /** The sample names this family takes (ceded claims removed). */
+  claims: Claim[];
+  /** A TYPE line was seen. */
+  hasType: boolean;
+  /** A HELP line was seen. */
+  hasHelp: boolean;
+  /** A UNIT line was seen (OpenMetrics). */
+  hasUnit: boolean;
+  /** At least one sample was added. */
+  hasSamples: boolean;
+  /** OpenMetrics: another family started after this one, so it may not continue. */
+  closed: boolean;
+}
+
+/** Every suffix any type claims; a bit per entry in {@linkcode FamilyRegistry}'s name-ending mask. */
+const ALL_SUFFIXES = [
+  "_total",
+  "_created",
+  "_bucket",
+  "_sum",
+  "_count",
+  "_gsum",
+  "_gcount",
+  "_info",
+] as const;
+
+/** Claimed suffixes and their checks, by type. */
+const TYPE_SUFFIXES: Readonly<Record<MetricType, ReadonlyArray<readonly [string, number]>>> = {
+  counter: [["_total", KIND_TOTAL], ["_created", KIND_PLAIN]],
+  gauge: [["", KIND_PLAIN]],
+  unknown: [["", KIND_PLAIN]],
+  histogram: [["_bucket", KIND_BUCKET], ["_sum", KIND_PLAIN], ["_count", KIND_COUNT], [
+    "_created",
+    KIND_PLAIN,
+  ]],
+  gaugehistogram: [["_bucket", KIND_BUCKET], ["_gsum", KIND_PLAIN], ["_gcount", KIND_COUNT]],
+  summary: [["", KIND_QUANTILE], ["_sum", KIND_PLAIN], ["_count", KIND_COUNT], ["_created", KIND_PLAIN]],
+  info: [["_info", KIND_INFO]],
+  stateset: [["", KIND_STATESET]],
+};
+
+/** Bit of `ALL_SUFFIXES` entries that `name` ends with (a name ends with at most one). */
+function endingBit(name: string): number {
+  for (let i = 0; i < ALL_SUFFIXES.length; i++) {
+    const suffix = ALL_SUFFIXES[i];
+    if (name.length > suffix.length && name.endsWith(suffix)) return 1 << i;
+  }
+  return 0;
+}
+
+/** Holds every family of one parse and resolves sample names that miss the current family. */
+export class FamilyRegistry {
+  /** Families in first-seen order: the parse result. */
+  readonly families: MetricFamily[] = [];
+  /** Records by declared name, and by family name where that differs (text counters `x_total` -> `x`). */
+  readonly #byName = new Map<string, FamilyRecord>();
+  /** Bits of `ALL_SUFFIXES` that some record's name ends with: a zero bit skips a lookup. */
+  #endings = 0;
+  /** Whether the input is text 0.0.4 (bare counter samples, `_total` stripped from counter names). */
+  readonly #text: boolean;
+
+  /** Creates an empty registry for one parse. */
+  constructor(text: boolean) {
+    this.#text = text;
+  }
+
+  /**
+   * Returns the record declared under `name` for a HELP/TYPE/UNIT line, creating an `unknown` one if none.
+   * An implied record is returned as is (the caller rejects metadata after samples).
+   */
+  declared(name: string, line: number): FamilyRecord {
+    const found = this.#byName.get(name);
+    if (found !== undefined) {
+      if (found.declaredName === name) return found;
+      throw new ParseError(
+        `Metadata for ${quote(name)} clashes with ${found.family.type} family ${quote(found.family.name)}`,
+        line,
+      );
+    }
+    // A family declared under exactly this name takes it from another family's suffix claim, unless a
+    // sample already used that claim.
+    const bit = endingBit(name);
+    if (bit !== 0) {
+      const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
+      const base = this.#byName.get(name.slice(0, -suffix.length));
+      if (base !== undefined && base.family.name === name.slice(0, -suffix.length)) {
+        const index = base.claims.findIndex((c) => c.suffix === suffix);
+        if (index !== -1) {
+          if (base.claims[index].used) {
+            throw new ParseError(`Metadata for ${quote(name)} comes after its samples`, line);
+          }
+          base.claims = base.claims.filter((_, i) => i !== index);
+        }
+      }
+    }
+    return this.#newRecord(name, false);
+  }
+
+  /**
+   * Resolves a sample name that did not match the current family: the family declared under that name,
+   * else a family whose name plus a suffix it claims is this name, else a new implied `unknown` family.
+   */
+  resolve(name: string, line: number): Claim {
+    const exact = this.#byName.get(name);
+    if (exact !== undefined) {
+      const claim = claimOf(exact, name);
+      if (claim !== undefined) return claim;
+    }
+    const bit = endingBit(name);
+    if (bit !== 0) {
+      const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
+      const baseName = name.slice(0, -suffix.length);
+      const base = this.#byName.get(baseName);
+      if (base !== undefined && base.family.name === baseName) {
+        const claim = claimOf(base, name);
+        if (claim !== undefined) return claim;
+      }
+    }
+    if (exact !== undefined) {
+      throw new ParseError(
+        `Sample ${quote(name)} does not belong to ${exact.family.type} family ${quote(exact.family.name)}`,
+        line,
+      );
+    }
+    return this.#newRecord(name, true).claims[0];
+  }
+
+  /** Sets the type of a declared record, renames a text counter `x_total` to `x`, and claims its names. */
+  setType(record: FamilyRecord, type: MetricType, line: number): void {
+    record.hasType = true;
+    const family = record.family;
+    family.type = type;
+    const declared = record.declaredName;
+    let name = declared;
+    if (this.#text && type === "counter" && declared.endsWith("_total") && declared.length > 6) {
+      name = declared.slice(0, -6);
+      const other = this.#byName.get(name);
+      if (other !== undefined && other !== record) {
+        throw new ParseError(
+          `TYPE ${quote(declared)} makes family ${quote(name)}, which ${
+            quote(other.declaredName)
+          } already declared`,
+          line,
+        );
+      }
+      this.#byName.set(name, record);
+      family.name = name;
+    }
+    const claims: Claim[] = [];
+    for (const [suffix, kind] of TYPE_SUFFIXES[type]) {
+      // For a text counter declared as `x_total`, the `_total` sample name is the declared name itself.
+      const own = name.length + suffix.length === declared.length;
+      const sampleName = own ? declared : name + suffix;
+      if (!own) {
+        // Another family declared under exactly this sample name keeps it; an implied family that already
+        // has it means this TYPE comes after that family's samples.
+        const bit = endingBit(sampleName);
+        if ((this.#endings & bit) !== 0) {
+          const other = this.#byName.get(sampleName);
+          if (other !== undefined && other !== record) {
+            if (other.implied) {
+              throw new ParseError(
+                `TYPE for ${quote(declared)} comes after its sample ${quote(sampleName)}`,
+                line,
+              );
+            }
+            continue;
+          }
+        }
+      }
+      claims.push({ record, suffix, inputName: sampleName, outName: sampleName, kind, used: false });
+    }
+    // Text 0.0.4 names a counter by its sample (`# TYPE requests counter` + `requests 5`); the model's
+    // counter samples always end in `_total`, so the bare sample is renamed.
+    if (this.#text && type === "counter" && name === declared) {
+      claims.push({
+        record,
+        suffix: "",
+        inputName: name,
+        outName: name + "_total",
+        kind: KIND_TOTAL,
+        used: false,
+      });
+    }
+    record.claims = claims;
+  }
+
+  #newRecord(name: string, implied: boolean): FamilyRecord {
+    const family: MetricFamily = { name, type: "unknown", help: "", unit: "", samples: [] };
+    const record: FamilyRecord = {
+      family,
+      declaredName: name,
+      implied,
+      claims: [],
+      hasType: false,
+      hasHelp: false,
+      hasUnit: false,
+      hasSamples: false,
+      closed: false,
+    };
+    record.claims.push({ record, suffix: "", inputName: name, outName: name, kind: KIND_PLAIN, used: false });
+    this.families.push(family);
+    this.#byName.set(name, record);
+    this.#endings |= endingBit(name);
+    return record;
+  }
+}
+
+/** The claim of `record` matching sample `name`, if the family takes that name. */
+function claimOf(record: FamilyRecord, name: string): Claim | undefined {
+  for (const claim of record.claims) {
+    if (name === claim.inputName) return claim;
+  }
+  return undefined;
+}

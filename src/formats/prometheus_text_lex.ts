@@ -1,0 +1,152 @@
+/**
+ * Character-level helpers for the Prometheus text / OpenMetrics parser: character classes, the Go
+ * `strconv.ParseFloat` decimal grammar, integer timestamps and short quoting for error messages. Everything
+ * works on `(string, start, end)` ranges so the scanner never slices a line it does not keep.
+ *
+ * @module
+ */
+
+/** Largest magnitude of an int64 millisecond timestamp, as digits, to compare 19-digit inputs exactly. */
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+
+/** Largest |timestamp in ms| an OpenMetrics float timestamp may reach (int64 range). */
+export const MAX_TIMESTAMP_MS = 9223372036854775807;
+
+/** True for `[a-zA-Z_:]`, the first character of a metric name. */
+export function isMetricNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+}
+
+/** True for `[a-zA-Z0-9_:]`, a later character of a metric name. */
+export function isMetricNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (c >= 48 && c <= 57);
+}
+
+/** True for `[a-zA-Z_]`, the first character of a label name. */
+export function isLabelNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+/** True for `[a-zA-Z0-9_]`, a later character of a label name. */
+export function isLabelNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+}
+
+/** Lower-cases an ASCII letter code; other codes pass through. */
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** True when `s[start, end)` equals the lower-case ASCII word `word`, ignoring case. */
+function equalsIgnoreCase(s: string, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    if (lower(s.charCodeAt(start + i)) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Parses `s[start, end)` with the decimal syntax of Go's `strconv.ParseFloat`, which both Prometheus parsers
+ * use: `[+-]` then digits with an optional `.` and fraction and an optional `e`/`E` exponent, or `inf` /
+ * `infinity` (any case, optional sign), or `nan` (any case, no sign). Hex floats, `_` and `0x` are refused
+ * (Prometheus refuses them too), and so is a finite literal that overflows to infinity (Go returns
+ * `ErrRange`). Returns `undefined` when the text is not a number, since `NaN` is a valid result.
+ */
+export function parseGoFloat(s: string, start: number, end: number): number | undefined {
+  let i = start;
+  if (i >= end) return undefined;
+  let c = s.charCodeAt(i);
+  let negative = false;
+  let signed = false;
+  if (c === 43 || c === 45) {
+    negative = c === 45;
+    signed = true;
+    if (++i >= end) return undefined;
+    c = s.charCodeAt(i);
+  }
+  if (c === 73 || c === 105) { // I i
+    if (equalsIgnoreCase(s, i, end, "inf") || equalsIgnoreCase(s, i, end, "infinity")) {
+      return negative ? -Infinity : Infinity;
+    }
+    return undefined;
+  }
+  if (c === 78 || c === 110) { // N n
+    return !signed && equalsIgnoreCase(s, i, end, "nan") ? NaN : undefined;
+  }
+  // Integer part; small integers are accumulated exactly so the common case needs no slice.
+  let intValue = 0;
+  let digits = 0;
+  while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+    intValue = intValue * 10 + (c - 48);
+    digits++;
+    i++;
+  }
+  if (i === end) {
+    if (digits === 0) return undefined;
+    if (digits <= 15) return negative ? -intValue : intValue;
+    return finite(Number(s.slice(start, end)));
+  }
+  if (c === 46) { // .
+    i++;
+    while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+      digits++;
+      i++;
+    }
+    if (digits === 0) return undefined;
+  } else if (digits === 0) {
+    return undefined;
+  }
+  if (i < end && (c === 101 || c === 69)) { // e E
+    i++;
+    if (i < end && ((c = s.charCodeAt(i)) === 43 || c === 45)) i++;
+    const expStart = i;
+    while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+    if (i === expStart) return undefined;
+  }
+  if (i !== end) return undefined;
+  return finite(Number(s.slice(start, end)));
+}
+
+/** Maps the overflow of a finite literal (Go's `ErrRange`) to `undefined`. */
+function finite(v: number): number | undefined {
+  return v === Infinity || v === -Infinity ? undefined : v;
+}
+
+/**
+ * Parses `s[start, end)` as a text-format timestamp: an optional `-` and decimal digits fitting an int64
+ * (Go `strconv.ParseInt(s, 10, 64)` without `+`). Returns `undefined` when invalid. Values past 2^53 lose
+ * precision in a JS number, which is far beyond any real clock.
+ */
+export function parseInt64(s: string, start: number, end: number): number | undefined {
+  let i = start;
+  const negative = i < end && s.charCodeAt(i) === 45;
+  if (negative) i++;
+  const digits = end - i;
+  if (digits === 0 || digits > 19) return undefined;
+  let v = 0;
+  for (let j = i; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  if (digits === 19 && s.slice(i, end) > (negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS)) return undefined;
+  if (digits > 15) v = Number(s.slice(i, end));
+  return negative ? -v : v;
+}
+
+/** Quotes a piece of input for an error message, shortened to 40 characters and with escapes visible. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
+}
+
+/** Counts code points, for the OpenMetrics 128-code-point exemplar label limit. */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+  }
+  return n;
+}

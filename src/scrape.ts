@@ -1,0 +1,98 @@
+/**
+ * The collector: one scrape of one target, from fetch to transformed families. Shared by the HTTP server,
+ * the `once` and `explain` commands and the tests.
+ *
+ * @module
+ */
+
+import type { TargetConfig } from "./config/types.ts";
+import { ParseError, UpstreamError } from "./errors.ts";
+import { type BodyDecoder, compileDecoder, decodeBody, type DecodedBody } from "./formats/decode.ts";
+import type { MetricFamily } from "./model.ts";
+import { compileTransform, type Transform } from "./transform/transform.ts";
+import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
+
+/** A target with its rules compiled, ready to scrape many times. */
+export interface CompiledTarget {
+  /** The resolved config. */
+  config: TargetConfig;
+  /** The compiled format and JSON mapping. */
+  decoder: BodyDecoder;
+  /** The compiled rules and relabel configs. */
+  transform: Transform;
+  /** The static labels, flat, for the target's own `prom_exporter_up` series. */
+  labels: readonly string[];
+}
+
+/** The result of one scrape. */
+export type ScrapeResult =
+  | { ok: true; families: MetricFamily[]; skipped: number; durationSeconds: number }
+  | { ok: false; error: UpstreamError; durationSeconds: number };
+
+/**
+ * Compiles a target once, at config load: every regex, JSONPath, template and relabel rule is built here, so
+ * a scrape never meets a config problem.
+ *
+ * @throws {SyntaxError} For a pattern the config loader should have rejected (a target built by hand).
+ */
+export function compileTarget(config: TargetConfig): CompiledTarget {
+  return {
+    config,
+    decoder: compileDecoder(config),
+    transform: compileTransform(config),
+    labels: Object.entries(config.labels).flat(),
+  };
+}
+
+/** Options for {@linkcode scrapeTarget}. */
+export interface ScrapeOptions {
+  /** Aborts the scrape: the deadline, or the scraper going away. */
+  signal: AbortSignal;
+  /** A saved upstream body to use instead of fetching (`--input`). */
+  body?: UpstreamBody;
+}
+
+/**
+ * Scrapes one target: fetch (or use the given body), decode, transform. Never throws for upstream
+ * problems: they come back as `{ ok: false }` with a bounded reason.
+ */
+export async function scrapeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<ScrapeResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const { families, skipped } = await decodeTarget(target, options);
+    return { ok: true, families: target.transform.apply(families), skipped, durationSeconds: seconds() };
+  } catch (e) {
+    return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
+  }
+}
+
+/**
+ * Fetches (or takes the given body) and decodes, without the rules: the upstream's own families, for
+ * `explain` and tests.
+ *
+ * @throws {UpstreamError} When the fetch fails.
+ * @throws {ParseError} When the body cannot be decoded.
+ */
+export async function decodeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<DecodedBody> {
+  const body = options.body ??
+    await fetchUpstream(target.config.url, {
+      signal: options.signal,
+      maxBodyBytes: target.config.maxBodyBytes,
+    });
+  return decodeBody(target.decoder, body);
+}
+
+/** Turns anything a scrape threw into an {@linkcode UpstreamError} with a bounded reason. */
+export function asUpstreamError(e: unknown): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  if (e instanceof ParseError) {
+    return new UpstreamError("parse", `Cannot decode the upstream: ${e.message}`, { cause: e });
+  }
+  if (e instanceof RangeError && /string length/i.test(e.message)) {
+    return new UpstreamError("too_large", "Cannot decode the upstream: body too large", { cause: e });
+  }
+  return new UpstreamError("internal", `Cannot scrape: ${e instanceof Error ? e.message : String(e)}`, {
+    cause: e,
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Reading an upstream response under a byte cap, and turning whatever a transport throws (web `fetch` or
+ * `node:http`) into an {@linkcode UpstreamError} with a bounded reason and a message without secrets.
+ *
+ * Shared by `upstream_client.ts` and its node transport; `upstream.ts` keeps private copies of the same two
+ * steps for the `fetch`-only path and can import these instead.
+ *
+ * @module
+ */
+
+import { type ScrapeErrorReason, UpstreamError } from "./errors.ts";
+import { redactUrl } from "./url.ts";
+
+const URL_IN_TEXT_REGEXP = /[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi;
+const TLS_CODE_REGEXP = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/;
+
+/**
+ * Reads a response body, counting bytes as they arrive (after any decompression the transport did) and
+ * cancelling once the count passes `max`.
+ *
+ * @param res The response.
+ * @param max The cap in bytes.
+ * @param signal The fetch's signal, to classify an abort.
+ * @param shown The URL without userinfo, for messages.
+ * @throws {UpstreamError} `too_large` past the cap; otherwise what {@linkcode classifyFetchError} says.
+ */
+export async function readCapped(res: Response, max: number, signal: AbortSignal, shown: string): Promise<Uint8Array> {
+  if (res.body === null) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        await reader.cancel();
+        throw tooLarge(shown, max);
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof UpstreamError) throw e;
+    throw classifyFetchError(e, signal, shown);
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** The error for a body past the cap. */
+export function tooLarge(shown: string, max: number): UpstreamError {
+  return new UpstreamError("too_large", `Cannot fetch "${shown}": body is larger than ${max} bytes`);
+}
+
+/**
+ * Maps what a transport threw to an {@linkcode UpstreamError}: an aborted signal gives `timeout` (or the
+ * reason of an `UpstreamError` the signal was aborted with); refused connections, TLS failures and other
+ * network errors are told apart by the message and, for `node:http`, the error code. Only the first line of
+ * the original message is kept, with every URL in it redacted.
+ */
+export function classifyFetchError(e: unknown, signal: AbortSignal, shown: string): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  if (signal.aborted) {
+    const r = signal.reason;
+    const why: ScrapeErrorReason = r instanceof UpstreamError ? r.reason : "timeout";
+    const detail = why === "timeout" ? "deadline exceeded" : (r as Error).message;
+    return new UpstreamError(why, `Cannot fetch "${shown}": ${detail}`, { cause: e });
+  }
+  const code = typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "";
+  const text = e instanceof Error ? `${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}` : String(e);
+  const reason: ScrapeErrorReason = code === "ECONNREFUSED" || /refused/i.test(text)
+    ? "refused"
+    : TLS_CODE_REGEXP.test(code) || /certificate|tls|ssl|handshake/i.test(text)
+    ? "tls"
+    : code === "ETIMEDOUT"
+    ? "timeout"
+    : "network";
+  const first = text.split("\n")[0].replaceAll(URL_IN_TEXT_REGEXP, (u) => redactUrl(u)).trim();
+  return new UpstreamError(reason, `Cannot fetch "${shown}": ${first}`, { cause: e });
+}

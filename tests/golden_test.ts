@@ -1,0 +1,143 @@
+/**
+ * Golden triplets: a config, upstream fixtures served by a real HTTP server on 127.0.0.1, and the exact
+ * expected exposition. Each directory under tests/testdata/golden/ and examples/cookbook/ is one case:
+ * - `config.yaml`: its URLs use `http://127.0.0.1:8080/<file>`, rewritten here to the test server;
+ * - every other file except `expected.*` and `README.md` is served at `/<file>` (`.json` as JSON, `.prom` as
+ *   text 0.0.4, `.om` as OpenMetrics, `.txt` as text/plain);
+ * - `expected.prom`: the targets' families written as text 0.0.4 (no self metrics);
+ * - `expected.om` (optional): the same as OpenMetrics;
+ * - `expected.error` (instead of `expected.prom`): `reason: message` of the first failed scrape.
+ * `UPDATE_GOLDEN=1 deno test -A tests/golden_test.ts` rewrites the expected files (review the diff!).
+ */
+
+import assert from "node:assert/strict";
+import { parseCommandLine } from "../src/cli.ts";
+import { parseConfigText } from "../src/config/load.ts";
+import { writeOpenMetrics } from "../src/exposition/openmetrics.ts";
+import { writeText } from "../src/exposition/text.ts";
+import type { MetricFamily } from "../src/model.ts";
+import { compileTarget, scrapeTarget } from "../src/scrape.ts";
+import { type Route, serveUpstream } from "./_helpers.ts";
+import { promtoolCheck, toolTest } from "./_validators.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
+const FAKE_ORIGIN = "http://127.0.0.1:8080";
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: "application/json",
+  prom: "text/plain; version=0.0.4; charset=utf-8",
+  om: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+  txt: "text/plain; charset=utf-8",
+};
+
+function flagsFor(args: string[] = []) {
+  const inv = parseCommandLine(["check", "--config.file", "config.yaml", ...args], {});
+  if (inv.kind !== "run") throw new Error("unreachable");
+  return inv.flags;
+}
+
+/** Case directories, relative to the repository root. */
+function caseDirs(): string[] {
+  const dirs: string[] = [];
+  for (const parent of ["tests/testdata/golden", "examples/cookbook"]) {
+    for (const e of Deno.readDirSync(ROOT + parent)) if (e.isDirectory) dirs.push(`${parent}/${e.name}`);
+  }
+  return dirs.sort();
+}
+
+function routesFor(dir: string): Record<string, Route> {
+  const routes: Record<string, Route> = {};
+  for (const e of Deno.readDirSync(ROOT + dir)) {
+    if (!e.isFile || e.name === "config.yaml" || e.name.startsWith("expected.") || e.name === "README.md") {
+      continue;
+    }
+    const ext = e.name.slice(e.name.lastIndexOf(".") + 1);
+    const body = Deno.readFileSync(`${ROOT}${dir}/${e.name}`);
+    routes[`/${e.name}`] = new Response(body, {
+      headers: { "content-type": CONTENT_TYPES[ext] ?? "text/plain" },
+    });
+  }
+  return routes;
+}
+
+/** Appends families, merging same-named families of several targets (as the server does). */
+function merge(into: MetricFamily[], families: readonly MetricFamily[]): void {
+  for (const f of families) {
+    const prior = into.find((p) => p.name === f.name);
+    if (prior) prior.samples.push(...f.samples);
+    else into.push({ ...f, samples: [...f.samples] });
+  }
+}
+
+/** Runs one case: the families (merged over targets) or the first failure as `reason: message`. */
+async function runCase(dir: string): Promise<{ families: MetricFamily[] } | { error: string }> {
+  await using upstream = serveUpstream(routesFor(dir));
+  const text = Deno.readTextFileSync(`${ROOT}${dir}/config.yaml`).replaceAll(FAKE_ORIGIN, upstream.origin);
+  const config = parseConfigText(text, `${dir}/config.yaml`, flagsFor(), ROOT);
+  const families: MetricFamily[] = [];
+  for (const t of config.targets) {
+    const r = await scrapeTarget(compileTarget(t), { signal: AbortSignal.timeout(5000) });
+    if (!r.ok) return { error: `${r.error.reason}: ${r.error.message}` };
+    merge(families, r.families);
+  }
+  return { families };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function check(path: string, got: string): void {
+  if (UPDATE) Deno.writeTextFileSync(path, got);
+  assert.equal(got, Deno.readTextFileSync(path), `golden ${path}`);
+}
+
+for (const dir of caseDirs()) {
+  Deno.test(`golden ${dir}`, async () => {
+    const base = `${ROOT}${dir}/`;
+    const result = await runCase(dir);
+    if (exists(base + "expected.error")) {
+      assert.ok("error" in result, `${dir}: the scrape should fail`);
+      check(base + "expected.error", result.error + "\n");
+      return;
+    }
+    if ("error" in result) {
+      if (!UPDATE) assert.fail(`${dir}: the scrape failed: ${result.error}`);
+      Deno.writeTextFileSync(base + "expected.error", result.error + "\n");
+      return;
+    }
+    check(base + "expected.prom", writeText(result.families));
+    if (exists(base + "expected.om")) check(base + "expected.om", writeOpenMetrics(result.families));
+  });
+
+  if (!exists(`${ROOT}${dir}/expected.error`)) {
+    toolTest(`golden ${dir}: expected.prom passes promtool check metrics`, ["promtool"], async () => {
+      const text = Deno.readTextFileSync(`${ROOT}${dir}/expected.prom`);
+      const r = await promtoolCheck(text);
+      assert.ok(r.ok, `promtool exit ${r.code}: ${r.output}`);
+    });
+  }
+}
+
+Deno.test("examples/seed.yaml works as written against a real upstream", async () => {
+  const seed = JSON.parse(Deno.readTextFileSync(ROOT + "examples/seed.json"));
+  const doc = { ...seed, request_p99: 0.25, request_p95: 0.125 };
+  await using upstream = serveUpstream({ "/stats.json": Response.json(doc) });
+  const text = Deno.readTextFileSync(ROOT + "examples/seed.yaml").replaceAll(FAKE_ORIGIN, upstream.origin);
+  const config = parseConfigText(text, "examples/seed.yaml", flagsFor(), ROOT);
+  assert.equal(config.targets.length, 1);
+  const r = await scrapeTarget(compileTarget(config.targets[0]), { signal: AbortSignal.timeout(5000) });
+  assert.ok(r.ok);
+  const got = writeText(r.families);
+  const path = ROOT + "tests/testdata/golden_seed/expected.prom";
+  check(path, got);
+  assert.match(got, /^requests_by_status_total\{code="2xx",service="foo"\} 90$/m);
+  assert.match(got, /^request_latency_seconds\{latency="p99",service="foo"\} 0\.25$/m);
+  assert.doesNotMatch(got, /exclude_me/);
+});

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { run, type RunIO } from "../main.ts";
+import { ENV_VARS } from "../src/cli.ts";
+import { VERSION } from "../src/version.ts";
+import { json, normalizeVolatile, SEED_JSON, serveUpstream } from "./_helpers.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const DENO = Deno.execPath();
+
+function io(extra: Partial<RunIO> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: RunIO = {
+    env: {},
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    cwd: ROOT.pathname,
+    ...extra,
+  };
+  return { io: value, out, err };
+}
+
+Deno.test("run() once prints the seed's exposition and exits 0", async () => {
+  await using up = serveUpstream({ "/stats.json": json(SEED_JSON) });
+  const t = io();
+  const code = await run(["once", "-s", "foo", "-u", `${up.origin}/stats.json`, "-e", "exclude_me"], t.io);
+  assert.equal(code, 0, t.err.join(""));
+  const golden = await Deno.readTextFile(new URL("tests/testdata/core/seed.prom", ROOT));
+  assert.equal(normalizeVolatile(t.out.join("")), golden);
+});
+
+Deno.test("run() once exits 1 and still prints prom_exporter_up 0 when the upstream fails", async () => {
+  await using up = serveUpstream({ "/500": new Response("", { status: 500 }) });
+  const t = io();
+  const code = await run(["once", "-s", "foo", "-u", `${up.origin}/500`], t.io);
+  assert.equal(code, 1);
+  assert.match(t.out.join(""), /^prom_exporter_up\{service="foo"\} 0$/m);
+  assert.match(t.err.join(""), /level=error msg="scrape failed" target=foo reason=status/);
+});
+
+Deno.test("run() once reads a file:// URL relative to the working directory", async () => {
+  const t = io();
+  const code = await run(["once", "-s", "foo", "-u", "file://examples/seed.json", "-e", "exclude_me"], t.io);
+  assert.equal(code, 0, t.err.join(""));
+  assert.match(t.out.join(""), /^requests_status_2xx\{service="foo"\} 90$/m);
+  assert.doesNotMatch(t.out.join(""), /exclude_me\{/);
+});
+
+Deno.test("run() exits 2 with one line naming the flag, then the usage hint", async () => {
+  for (
+    const [args, line] of [
+      [["start", "-u", "http://a/", "--nope"], 'prom-exporter: Unknown flag "--nope"'],
+      [
+        ["start", "-u", "http://a/", "-p", "70000"],
+        'prom-exporter: Flag "--port" needs a port from 0 to 65535',
+      ],
+      [["start", "-u", "::"], 'prom-exporter: Flag "--url" is not a valid URL'],
+      [["once", "-s"], 'prom-exporter: Flag "--service" needs a value'],
+    ] as const
+  ) {
+    const t = io();
+    assert.equal(await run(args, t.io), 2, args.join(" "));
+    const lines = t.err.join("").split("\n");
+    assert.ok(lines[0].startsWith(line), lines[0]);
+    assert.match(lines[1], /^Usage: prom-exporter (start|once) /);
+    assert.deepEqual(t.out, []);
+  }
+});
+
+Deno.test("run() prints --version and --help for each command", async () => {
+  const v = io();
+  assert.equal(await run(["--version"], v.io), 0);
+  assert.match(v.out.join(""), new RegExp(`^prom-exporter ${VERSION.replaceAll(".", "\\.")} \\(deno `));
+  for (const cmd of ["start", "once", "check", "explain"]) {
+    const h = io();
+    assert.equal(await run([cmd, "--help"], h.io), 0);
+    assert.match(h.out.join(""), new RegExp(`^Usage: prom-exporter ${cmd} `));
+  }
+});
+
+Deno.test("VERSION equals deno.json's version, and the tasks grant every documented env var", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  assert.equal(config.version, VERSION);
+  for (const task of ["start", "compile"]) {
+    for (const name of Object.values(ENV_VARS)) {
+      assert.match(config.tasks[task], new RegExp(name), `${task}: ${name}`);
+    }
+  }
+});
+
+Deno.test("main.ts start serves over TCP and exits 0 on SIGTERM", async () => {
+  await using up = serveUpstream({ "/stats.json": json(SEED_JSON) });
+  const child = new Deno.Command(DENO, {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      "main.ts",
+      "start",
+      "-s",
+      "foo",
+      "-u",
+      `${up.origin}/stats.json`,
+      "-e",
+      "exclude_me",
+      "--web.listen-address",
+      "127.0.0.1:0",
+    ],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  let port = 0;
+  const deadline = Date.now() + 30_000;
+  while (port === 0 && Date.now() < deadline) {
+    const { value, done } = await stderr.read();
+    if (done) break;
+    seen += value;
+    port = Number(/msg=listening address=127\.0\.0\.1:([0-9]+)/.exec(seen)?.[1] ?? 0);
+  }
+  try {
+    assert.ok(port > 0, `no listening line in: ${seen}`);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(res.status, 200);
+    const body = await res.text();
+    assert.match(body, /^requests\{service="foo"\} 100$/m);
+    assert.match(body, /^prom_exporter_up\{service="foo"\} 1$/m);
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const status = await child.status;
+  stderr.releaseLock();
+  await child.stderr.cancel().catch(() => {});
+  await child.stdout.cancel();
+  assert.equal(status.code, 0);
+});
+
+const DENORT_BIN = Deno.env.get("DENORT_BIN");
+if (DENORT_BIN === undefined) {
+  // deno-lint-ignore no-console
+  console.log(
+    "compile test not run: DENORT_BIN is not set (deno compile downloads its runtime from Deno's host; " +
+      "point DENORT_BIN at a denort binary to run it)",
+  );
+}
+
+Deno.test({
+  name: DENORT_BIN
+    ? "deno task compile builds a binary that runs once"
+    : "deno task compile (needs DENORT_BIN)",
+  ignore: DENORT_BIN === undefined,
+  fn: async () => {
+    const binary = new URL("prom-exporter", ROOT).pathname;
+    const build = await new Deno.Command(DENO, {
+      args: ["task", "compile"],
+      cwd: ROOT.pathname,
+      env: { DENORT_BIN: DENORT_BIN as string },
+    }).output();
+    assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
+    const once = await new Deno.Command(binary, {
+      args: ["once", "-s", "foo", "-u", "file://examples/seed.json", "-e", "exclude_me"],
+      cwd: ROOT.pathname,
+    }).output();
+    assert.equal(once.code, 0, new TextDecoder().decode(once.stderr));
+    assert.match(new TextDecoder().decode(once.stdout), /^requests\{service="foo"\} 100$/m);
+    await Deno.remove(binary);
+  },
+});

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { UpstreamError } from "../src/errors.ts";
+import { fetchUpstream } from "../src/upstream.ts";
+import { serveUpstream } from "./_helpers.ts";
+
+const MAX = 1024;
+
+async function failure(url: string, signal = AbortSignal.timeout(5_000), max = MAX): Promise<UpstreamError> {
+  try {
+    await fetchUpstream(url, { signal, maxBodyBytes: max });
+  } catch (e) {
+    assert.ok(e instanceof UpstreamError, `expected UpstreamError, got ${e}`);
+    return e;
+  }
+  return assert.fail("fetch succeeded");
+}
+
+/** A port that refuses connections: bound, then released. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test("fetchUpstream() returns the body and content type, and sends Accept", async () => {
+  await using up = serveUpstream({
+    "/ok": new Response("a 1\n", { headers: { "content-type": "text/plain" } }),
+  });
+  const got = await fetchUpstream(`${up.origin}/ok`, {
+    signal: AbortSignal.timeout(5_000),
+    maxBodyBytes: MAX,
+  });
+  assert.equal(new TextDecoder().decode(got.bytes), "a 1\n");
+  assert.equal(got.contentType, "text/plain");
+  assert.match(up.requests[0].headers.get("accept") ?? "", /^text\/plain;version=0\.0\.4/);
+});
+
+Deno.test("fetchUpstream() sends extra headers", async () => {
+  await using up = serveUpstream({ "/": new Response("") });
+  await fetchUpstream(`${up.origin}/`, {
+    signal: AbortSignal.timeout(5_000),
+    maxBodyBytes: MAX,
+    headers: { "x-token": "t" },
+  });
+  assert.equal(up.requests[0].headers.get("x-token"), "t");
+});
+
+Deno.test("fetchUpstream() reports a non-2xx status", async () => {
+  await using up = serveUpstream({ "/500": new Response("boom", { status: 500 }) });
+  const e = await failure(`${up.origin}/500`);
+  assert.equal(e.reason, "status");
+  assert.equal(e.message, `Cannot fetch "${up.origin}/500": status 500`);
+});
+
+Deno.test("fetchUpstream() reports a refused connection", async () => {
+  const e = await failure(`http://127.0.0.1:${closedPort()}/`);
+  assert.equal(e.reason, "refused");
+});
+
+Deno.test("fetchUpstream() times out on an upstream that never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) held.push(c);
+  })();
+  const t0 = performance.now();
+  const e = await failure(
+    `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`,
+    AbortSignal.timeout(300),
+  );
+  const took = performance.now() - t0;
+  listener.close();
+  for (const c of held) c.close();
+  await accepting.catch(() => {});
+  assert.equal(e.reason, "timeout");
+  assert.ok(took < 300 + 1_000, `took ${took} ms`);
+});
+
+Deno.test("fetchUpstream() times out on a body that stalls after the headers", async () => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await using up = serveUpstream({
+    "/stall": () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(new TextEncoder().encode("a 1\n"));
+            timer = setTimeout(() => c.close(), 3_000);
+          },
+        }),
+      ),
+  });
+  const e = await failure(`${up.origin}/stall`, AbortSignal.timeout(300));
+  clearTimeout(timer);
+  assert.equal(e.reason, "timeout");
+});
+
+Deno.test("fetchUpstream() refuses a body over the limit, with and without Content-Length", async () => {
+  const big = "x".repeat(MAX + 1);
+  await using up = serveUpstream({
+    "/declared": new Response(big),
+    "/chunked": () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode(big.slice(0, 400)));
+            c.close();
+          },
+        }),
+      ),
+  });
+  assert.equal((await failure(`${up.origin}/declared`)).reason, "too_large");
+  assert.equal((await failure(`${up.origin}/chunked`)).reason, "too_large");
+});
+
+Deno.test("fetchUpstream() counts the limit after decompression (gzip bomb)", async () => {
+  const bomb = new Uint8Array(gzipSync(new Uint8Array(1024 * 1024)));
+  assert.ok(bomb.byteLength < MAX * 2);
+  await using up = serveUpstream({
+    "/bomb": () =>
+      new Response(bomb, { headers: { "content-encoding": "gzip", "content-type": "text/plain" } }),
+    "/small": () =>
+      new Response(new Uint8Array(gzipSync(new TextEncoder().encode("a 1\n"))), {
+        headers: { "content-encoding": "gzip" },
+      }),
+  });
+  assert.equal((await failure(`${up.origin}/bomb`)).reason, "too_large");
+  const ok = await fetchUpstream(`${up.origin}/small`, {
+    signal: AbortSignal.timeout(5_000),
+    maxBodyBytes: MAX,
+  });
+  assert.equal(new TextDecoder().decode(ok.bytes), "a 1\n");
+});
+
+Deno.test("fetchUpstream() does not follow redirects", async () => {
+  await using up = serveUpstream({ "/r": new Response(null, { status: 302, headers: { location: "/ok" } }) });
+  assert.equal((await failure(`${up.origin}/r`)).reason, "redirect");
+});
+
+Deno.test("fetchUpstream() never shows URL userinfo in its errors", async () => {
+  const e = await failure(`http://user:s3cret@127.0.0.1:${closedPort()}/`);
+  assert.ok(!e.message.includes("s3cret"), e.message);
+  assert.match(e.message, /<redacted>@/);
+});
+
+Deno.test("fetchUpstream() reads file:// URLs", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/stats.json`;
+  await Deno.writeTextFile(path, '{"a": 1}');
+  const got = await fetchUpstream(`file://${path}`, {
+    signal: AbortSignal.timeout(5_000),
+    maxBodyBytes: MAX,
+  });
+  assert.equal(new TextDecoder().decode(got.bytes), '{"a": 1}');
+  const missing = await failure(`file://${dir}/missing.json`);
+  assert.equal(missing.reason, "network");
+  await Deno.remove(dir, { recursive: true });
+});
