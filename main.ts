@@ -31,8 +31,10 @@ import {
 } from "./src/scrape.ts";
 import { createHandler } from "./src/server.ts";
 import type { UpstreamBody } from "./src/upstream.ts";
-import { redactUrl, resolveFileUrl } from "./src/url.ts";
+import { resolveFileUrl } from "./src/url.ts";
 import { VERSION } from "./src/version.ts";
+import { withWebSecurity } from "./src/web/guard.ts";
+import { type LoadedWebConfig, loadWebConfig } from "./src/web/web_config.ts";
 
 /** Where `run` writes and what it may listen for; tests pass their own. */
 export interface RunIO {
@@ -153,6 +155,16 @@ async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Log
 }
 
 async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+  let web: LoadedWebConfig | undefined;
+  if (flags.webConfigFile !== undefined) {
+    try {
+      web = await loadWebConfig(flags.webConfigFile);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      io.stderr(`prom-exporter: ${e.message}\n`);
+      return 1;
+    }
+  }
   const self = new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) });
   const handler = createHandler({
     targets: () => targets,
@@ -163,6 +175,13 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
     timeoutOffsetMs: flags.timeoutOffsetMs,
     maxRequests: flags.maxRequests,
   });
+  // A promise rejection nobody handled must not end the process: log it, count it, keep serving.
+  const onUnhandled = (e: PromiseRejectionEvent) => {
+    e.preventDefault();
+    self.countUnhandled();
+    log.error("unhandled promise rejection", { err: String(e.reason) });
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
   const stop = new AbortController();
   io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   let server: Deno.HttpServer;
@@ -171,6 +190,7 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
       hostname: flags.listenHost,
       port: flags.listenPort,
       signal: stop.signal,
+      ...web?.tlsOptions,
       onListen: ({ hostname, port }) => {
         log.info("listening", {
           address: `${hostname}:${port}`,
@@ -183,7 +203,7 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
         log.error("request failed", { err: String(e) });
         return new Response("Internal server error\n", { status: 500 });
       },
-    }, handler);
+    }, web === undefined ? handler : withWebSecurity(web, handler));
   } catch (e) {
     io.stderr(
       `prom-exporter: Cannot listen on "${flags.listenHost}:${flags.listenPort}": ${(e as Error).message}\n`,
@@ -191,6 +211,7 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
     return 1;
   }
   await server.finished;
+  globalThis.removeEventListener("unhandledrejection", onUnhandled);
   log.info("stopped");
   return 0;
 }

@@ -13,7 +13,10 @@
  * @module
  */
 
+import { UpstreamError } from "./errors.ts";
 import type { MetricFamily, Sample } from "./model.ts";
+import type { ScrapeResult } from "./scrape.ts";
+import { redactUrl } from "./url.ts";
 
 /** What one caller gets. */
 export interface FlightResult<T> {
@@ -160,4 +163,34 @@ export function lastSuccessFamily(
     unit: "seconds",
     samples,
   };
+}
+
+/**
+ * Runs one target's scrape through a {@linkcode SingleFlight}. Never throws: a caller that leaves before the
+ * shared fetch ends (its deadline, or its scraper went away) gets its own `timeout` failure.
+ *
+ * @param flight The current config's instance.
+ * @param key The target's key.
+ * @param work The scrape; it gets the shared signal.
+ * @param options The caller's signal and the target's `min_interval`.
+ */
+export async function sharedScrape(
+  flight: SingleFlight<ScrapeResult>,
+  key: string,
+  work: (signal: AbortSignal) => Promise<ScrapeResult>,
+  options: { signal: AbortSignal; minIntervalMs?: number },
+): Promise<ScrapeResult> {
+  const started = performance.now();
+  try {
+    const got = await flight.run(key, work, { ...options, isGood: (r) => r.ok });
+    return got.value;
+  } catch (e) {
+    const { aborted, reason } = options.signal;
+    const error = !aborted
+      ? new UpstreamError("internal", `Cannot scrape "${redactUrl(key)}": ${(e as Error)?.message}`, { cause: e })
+      : reason instanceof UpstreamError
+      ? reason
+      : new UpstreamError("timeout", `Cannot scrape "${redactUrl(key)}": deadline exceeded`, { cause: e });
+    return { ok: false, error, durationSeconds: (performance.now() - started) / 1000 };
+  }
 }

@@ -19,6 +19,7 @@ export const SELF_METRIC = {
   scrapeDuration: "prom_exporter_scrape_duration_seconds",
   scrapeErrors: "prom_exporter_scrape_errors_total",
   valuesSkipped: "prom_exporter_values_skipped_total",
+  unhandledErrors: "prom_exporter_unhandled_errors_total",
   buildInfo: "prom_exporter_build_info",
 } as const;
 
@@ -46,6 +47,7 @@ export class SelfMetrics {
   readonly registry: Registry = new Registry();
   readonly #errors: Counter<"target" | "reason">;
   readonly #skipped: Counter<"target">;
+  readonly #unhandled: Counter;
 
   /** Registers the metrics and initializes every target's counters to 0. */
   constructor(options: SelfMetricsOptions) {
@@ -60,6 +62,11 @@ export class SelfMetrics {
       name: SELF_METRIC.valuesSkipped,
       help: "Upstream values skipped because they were not numbers (null, strings, arrays), by target.",
       labelNames: ["target"],
+      registers,
+    });
+    this.#unhandled = new Counter({
+      name: SELF_METRIC.unhandledErrors,
+      help: "Errors that escaped every handler (unhandled promise rejections); the process kept serving.",
       registers,
     });
     for (const target of options.targets) {
@@ -83,6 +90,11 @@ export class SelfMetrics {
   /** Counts values of `target` that were skipped. */
   countSkipped(target: string, n: number): void {
     if (n > 0) this.#skipped.inc({ target }, n);
+  }
+
+  /** Counts one error that escaped every handler. */
+  countUnhandled(): void {
+    this.#unhandled.inc();
   }
 
   /** The long-lived metrics as model families, read at call time. */

@@ -1,0 +1,152 @@
+/**
+ * `GET /probe?target=URL&module=NAME`, the multi-target pattern: one module's HTTP options and rules applied
+ * to one target named by the scraper. The answer holds only that target's families plus its
+ * `prom_exporter_up` and `prom_exporter_scrape_duration_seconds`, never the exporter's own process metrics.
+ *
+ * A target is refused (400, before any connection) unless the module's `allowed_targets` admit it, or the
+ * operator started the exporter with `--probe.allow-any-target` and the module has no list. The check runs
+ * on the resolved address, which the fetch is pinned to, and again on every redirect hop. Error bodies name
+ * the problem and never echo upstream bodies or secrets.
+ *
+ * @module
+ */
+
+import { scrapeBudgetMs, SCRAPE_TIMEOUT_HEADER } from "../deadline.ts";
+import { UpstreamError } from "../errors.ts";
+import { scrapeFamilies } from "../exposition/self_metrics.ts";
+import type { Logger } from "../log.ts";
+import type { ScrapeResult } from "../scrape.ts";
+import { exposition } from "../server.ts";
+import { sharedScrape, type SingleFlight } from "../singleflight.ts";
+import type { HopGuard } from "../upstream_client.ts";
+import { redactUrl } from "../url.ts";
+import { type AllowList, checkTarget, type PinnedAddress, type Resolver, systemResolver } from "./allow.ts";
+
+/** One module, compiled by the caller at config load. */
+export interface ProbeModule {
+  /** The compiled `allowed_targets`, or `null` when the module has none. */
+  allow: AllowList | null;
+  /** True for a unix-socket module: the target's host is only a name, nothing is resolved. */
+  unixSocket: boolean;
+  /** The module's timeout in ms: the budget without a scrape-timeout header, and its cap. */
+  timeoutMs: number;
+  /** Serve the last good result younger than this; 0 or absent: never. */
+  minIntervalMs?: number;
+  /**
+   * Scrapes one target with the module's HTTP options and rules. Pass `guard` to the upstream client
+   * (`ClientFetchOptions.guard`) so every hop is checked and pinned. Never throws for upstream problems.
+   */
+  scrape(target: string, options: { signal: AbortSignal; guard: HopGuard }): Promise<ScrapeResult>;
+}
+
+/** What the probe handler needs; `modules` and `flight` are read per request, so a reload swaps them. */
+export interface ProbeDeps {
+  /** The current modules by name. */
+  modules: () => ReadonlyMap<string, ProbeModule>;
+  /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any (non-link-local) target. */
+  allowAnyTarget: boolean;
+  /** Subtracted from the scrape timeout header, in ms. */
+  timeoutOffsetMs: number;
+  /** Logs failed and refused probes. */
+  log: Logger;
+  /** Shares concurrent probes of one module and target; absent: no sharing. */
+  flight?: () => SingleFlight<ScrapeResult>;
+  /** Told every probe's result, e.g. to count errors per module (never per target: unbounded). */
+  onResult?: (module: string, result: ScrapeResult) => void;
+  /** Resolves host names. @default {systemResolver} */
+  resolve?: Resolver;
+}
+
+/** The module used when the request names none. */
+export const DEFAULT_MODULE = "default";
+
+/** Longest parameter value quoted back in an error body. */
+const MAX_ECHO = 200;
+
+/**
+ * Answers one `/probe` request.
+ *
+ * @example
+ * ```ts ignore
+ * const res = await handleProbe(new Request("http://localhost/probe?target=http://10.0.0.5:9100/metrics&module=node"), deps);
+ * ```
+ */
+export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const rawTarget = params.get("target") ?? "";
+  if (rawTarget === "") return badRequest(`Missing parameter "target"`);
+  const moduleName = params.get("module") || DEFAULT_MODULE;
+  const module = deps.modules().get(moduleName);
+  if (module === undefined) return badRequest(`Unknown module ${quote(moduleName)}`);
+  const url = parseTarget(rawTarget);
+  if (url === null) return badRequest(`Parameter "target" is not a valid URL: ${quote(redactUrl(rawTarget))}`);
+  if (module.allow === null && !deps.allowAnyTarget) {
+    return badRequest(
+      `Module ${quote(moduleName)} has no allowed_targets; list them, or start with --probe.allow-any-target`,
+    );
+  }
+  const budget = scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), deps.timeoutOffsetMs, module.timeoutMs);
+  if (budget instanceof RangeError) return badRequest(budget.message);
+
+  const check = (u: URL) =>
+    checkTarget(u, { allow: module.allow, module: moduleName, resolve: module.unixSocket ? null : resolver(deps) });
+  let first: PinnedAddress | undefined;
+  try {
+    first = await check(url);
+  } catch (e) {
+    if (!(e instanceof UpstreamError) || e.reason !== "forbidden") throw e;
+    deps.log.warn("probe refused", { module: moduleName, target: redactUrl(url.href), err: e.message });
+    return badRequest(e.message);
+  }
+  // The first hop was just checked; reuse that answer instead of resolving again.
+  let reused = false;
+  const guard: HopGuard = (u) => {
+    if (!reused && u.href === url.href) {
+      reused = true;
+      return Promise.resolve(first);
+    }
+    return check(u);
+  };
+  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(budget)]);
+  const work = (s: AbortSignal) => module.scrape(url.href, { signal: s, guard });
+  const result = deps.flight
+    ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
+      signal,
+      minIntervalMs: module.minIntervalMs,
+    })
+    : await work(signal);
+  deps.onResult?.(moduleName, result);
+  if (!result.ok) {
+    deps.log.warn("probe failed", {
+      module: moduleName,
+      target: redactUrl(url.href),
+      reason: result.error.reason,
+      err: result.error.message,
+      duration_seconds: Number(result.durationSeconds.toFixed(3)),
+    });
+  }
+  const own = scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]);
+  return exposition(req, result.ok ? [...result.families, ...own] : own);
+}
+
+function resolver(deps: ProbeDeps): Resolver {
+  return deps.resolve ?? systemResolver;
+}
+
+/** A URL, or `host:port` / `host` taken as `http://` (what blackbox and json_exporter users type). */
+function parseTarget(raw: string): URL | null {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > MAX_ECHO ? s.slice(0, MAX_ECHO) + "…" : s);
+}
+
+function badRequest(message: string): Response {
+  return new Response(message + "\n", { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
