@@ -9,6 +9,8 @@
  * @module
  */
 
+import { out } from "./lib/io.ts";
+
 /**
  * Starts the passthrough in this process.
  *
@@ -17,20 +19,23 @@
  */
 export function servePassthrough(upstream: string, port = 0): { port: number; close(): Promise<void> } {
   const ac = new AbortController();
-  const server = Deno.serve({ hostname: "127.0.0.1", port, signal: ac.signal, onListen: () => {} }, async (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/-/healthy") return new Response("Healthy\n");
-    if (path !== "/metrics") return new Response("Not found\n", { status: 404 });
-    try {
-      const res = await fetch(upstream, { signal: AbortSignal.timeout(10_000) });
-      return new Response(res.body, {
-        status: res.status,
-        headers: { "content-type": res.headers.get("content-type") ?? "text/plain" },
-      });
-    } catch (e) {
-      return new Response(`Cannot fetch the upstream: ${e}\n`, { status: 502 });
-    }
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, signal: ac.signal, onListen: () => {} },
+    async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/-/healthy") return new Response("Healthy\n");
+      if (path !== "/metrics") return new Response("Not found\n", { status: 404 });
+      try {
+        const res = await fetch(upstream, { signal: AbortSignal.timeout(10_000) });
+        return new Response(res.body, {
+          status: res.status,
+          headers: { "content-type": res.headers.get("content-type") ?? "text/plain" },
+        });
+      } catch (e) {
+        return new Response(`Cannot fetch the upstream: ${e}\n`, { status: 502 });
+      }
+    },
+  );
   return {
     port: server.addr.port,
     close: async () => {
@@ -51,5 +56,5 @@ if (import.meta.main) {
   const stop = () => void p.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
-  console.log(JSON.stringify({ port: p.port }));
+  out(JSON.stringify({ port: p.port }) + "\n");
 }

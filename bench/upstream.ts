@@ -18,6 +18,8 @@
  * @module
  */
 
+import { out } from "./lib/io.ts";
+
 const LE = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "+Inf"];
 const CODES = ["2xx", "3xx", "4xx", "5xx"];
 const STAT_KEYS = [
@@ -109,7 +111,9 @@ export interface BenchUpstream extends AsyncDisposable {
  * @param port The port; 0 lets the OS choose.
  */
 export function serveBenchUpstream(series: number, port = 0): BenchUpstream {
-  if (!Number.isInteger(series) || series < 0) throw new RangeError(`Series must be a whole number: got ${series}`);
+  if (!Number.isInteger(series) || series < 0) {
+    throw new RangeError(`Series must be a whole number: got ${series}`);
+  }
   const enc = new TextEncoder();
   const bodies: Record<string, [string, Uint8Array<ArrayBuffer>]> = {
     "/metrics": [TEXT_CONTENT_TYPE, enc.encode(renderMetricsText(series))],
@@ -121,7 +125,9 @@ export function serveBenchUpstream(series: number, port = 0): BenchUpstream {
     const entry = bodies[new URL(req.url).pathname];
     if (entry === undefined) return new Response("Not found\n", { status: 404 });
     const [type, body] = entry;
-    return new Response(body, { headers: { "content-type": type, "content-length": String(body.byteLength) } });
+    return new Response(body, {
+      headers: { "content-type": type, "content-length": String(body.byteLength) },
+    });
   });
   const close = async () => {
     ac.abort();
@@ -144,5 +150,5 @@ if (import.meta.main) {
   const stop = () => void up.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
-  console.log(JSON.stringify({ port: Number(new URL(up.origin).port), series, sizes: up.sizes }));
+  out(JSON.stringify({ port: Number(new URL(up.origin).port), series, sizes: up.sizes }) + "\n");
 }

@@ -1,23 +1,22 @@
 /**
  * Benchmarks for the exposition writers. Run: `deno bench --allow-all bench/write_bench.ts`.
  *
- * - `write/*`: writeText and writeOpenMetrics on families shaped like lab/upstream.mjs `/metrics`
+ * - `write-N`: the writers (string and bytes forms) on families shaped like lab/upstream.mjs `/metrics`
  *   (families of 10 samples: every 10th a histogram with 8 buckets + _sum + _count, otherwise alternating
- *   counters and gauges with two labels), at 1k, 10k and 100k series; with and without UTF-8 encoding,
- *   since V8 flattens a concatenated string only when it is read.
- * - `vs-prom-client/*`: the same number of gauge series written by writeText and by prom-client's
+ *   counters and gauges with two labels), at 1k, 10k and 100k series.
+ * - `vs-prom-client-N`: the same number of gauge series written by writeText and by prom-client's
  *   `Registry.metrics()` (a Registry built once with `registers: [reg]`; render cost only).
- * - `decision/*`: the measurements behind two implementation choices (string concatenation vs an array
- *   of parts joined; a char-code scan vs RegExp#test vs indexOf for the escape fast path).
+ * - `decision-*`: the measurements behind two implementation choices (a UTF-8 byte buffer vs string parts
+ *   joined vs `+=`; a char-code scan vs RegExp#test vs indexOf for the string escape fast path).
  *
  * @module
  */
 
 import { Gauge, Registry } from "prom-client";
 import type { MetricFamily, Sample } from "../src/model.ts";
-import { writeText } from "../src/exposition/text.ts";
-import { writeOpenMetrics } from "../src/exposition/openmetrics.ts";
-import { escapeLabelValue, formatLabels, formatNumber } from "../src/exposition/escape.ts";
+import { writeText, writeTextBytes } from "../src/exposition/text.ts";
+import { writeOpenMetrics, writeOpenMetricsBytes } from "../src/exposition/openmetrics.ts";
+import { escapeLabelValue, formatNumber } from "../src/exposition/escape.ts";
 
 const BUCKETS = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "+Inf"];
 const CODES = ["2xx", "3xx", "4xx", "5xx"];
@@ -104,60 +103,79 @@ const encoder = new TextEncoder();
 for (const n of [1_000, 10_000, 100_000]) {
   const fams = upstreamFamilies(n);
   Deno.bench({ name: `writeText ${n}`, group: `write-${n}`, baseline: true, fn: () => void writeText(fams) });
+  Deno.bench({ name: `writeTextBytes ${n}`, group: `write-${n}`, fn: () => void writeTextBytes(fams) });
   Deno.bench({ name: `writeOpenMetrics ${n}`, group: `write-${n}`, fn: () => void writeOpenMetrics(fams) });
   Deno.bench({
-    name: `writeText+encode ${n}`,
+    name: `writeOpenMetricsBytes ${n}`,
     group: `write-${n}`,
-    fn: () => void encoder.encode(writeText(fams)),
-  });
-  Deno.bench({
-    name: `writeOpenMetrics+encode ${n}`,
-    group: `write-${n}`,
-    fn: () => void encoder.encode(writeOpenMetrics(fams)),
+    fn: () => void writeOpenMetricsBytes(fams),
   });
 
+  // Both sides produce a string, as prom-client does; the Registry is built once (render cost only).
   const { families, registry } = gaugeSeries(n);
   Deno.bench({
     name: `writeText gauges ${n}`,
     group: `vs-prom-client-${n}`,
     baseline: true,
-    fn: () => void encoder.encode(writeText(families)),
+    fn: () => void writeText(families),
   });
   Deno.bench({
     name: `prom-client Registry.metrics() gauges ${n}`,
     group: `vs-prom-client-${n}`,
-    fn: async () => void encoder.encode(await registry.metrics()),
+    fn: async () => void await registry.metrics(),
   });
 }
 
-// ---------------------------------------------------------------- decision: concat vs join
+// ---------------------------------------------------------------- decision: how to build the output
 
-/** The text writer's gauge path rewritten to push parts and join once (the alternative not taken). */
-function writeTextJoin(families: readonly MetricFamily[]): string {
+/** Gauge-only text writer that pushes string parts and joins once (alternative not taken). */
+function writeGaugesJoin(families: readonly MetricFamily[]): string {
   const parts: string[] = [];
   for (const fam of families) {
     parts.push("# HELP ", fam.name, " ", fam.help, "\n# TYPE ", fam.name, " gauge\n");
     for (const s of fam.samples) {
-      parts.push(s.name);
-      if (s.labels.length !== 0) parts.push(formatLabels(s.labels));
-      parts.push(" ", formatNumber(s.value), "\n");
+      const l = s.labels;
+      parts.push(s.name, "{", l[0], '="', escapeLabelValue(l[1]));
+      for (let j = 2; j < l.length; j += 2) parts.push('",', l[j], '="', escapeLabelValue(l[j + 1]));
+      parts.push('"} ', formatNumber(s.value), "\n");
     }
   }
   return parts.join("");
 }
 
+/** Gauge-only text writer that appends with `+=` (alternative not taken: V8 builds a rope). */
+function writeGaugesConcat(families: readonly MetricFamily[]): string {
+  let out = "";
+  for (const fam of families) {
+    out += "# HELP " + fam.name + " " + fam.help + "\n# TYPE " + fam.name + " gauge\n";
+    for (const s of fam.samples) {
+      const l = s.labels;
+      let line = s.name + "{" + l[0] + '="' + escapeLabelValue(l[1]) + '"';
+      for (let j = 2; j < l.length; j += 2) line += "," + l[j] + '="' + escapeLabelValue(l[j + 1]) + '"';
+      out += line + "} " + formatNumber(s.value) + "\n";
+    }
+  }
+  return out;
+}
+
 {
+  // Each variant ends in UTF-8 bytes, which is what the HTTP body needs (and it forces a rope to flatten).
   const { families } = gaugeSeries(100_000);
   Deno.bench({
-    name: "concat (writeText) + encode",
-    group: "decision-concat-100k",
+    name: "ByteWriter (writeTextBytes)",
+    group: "decision-builder-100k",
     baseline: true,
-    fn: () => void encoder.encode(writeText(families)),
+    fn: () => void writeTextBytes(families),
   });
   Deno.bench({
-    name: "parts.join + encode",
-    group: "decision-concat-100k",
-    fn: () => void encoder.encode(writeTextJoin(families)),
+    name: "parts.push + join + encode",
+    group: "decision-builder-100k",
+    fn: () => void encoder.encode(writeGaugesJoin(families)),
+  });
+  Deno.bench({
+    name: "+= concatenation + encode",
+    group: "decision-builder-100k",
+    fn: () => void encoder.encode(writeGaugesConcat(families)),
   });
 }
 

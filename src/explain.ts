@@ -6,7 +6,6 @@
  */
 
 import { UpstreamError } from "./errors.ts";
-import { formatLabels, formatNumber } from "./exposition/escape.ts";
 import type { MetricFamily, MetricType, Sample } from "./model.ts";
 import type { CompiledTarget } from "./scrape.ts";
 import { redactUrl } from "./url.ts";
@@ -102,8 +101,15 @@ function wholeScrape(target: CompiledTarget, families: readonly MetricFamily[]):
   }
 }
 
+/** A series as in the text format (label values escaped the same way), for reading, not parsing. */
 function formatSeries(s: Sample): string {
-  return `${s.name}${s.labels.length === 0 ? "" : formatLabels(s.labels)} ${formatNumber(s.value)}`;
+  let labels = "";
+  for (let i = 0; i < s.labels.length; i += 2) {
+    const v = s.labels[i + 1].replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+    labels += `${i === 0 ? "" : ","}${s.labels[i]}="${v}"`;
+  }
+  const value = Number.isNaN(s.value) ? "NaN" : s.value === Infinity ? "+Inf" : s.value === -Infinity ? "-Inf" : String(s.value);
+  return `${s.name}${labels === "" ? "" : `{${labels}}`} ${value}`;
 }
 
 function typeName(t: MetricType): string {

@@ -60,8 +60,8 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const { families, skipped } = await decodeTarget(target, options);
-    return { ok: true, families: target.transform.apply(families), skipped, durationSeconds: seconds() };
+    const { families, skipped, asSent } = await decodeTarget(target, options);
+    return { ok: true, families: target.transform.apply(families, { asSent }), skipped, durationSeconds: seconds() };
   } catch (e) {
     return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
   }

@@ -13,9 +13,9 @@ import {
   OPENMETRICS_CONTENT_TYPE,
   TEXT_CONTENT_TYPE,
 } from "./exposition/negotiate.ts";
-import { writeOpenMetrics } from "./exposition/openmetrics.ts";
+import { writeOpenMetricsBytes } from "./exposition/openmetrics.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
-import { writeText } from "./exposition/text.ts";
+import { writeTextBytes } from "./exposition/text.ts";
 import type { Logger } from "./log.ts";
 import type { MetricFamily } from "./model.ts";
 import { type CompiledTarget, type ScrapeResult, scrapeTarget } from "./scrape.ts";
@@ -43,7 +43,6 @@ export interface HandlerDeps {
 export type Handler = (req: Request) => Promise<Response>;
 
 const GZIP_MIN_BYTES = 1024;
-const ENCODER = new TextEncoder();
 
 /**
  * Creates the exporter's request handler.
@@ -160,8 +159,7 @@ export function exposition(req: Request, families: readonly MetricFamily[]): Res
   const forced = new URL(req.url).searchParams.get("format");
   const om = forced === "openmetrics" ||
     (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
-  const text = om ? writeOpenMetrics(families) : writeText(families);
-  let body: Uint8Array<ArrayBuffer> = ENCODER.encode(text);
+  let body: Uint8Array<ArrayBuffer> = om ? writeOpenMetricsBytes(families) : writeTextBytes(families);
   const headers = new Headers({
     "content-type": om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
     "vary": "Accept, Accept-Encoding",

@@ -74,7 +74,11 @@ export class SingleFlight<T> {
    * @returns The shared result.
    * @throws The caller's `signal.reason` when the caller's signal aborts first; whatever `work` throws.
    */
-  run(key: string, work: (signal: AbortSignal) => Promise<T>, options: RunOptions<T>): Promise<FlightResult<T>> {
+  run(
+    key: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    options: RunOptions<T>,
+  ): Promise<FlightResult<T>> {
     const { signal } = options;
     if (signal.aborted) return Promise.reject(signal.reason);
     const minInterval = options.minIntervalMs ?? 0;
@@ -154,12 +158,15 @@ export function lastSuccessFamily(
 ): MetricFamily {
   const samples: Sample[] = [];
   for (const e of entries) {
-    if (e.atMs !== undefined) samples.push({ name: LAST_SUCCESS_METRIC, labels: [...e.labels], value: e.atMs / 1000 });
+    if (e.atMs !== undefined) {
+      samples.push({ name: LAST_SUCCESS_METRIC, labels: [...e.labels], value: e.atMs / 1000 });
+    }
   }
   return {
     name: LAST_SUCCESS_METRIC,
     type: "gauge",
-    help: "Unix time of the last successful scrape of the upstream; with min_interval an answer can be this old.",
+    help:
+      "Unix time of the last successful scrape of the upstream; with min_interval an answer can be this old.",
     unit: "seconds",
     samples,
   };
@@ -187,7 +194,9 @@ export async function sharedScrape(
   } catch (e) {
     const { aborted, reason } = options.signal;
     const error = !aborted
-      ? new UpstreamError("internal", `Cannot scrape "${redactUrl(key)}": ${(e as Error)?.message}`, { cause: e })
+      ? new UpstreamError("internal", `Cannot scrape "${redactUrl(key)}": ${(e as Error)?.message}`, {
+        cause: e,
+      })
       : reason instanceof UpstreamError
       ? reason
       : new UpstreamError("timeout", `Cannot scrape "${redactUrl(key)}": deadline exceeded`, { cause: e });

@@ -24,7 +24,12 @@ const TLS_CODE_REGEXP = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGN
  * @param shown The URL without userinfo, for messages.
  * @throws {UpstreamError} `too_large` past the cap; otherwise what {@linkcode classifyFetchError} says.
  */
-export async function readCapped(res: Response, max: number, signal: AbortSignal, shown: string): Promise<Uint8Array> {
+export async function readCapped(
+  res: Response,
+  max: number,
+  signal: AbortSignal,
+  shown: string,
+): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -76,7 +81,9 @@ export function classifyFetchError(e: unknown, signal: AbortSignal, shown: strin
     return new UpstreamError(why, `Cannot fetch "${shown}": ${detail}`, { cause: e });
   }
   const code = typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "";
-  const text = e instanceof Error ? `${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}` : String(e);
+  const text = e instanceof Error
+    ? `${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}`
+    : String(e);
   const reason: ScrapeErrorReason = code === "ECONNREFUSED" || /refused/i.test(text)
     ? "refused"
     : TLS_CODE_REGEXP.test(code) || /certificate|tls|ssl|handshake/i.test(text)

@@ -63,7 +63,10 @@ export interface ClientContext {
  *
  * @throws {ConfigError} For an unreadable file or options Deno cannot use.
  */
-export async function createUpstreamClient(options: HttpOptions, context: ClientContext): Promise<UpstreamClient> {
+export async function createUpstreamClient(
+  options: HttpOptions,
+  context: ClientContext,
+): Promise<UpstreamClient> {
   const resolve = (p: string) => p.startsWith("/") ? p : `${context.baseDir.replace(/\/$/, "")}/${p}`;
   const readPem = async (p: string | undefined, key: string) => {
     if (p === undefined) return undefined;
@@ -89,7 +92,9 @@ export async function createUpstreamClient(options: HttpOptions, context: Client
   } catch (e) {
     throw new ConfigError(`Cannot create the HTTP client: ${(e as Error).message}`, { cause: e });
   }
-  const token = options.bearerTokenFile === undefined ? undefined : new FileSecret(resolve(options.bearerTokenFile));
+  const token = options.bearerTokenFile === undefined
+    ? undefined
+    : new FileSecret(resolve(options.bearerTokenFile));
   const password = options.basicAuth?.passwordFile === undefined
     ? undefined
     : new FileSecret(resolve(options.basicAuth.passwordFile));
@@ -109,11 +114,27 @@ export async function createUpstreamClient(options: HttpOptions, context: Client
   async function send(url: URL, hop: Hop, signal: AbortSignal): Promise<Response> {
     const headers = new Headers({ accept: UPSTREAM_ACCEPT });
     if (hop.credentialed) await credentials(headers);
-    if (hop.body !== undefined && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
-    if (alwaysNode || (hop.pin !== undefined && canPin)) {
-      return await nodeFetch(url, { method: hop.method, headers, body: hop.body, signal, tls: nodeTls, pin: hop.pin });
+    if (hop.body !== undefined && !headers.has("content-type")) {
+      headers.set("content-type", "text/plain;charset=UTF-8");
     }
-    return await fetch(url, { method: hop.method, headers, body: hop.body, signal, redirect: "manual", client });
+    if (alwaysNode || (hop.pin !== undefined && canPin)) {
+      return await nodeFetch(url, {
+        method: hop.method,
+        headers,
+        body: hop.body,
+        signal,
+        tls: nodeTls,
+        pin: hop.pin,
+      });
+    }
+    return await fetch(url, {
+      method: hop.method,
+      headers,
+      body: hop.body,
+      signal,
+      redirect: "manual",
+      client,
+    });
   }
 
   async function fetchOnce(target: string, fo: ClientFetchOptions): Promise<UpstreamBody> {
@@ -138,15 +159,23 @@ export async function createUpstreamClient(options: HttpOptions, context: Client
       if (!valid && isRedirect(res.status) && options.redirectPolicy !== "none") {
         await res.body?.cancel();
         if (hops >= options.maxRedirects) {
-          throw new UpstreamError("redirect", `Cannot fetch "${shown}": more than ${options.maxRedirects} redirects`);
+          throw new UpstreamError(
+            "redirect",
+            `Cannot fetch "${shown}": more than ${options.maxRedirects} redirects`,
+          );
         }
         url = nextHop(url, res, hop, origin, options.redirectPolicy);
         continue;
       }
       if (!valid) {
         await res.body?.cancel();
-        const what = isRedirect(res.status) ? `redirect with status ${res.status} not followed` : `status ${res.status}`;
-        throw new UpstreamError(isRedirect(res.status) ? "redirect" : "status", `Cannot fetch "${shown}": ${what}`);
+        const what = isRedirect(res.status)
+          ? `redirect with status ${res.status} not followed`
+          : `status ${res.status}`;
+        throw new UpstreamError(
+          isRedirect(res.status) ? "redirect" : "status",
+          `Cannot fetch "${shown}": ${what}`,
+        );
       }
       const declared = Number(res.headers.get("content-length") ?? NaN);
       if (!res.headers.has("content-encoding") && declared > maxBodyBytes) {
@@ -194,7 +223,9 @@ function nextHop(url: URL, res: Response, hop: Hop, origin: string, policy: "sam
   } catch {
     throw new UpstreamError("redirect", `Cannot fetch "${shown}": redirect without a valid Location`);
   }
-  if (location === null) throw new UpstreamError("redirect", `Cannot fetch "${shown}": redirect without a Location`);
+  if (location === null) {
+    throw new UpstreamError("redirect", `Cannot fetch "${shown}": redirect without a Location`);
+  }
   if (next.username || next.password) {
     throw new UpstreamError("redirect", `Cannot fetch "${shown}": redirect to a URL with credentials`);
   }
@@ -208,7 +239,10 @@ function nextHop(url: URL, res: Response, hop: Hop, origin: string, policy: "sam
   }
   if (crossOrigin) {
     if (hop.body !== undefined) {
-      throw new UpstreamError("redirect", `Cannot fetch "${shown}": redirect would resend the body to another origin`);
+      throw new UpstreamError(
+        "redirect",
+        `Cannot fetch "${shown}": redirect would resend the body to another origin`,
+      );
     }
     hop.credentialed = false;
   }
@@ -279,9 +313,13 @@ class FileSecret {
       }
       return this.#value;
     } catch (e) {
-      throw new UpstreamError("internal", `Cannot read credentials file "${this.#path}": ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new UpstreamError(
+        "internal",
+        `Cannot read credentials file "${this.#path}": ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 }

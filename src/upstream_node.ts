@@ -144,5 +144,8 @@ function toResponse(res: http.IncomingMessage): Response {
   if (format === undefined) return new Response(raw, { status, headers });
   headers.delete("content-encoding");
   headers.delete("content-length");
-  return new Response(raw.pipeThrough<Uint8Array<ArrayBuffer>>(new DecompressionStream(format)), { status, headers });
+  return new Response(raw.pipeThrough<Uint8Array<ArrayBuffer>>(new DecompressionStream(format)), {
+    status,
+    headers,
+  });
 }

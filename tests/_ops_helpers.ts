@@ -47,24 +47,74 @@ export interface Pki {
 }
 
 async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "piped", stderr: "piped" })
+    .output();
   if (!out.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
 }
 
 /** Makes a PKI in `dir` with openssl (P-256 keys, 2-day validity). */
 export async function makePki(dir: string): Promise<Pki> {
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl(dir, "req", "-x509", ...ec, "-subj", "/CN=test-ca", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
-  await Deno.writeTextFile(`${dir}/server.ext`, "subjectAltName=DNS:localhost,DNS:upstream.test,IP:127.0.0.1\n");
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    ...ec,
+    "-subj",
+    "/CN=test-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  );
+  await Deno.writeTextFile(
+    `${dir}/server.ext`,
+    "subjectAltName=DNS:localhost,DNS:upstream.test,IP:127.0.0.1\n",
+  );
   await Deno.writeTextFile(`${dir}/client.ext`, "extendedKeyUsage=clientAuth\n");
   for (const who of ["server", "client"]) {
     await openssl(dir, "req", ...ec, "-subj", `/CN=${who}`, "-keyout", `${who}.key`, "-out", `${who}.csr`);
-    await openssl(dir, "x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-      "-days", "2", "-out", `${who}.pem`, "-extfile", `${who}.ext`);
+    await openssl(
+      dir,
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-out",
+      `${who}.pem`,
+      "-extfile",
+      `${who}.ext`,
+    );
   }
-  await openssl(dir, "req", "-x509", ...ec, "-subj", "/CN=localhost", "-keyout", "self.key", "-out", "self.pem",
-    "-days", "2", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    ...ec,
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "self.key",
+    "-out",
+    "self.pem",
+    "-days",
+    "2",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  );
   const read = (f: string) => Deno.readTextFile(`${dir}/${f}`);
   return {
     caFile: `${dir}/ca.pem`,

@@ -11,10 +11,10 @@
  * @module
  */
 
-/** Path of promtool (Debian package). */
-export const PROMTOOL = "/usr/bin/promtool";
-/** Path of the Python interpreter that has `prometheus_client` (Debian package, not pyenv). */
-export const PYTHON = "/usr/bin/python3";
+/** Path of promtool: env `PROMTOOL`, else the Debian package's. */
+export const PROMTOOL = Deno.env.get("PROMTOOL") ?? "/usr/bin/promtool";
+/** Python with `prometheus_client`: env `PYTHON3`, else Debian's (not the pyenv shim on PATH, which lacks it). */
+export const PYTHON = Deno.env.get("PYTHON3") ?? "/usr/bin/python3";
 /** True when tests must fail rather than be ignored for a missing tool. */
 export const REQUIRE_E2E = Deno.env.get("REQUIRE_E2E") === "1";
 

@@ -13,9 +13,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { MetricFamily, Sample } from "../src/model.ts";
-import { writeText } from "../src/exposition/text.ts";
-import { writeOpenMetrics } from "../src/exposition/openmetrics.ts";
+import { writeText, writeTextBytes } from "../src/exposition/text.ts";
+import { writeOpenMetrics, writeOpenMetricsBytes } from "../src/exposition/openmetrics.ts";
 import {
+  ByteWriter,
   canonicalFloatLabel,
   escapeHelpOpenMetrics,
   escapeHelpText,
@@ -240,7 +241,7 @@ for (const [name, { families }] of Object.entries(CASES)) {
 
 // ---------------------------------------------------------------- golden files vs independent tools
 
-toolTest("golden text files pass promtool check metrics", ["promtool"], async () => {
+toolTest("writeText() golden files pass promtool check metrics", ["promtool"], async () => {
   for (const [name, { lint = [] }] of Object.entries(CASES)) {
     const res = await promtoolCheck(readGolden(`${name}.prom`));
     if (lint.length === 0) {
@@ -253,7 +254,9 @@ toolTest("golden text files pass promtool check metrics", ["promtool"], async ()
   }
 });
 
-toolTest("golden files pass the Python text and strict OpenMetrics parsers", ["python"], async () => {
+toolTest("writeText() and writeOpenMetrics() golden files pass the Python text and strict OM parsers", [
+  "python",
+], async () => {
   const names = Object.keys(CASES);
   const docs = names.flatMap((n) => [
     { format: "text" as const, text: readGolden(`${n}.prom`) },
@@ -265,7 +268,9 @@ toolTest("golden files pass the Python text and strict OpenMetrics parsers", ["p
   });
 });
 
-toolTest("hostile label values and HELP round-trip through both Python parsers", ["python"], async () => {
+toolTest("writeText() and writeOpenMetrics() round-trip hostile label values and HELP through Python", [
+  "python",
+], async () => {
   for (const c of ["hostile_labels", "help_escaping"]) {
     const families = CASES[c].families;
     const fromText = await pythonParseText(writeText(families));
@@ -281,20 +286,24 @@ toolTest("hostile label values and HELP round-trip through both Python parsers",
   }
 });
 
-toolTest("special values parse back to the same floats in both formats", ["python"], async () => {
-  const families = CASES.special_values.families;
-  const want = families[0].samples.map((x) => x.value);
-  for (
-    const parsed of [
-      await pythonParseText(writeText(families)),
-      await pythonParseOpenMetrics(writeOpenMetrics(families)),
-    ]
-  ) {
-    const got = parsed[0].samples.map((x) => parsedValue(x.value));
-    // -0 is written "0" on purpose (as client_golang does), so compare with -0 == 0.
-    assert.deepEqual(got.map((v) => (v === 0 ? 0 : v)), want.map((v) => (v === 0 ? 0 : v)));
-  }
-});
+toolTest(
+  "writeText() and writeOpenMetrics() special values parse back to the same floats",
+  ["python"],
+  async () => {
+    const families = CASES.special_values.families;
+    const want = families[0].samples.map((x) => x.value);
+    for (
+      const parsed of [
+        await pythonParseText(writeText(families)),
+        await pythonParseOpenMetrics(writeOpenMetrics(families)),
+      ]
+    ) {
+      const got = parsed[0].samples.map((x) => parsedValue(x.value));
+      // -0 is written "0" on purpose (as client_golang does), so compare with -0 == 0.
+      assert.deepEqual(got.map((v) => (v === 0 ? 0 : v)), want.map((v) => (v === 0 ? 0 : v)));
+    }
+  },
+);
 
 // ---------------------------------------------------------------- escaping and numbers
 
@@ -374,8 +383,61 @@ Deno.test("canonicalFloatLabel() canonicalises numbers and leaves anything else 
     ["", ""],
     ["abc", "abc"],
     [" 1", " 1"],
+    ["1e999", "1e999"],
   ];
   for (const [raw, want] of cases) assert.equal(canonicalFloatLabel(raw), want, raw);
+});
+
+Deno.test("ByteWriter grows from a tiny buffer and writes non-ASCII and escapes exactly", () => {
+  const w = new ByteWriter(1);
+  const parts = ["plain", "é", "日本語😀", 'mixed "é" \\ \n end', "", "x".repeat(5000)];
+  let want = "";
+  for (const p of parts) {
+    w.raw(p);
+    w.byte(0x7c); // |
+    w.escaped(p, true);
+    w.byte(0x7c);
+    w.escaped(p, false);
+    w.byte(0x0a);
+    want += p + "|" + escapeLabelValue(p) + "|" + escapeHelpText(p) + "\n";
+  }
+  assert.equal(w.text(), want);
+  assert.deepEqual(w.bytes(), new TextEncoder().encode(want));
+});
+
+Deno.test("ByteWriter.number() writes exactly what formatNumber() returns", () => {
+  const values = [
+    0,
+    -0,
+    1,
+    9,
+    10,
+    99,
+    100,
+    12345,
+    999999999999999,
+    1e15,
+    1e21,
+    -1,
+    -10,
+    0.5,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
+  for (let i = 0; i < 1000; i++) values.push(Math.floor(10 ** (i % 16) * ((i * 0.618034) % 1)));
+  for (const v of values) {
+    const w = new ByteWriter(1);
+    w.number(v);
+    assert.equal(w.text(), formatNumber(v), String(v));
+  }
+});
+
+Deno.test("writeTextBytes() and writeOpenMetricsBytes() are the UTF-8 of the string forms", () => {
+  const all = Object.values(CASES).flatMap((c) => c.families);
+  const enc = new TextEncoder();
+  assert.deepEqual(writeTextBytes(all), enc.encode(writeText(all)));
+  assert.deepEqual(writeOpenMetricsBytes(all), enc.encode(writeOpenMetrics(all)));
 });
 
 // ---------------------------------------------------------------- text rules
@@ -903,7 +965,7 @@ const BATCH = 50;
 const RUNS = 4; // 4 runs x 50 documents = 200 generated documents per property
 
 toolTest(
-  "writers round-trip generated families through the Python parsers (both formats)",
+  "writeText() and writeOpenMetrics() round-trip generated families through the Python parsers",
   ["python"],
   async () => {
     await fc.assert(
@@ -938,14 +1000,18 @@ toolTest(
   },
 );
 
-toolTest("promtool accepts generated text output without lint problems", ["promtool"], async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(documentArb, { minLength: BATCH, maxLength: BATCH }), async (docs) => {
-      const text = docs.map((d, k) => writeText(prefixed(d, k))).join("");
-      assertWellFormed(text, "text");
-      const res = await promtoolCheck(text);
-      assert.equal(res.code, 0, res.output);
-    }),
-    { numRuns: RUNS },
-  );
-});
+toolTest(
+  "writeText() output of generated families passes promtool without lint problems",
+  ["promtool"],
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(documentArb, { minLength: BATCH, maxLength: BATCH }), async (docs) => {
+        const text = docs.map((d, k) => writeText(prefixed(d, k))).join("");
+        assertWellFormed(text, "text");
+        const res = await promtoolCheck(text);
+        assert.equal(res.code, 0, res.output);
+      }),
+      { numRuns: RUNS },
+    );
+  },
+);

@@ -317,6 +317,13 @@ const ACTION_CASES: Case[] = [
     want: { name: "m", labels: ["a_", "1"] },
   },
   {
+    name:
+      "labelmap: a regex whose ) escapes the anchoring replaces each partial match (Go's ReplaceAllString)",
+    rules: [{ regex: "a)|(b", replacement: "X$1", action: "labelmap" }],
+    input: sample("m", { ab_b: "v" }),
+    want: { name: "m", labels: ["ab_b", "v", "Xb_Xb", "v"] },
+  },
+  {
     name: "labeldrop: removes matching label names",
     rules: [{ regex: "__meta_.*|tmp", action: "labeldrop" }],
     input: sample("m", { __meta_a: "1", keep: "2", tmp: "3", __meta_b: "4" }),

@@ -4,7 +4,11 @@ import { gzipSync } from "node:zlib";
 import { httpOptionsSchema } from "../src/config/http_options.ts";
 import { ConfigError, UpstreamError } from "../src/errors.ts";
 import type { PinnedAddress } from "../src/probe/allow.ts";
-import { type ClientFetchOptions, createUpstreamClient, type UpstreamClient } from "../src/upstream_client.ts";
+import {
+  type ClientFetchOptions,
+  createUpstreamClient,
+  type UpstreamClient,
+} from "../src/upstream_client.ts";
 import { serveUpstream } from "./_helpers.ts";
 import { canary, makePki, needTool, type Pki, tempDir } from "./_ops_helpers.ts";
 
@@ -20,7 +24,11 @@ async function get(c: UpstreamClient, url: string, extra?: Partial<ClientFetchOp
   return TEXT.decode(body.bytes);
 }
 
-async function failure(c: UpstreamClient, url: string, extra?: Partial<ClientFetchOptions>): Promise<UpstreamError> {
+async function failure(
+  c: UpstreamClient,
+  url: string,
+  extra?: Partial<ClientFetchOptions>,
+): Promise<UpstreamError> {
   try {
     await get(c, url, extra);
   } catch (e) {
@@ -182,7 +190,10 @@ Deno.test("createUpstreamClient() checks every hop with the guard before connect
 
 Deno.test("createUpstreamClient() connects to the pinned address, keeping the URL's host", async () => {
   await using up = serveUpstream({
-    "/": (req) => new Response(new Uint8Array(gzipSync(`host=${req.headers.get("host")}`)), { headers: { "content-encoding": "gzip" } }),
+    "/": (req) =>
+      new Response(new Uint8Array(gzipSync(`host=${req.headers.get("host")}`)), {
+        headers: { "content-encoding": "gzip" },
+      }),
   });
   const port = new URL(up.origin).port;
   using c = await client({});
@@ -198,7 +209,9 @@ Deno.test("createUpstreamClient() times out on a slow upstream, pinned or not", 
     },
   });
   using c = await client({});
-  for (const guard of [undefined, () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 })]) {
+  for (
+    const guard of [undefined, () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 })]
+  ) {
     const started = performance.now();
     const e = await failure(c, `${up.origin}/slow`, { signal: AbortSignal.timeout(200), guard });
     assert.equal(e.reason, "timeout");
@@ -221,10 +234,13 @@ Deno.test("createUpstreamClient() goes through an HTTP proxy with proxy credenti
   const seen: string[] = [];
   // A forward proxy: Deno.serve sees the absolute-form request URL of the upstream.
   const ac = new AbortController();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} }, (req) => {
-    seen.push(`${req.url} ${req.headers.get("proxy-authorization")}`);
-    return fetch(req.url);
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    (req) => {
+      seen.push(`${req.url} ${req.headers.get("proxy-authorization")}`);
+      return fetch(req.url);
+    },
+  );
   try {
     using c = await client({ proxy_url: `http://pu:pp@127.0.0.1:${server.addr.port}` });
     assert.equal(await get(c, `${up.origin}/m`), "via proxy");
@@ -255,7 +271,8 @@ Deno.test("createUpstreamClient() talks HTTP over a unix socket", async () => {
 Deno.test("createUpstreamClient() refuses a missing CA file as a config error", async () => {
   await assert.rejects(
     () => client({ tls_config: { ca_file: "/nonexistent/ca.pem" } }),
-    (e: unknown) => e instanceof ConfigError && /Cannot read tls_config\.ca_file "\/nonexistent\/ca\.pem"/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError && /Cannot read tls_config\.ca_file "\/nonexistent\/ca\.pem"/.test(e.message),
   );
 });
 
@@ -315,24 +332,30 @@ Deno.test({ ...TLS, name: "createUpstreamClient() verifies against server_name" 
   assert.equal((await failure(wrong, `https://127.0.0.1:${up.port}/`)).reason, "tls");
 });
 
-Deno.test({ ...TLS, name: "createUpstreamClient() pins https to the checked address and verifies the name" }, async () => {
-  await using dir = await tempDir();
-  const pki = await makePki(dir.path);
-  await using up = await tlsUpstream(pki);
-  using c = await client({ tls_config: { ca_file: pki.caFile } });
-  const guard = () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 });
-  assert.equal(await get(c, `https://upstream.test:${up.port}/`, { guard }), "tls ok\n");
-});
+Deno.test(
+  { ...TLS, name: "createUpstreamClient() pins https to the checked address and verifies the name" },
+  async () => {
+    await using dir = await tempDir();
+    const pki = await makePki(dir.path);
+    await using up = await tlsUpstream(pki);
+    using c = await client({ tls_config: { ca_file: pki.caFile } });
+    const guard = () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 });
+    assert.equal(await get(c, `https://upstream.test:${up.port}/`, { guard }), "tls ok\n");
+  },
+);
 
-Deno.test({ ...TLS, name: "createUpstreamClient() skips verification only with insecure_skip_verify" }, async () => {
-  await using dir = await tempDir();
-  const pki = await makePki(dir.path);
-  await using up = await tlsUpstream(pki, { self: true });
-  using strict = await client({ tls_config: { ca_file: pki.caFile } });
-  assert.equal((await failure(strict, `https://localhost:${up.port}/`)).reason, "tls");
-  using insecure = await client({ tls_config: { insecure_skip_verify: true } });
-  assert.equal(await get(insecure, `https://localhost:${up.port}/`), "tls ok\n");
-});
+Deno.test(
+  { ...TLS, name: "createUpstreamClient() skips verification only with insecure_skip_verify" },
+  async () => {
+    await using dir = await tempDir();
+    const pki = await makePki(dir.path);
+    await using up = await tlsUpstream(pki, { self: true });
+    using strict = await client({ tls_config: { ca_file: pki.caFile } });
+    assert.equal((await failure(strict, `https://localhost:${up.port}/`)).reason, "tls");
+    using insecure = await client({ tls_config: { insecure_skip_verify: true } });
+    assert.equal(await get(insecure, `https://localhost:${up.port}/`), "tls ok\n");
+  },
+);
 
 Deno.test("createUpstreamClient() keeps secrets out of errors and serialization", async () => {
   const opts = httpOptionsSchema.parse({

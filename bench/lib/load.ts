@@ -35,13 +35,19 @@ export function median(xs: readonly number[]): number {
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;
   const sorted = [...xs].sort((a, b) => a - b);
-  if (p === 50 && sorted.length % 2 === 0) return (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  if (p === 50 && sorted.length % 2 === 0) {
+    return (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  }
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1];
 }
 
 /** One GET, body fully read; returns the latency in ms and the body size, or throws. */
-export async function timedGet(url: string, headers: HeadersInit, timeoutMs: number): Promise<[number, number]> {
+export async function timedGet(
+  url: string,
+  headers: HeadersInit,
+  timeoutMs: number,
+): Promise<[number, number]> {
   const t0 = performance.now();
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.arrayBuffer();
@@ -97,7 +103,8 @@ export async function concurrentDeno(
 /** Whether wrk is on PATH. */
 export function haveWrk(): boolean {
   try {
-    return new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync() !== null;
+    return new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).outputSync() !==
+      null;
   } catch {
     return false;
   }

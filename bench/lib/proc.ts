@@ -154,7 +154,8 @@ export const CLOCK_TICKS = readClockTicks();
 
 function readClockTicks(): number {
   try {
-    const out = new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped", stderr: "null" }).outputSync();
+    const out = new Deno.Command("getconf", { args: ["CLK_TCK"], stdout: "piped", stderr: "null" })
+      .outputSync();
     const n = Number(new TextDecoder().decode(out.stdout).trim());
     return Number.isInteger(n) && n > 0 ? n : 100;
   } catch {

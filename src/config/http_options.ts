@@ -126,7 +126,8 @@ const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding",
 
 const secret = z.string().transform((s) => new Secret(s));
 const path = z.string().min(1, "must not be empty");
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+/** A duration such as `10s`, `500ms` or `1.5m` (a bare number is seconds), validated into milliseconds > 0. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = typeof v === "number" ? v * 1000 : parseDurationMs(v);
   if (ms === undefined || !(ms > 0)) {
     ctx.addIssue({
@@ -153,11 +154,11 @@ const basicAuthSchema = z.strictObject({
 }).refine((b) => !(b.password && b.password_file), "set at most one of password and password_file");
 
 const tlsSchema = z.strictObject({
-  ca_file: path.optional(),
-  cert_file: path.optional(),
-  key_file: path.optional(),
-  server_name: z.string().min(1).optional(),
-  insecure_skip_verify: z.boolean().default(false),
+  ca_file: path.optional().describe("PEM CA bundle trusted in addition to the system roots"),
+  cert_file: path.optional().describe("PEM client certificate (mutual TLS)"),
+  key_file: path.optional().describe("PEM client key"),
+  server_name: z.string().min(1).optional().describe("SNI and the name the certificate must match"),
+  insecure_skip_verify: z.boolean().default(false).describe("Accept any certificate (unsafe)"),
 }).refine((t) => !t.cert_file === !t.key_file, "cert_file and key_file go together");
 
 const proxyUrlSchema = z.string().refine((s) => {
@@ -173,20 +174,26 @@ const proxyUrlSchema = z.string().refine((s) => {
  * with GET, proxy with a unix socket) are checked here so a bad file fails at load, never at scrape time.
  */
 export const httpOptionsSchema = z.strictObject({
-  headers: headersSchema.optional(),
-  basic_auth: basicAuthSchema.optional(),
-  bearer_token: secret.optional(),
-  bearer_token_file: path.optional(),
-  tls_config: tlsSchema.optional(),
-  proxy_url: proxyUrlSchema.optional(),
-  unix_socket: path.optional(),
-  method: z.enum(["GET", "POST"]).default("GET"),
-  body: z.string().optional(),
-  valid_status_codes: z.array(z.int().min(100).max(599)).min(1).optional(),
-  timeout: duration.optional(),
-  max_body_bytes: z.int().min(1).optional(),
-  redirect_policy: z.enum(REDIRECT_POLICIES).default("same_origin"),
-  max_redirects: z.int().min(0).max(MAX_REDIRECTS).default(MAX_REDIRECTS),
+  headers: headersSchema.optional().describe("Extra request headers; values are treated as secrets"),
+  basic_auth: basicAuthSchema.optional().describe("HTTP basic auth; the password inline or in a file"),
+  bearer_token: secret.optional().describe("An inline bearer token"),
+  bearer_token_file: path.optional().describe("A file holding the bearer token, re-read when it changes"),
+  tls_config: tlsSchema.optional().describe("TLS towards the upstream"),
+  proxy_url: proxyUrlSchema.optional().describe("An http://, https:// or socks5:// proxy"),
+  unix_socket: path.optional().describe("Send requests over this unix socket instead of TCP"),
+  method: z.enum(["GET", "POST"]).default("GET").describe("The request method"),
+  body: z.string().optional().describe("The request body (POST only)"),
+  valid_status_codes: z.array(z.int().min(100).max(599)).min(1).optional().describe(
+    "Statuses whose body is decoded; default any 2xx",
+  ),
+  timeout: durationSchema.optional().describe("Cap on one fetch, e.g. `10s`"),
+  max_body_bytes: z.int().min(1).optional().describe("Cap on the decompressed body"),
+  redirect_policy: z.enum(REDIRECT_POLICIES).default("same_origin").describe(
+    "`same_origin` (default), `none`, or `any` (credentials never leave the configured origin)",
+  ),
+  max_redirects: z.int().min(0).max(MAX_REDIRECTS).default(MAX_REDIRECTS).describe(
+    "At most this many hops (0-10)",
+  ),
 }).superRefine((o, ctx) => {
   const fail = (message: string, path: string[] = []) => ctx.addIssue({ code: "custom", message, path });
   const auths = [

@@ -10,7 +10,13 @@
 
 import { z } from "zod";
 import { compileAllowList } from "../probe/allow.ts";
-import { defaultHttpOptions, hasCredentials, type HttpOptions, httpOptionsSchema } from "./http_options.ts";
+import {
+  defaultHttpOptions,
+  durationSchema,
+  hasCredentials,
+  type HttpOptions,
+  httpOptionsSchema,
+} from "./http_options.ts";
 
 /** Module names: the `module` query parameter, so kept to a URL- and label-safe alphabet. */
 export const MODULE_NAME_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_.-]*$/;
@@ -23,6 +29,8 @@ export interface ModuleConfig {
   http: HttpOptions;
   /** Allow-list entries (host, host:port, URL prefix, CIDR), validated; `undefined` when absent. */
   allowedTargets?: string[];
+  /** Serve the last good result of a target for this long (ms) without fetching; absent: off. */
+  minIntervalMs?: number;
 }
 
 const allowedTargetsSchema = z.array(z.string()).min(1, "must list at least one entry when set").superRefine(
@@ -40,9 +48,14 @@ const allowedTargetsSchema = z.array(z.string()).min(1, "must list at least one 
  * otherwise whoever can reach `/probe` could send those credentials anywhere.
  */
 export const moduleSchema = z.strictObject({
-  rules: z.array(z.unknown()).default([]),
-  http: httpOptionsSchema.optional(),
-  allowed_targets: allowedTargetsSchema.optional(),
+  rules: z.array(z.unknown()).default([]).describe("Rules applied to every probed target (as a target's)"),
+  http: httpOptionsSchema.optional().describe("Upstream HTTP options"),
+  allowed_targets: allowedTargetsSchema.optional().describe(
+    "Targets this module may probe: host, host:port, *.domain, URL prefix or CIDR",
+  ),
+  min_interval: durationSchema.optional().describe(
+    "Serve a target's last good result for this long without fetching (off by default)",
+  ),
 }).transform((m, ctx): ModuleConfig => {
   const http = m.http ?? defaultHttpOptions();
   if (hasCredentials(http) && m.allowed_targets === undefined) {
@@ -52,7 +65,7 @@ export const moduleSchema = z.strictObject({
       path: ["allowed_targets"],
     });
   }
-  return { rules: m.rules, http, allowedTargets: m.allowed_targets };
+  return { rules: m.rules, http, allowedTargets: m.allowed_targets, minIntervalMs: m.min_interval };
 });
 
 /** The zod schema of the top-level `modules:` map. */

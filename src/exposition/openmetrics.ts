@@ -55,7 +55,7 @@ export function writeOpenMetrics(families: readonly MetricFamily[]): string {
  * @param families The families to write, in output order.
  * @returns The UTF-8 bytes of the document.
  */
-export function writeOpenMetricsBytes(families: readonly MetricFamily[]): Uint8Array {
+export function writeOpenMetricsBytes(families: readonly MetricFamily[]): Uint8Array<ArrayBuffer> {
   return render(families).bytes();
 }
 

@@ -52,7 +52,7 @@ export function writeText(families: readonly MetricFamily[]): string {
  * @param families The families to write, in output order.
  * @returns The UTF-8 bytes of the document.
  */
-export function writeTextBytes(families: readonly MetricFamily[]): Uint8Array {
+export function writeTextBytes(families: readonly MetricFamily[]): Uint8Array<ArrayBuffer> {
   return render(families).bytes();
 }
 

@@ -30,6 +30,8 @@ export interface DecodedBody {
   families: MetricFamily[];
   /** JSON leaves or series skipped for a null, missing or non-numeric value; 0 for text formats. */
   skipped: number;
+  /** True for a text exposition (families as the upstream sent them), false for a JSON mapping. */
+  asSent: boolean;
 }
 
 /**
@@ -54,6 +56,9 @@ export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBod
     throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
   }
   const format = detectFormat(decoder.format, body.contentType, text);
-  if (format === "json") return decoder.json === null ? flattenJson(text) : decoder.json.map(parseJson(text));
-  return { families: parsePrometheusText(text, format), skipped: 0 };
+  if (format === "json") {
+    const { families, skipped } = decoder.json === null ? flattenJson(text) : decoder.json.map(parseJson(text));
+    return { families, skipped, asSent: false };
+  }
+  return { families: parsePrometheusText(text, format), skipped: 0, asSent: true };
 }

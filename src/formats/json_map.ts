@@ -214,7 +214,10 @@ function visit(entry: Compiled, node: JsonNode, inherited: readonly string[], st
   }
 }
 
-/** The inherited labels plus this entry's, an entry's label replacing an inherited one of the same name. */
+/**
+ * The inherited labels plus this entry's: an entry's label replaces an inherited one of the same name; a
+ * label whose field is missing (or not a scalar) is not set, so an inherited value stays.
+ */
 function withLabels(entry: Base, node: JsonNode, inherited: readonly string[], doc: unknown): string[] {
   const out = inherited.slice();
   for (const [name, source] of entry.labels) {
@@ -226,9 +229,8 @@ function withLabels(entry: Base, node: JsonNode, inherited: readonly string[], d
         break;
       }
     }
-    if (v === "") {
-      if (at >= 0) out.splice(at, 2);
-    } else if (at >= 0) {
+    if (v === "") continue;
+    if (at >= 0) {
       out[at + 1] = v;
     } else {
       out.push(name, v);

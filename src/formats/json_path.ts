@@ -74,7 +74,10 @@ export function compileJsonPath(source: string): CompiledPath {
 export interface Selection {
   /** The selected nodes, in document order. */
   nodes: JsonNode[];
-  /** True when some name or index step found nothing (or `null`): the field is missing, not empty. */
+  /**
+   * True when some step found nothing to select from: a missing or `null` member or index, or a wildcard or
+   * filter over a scalar. An empty array or object is not missing.
+   */
   missing: boolean;
 }
 
@@ -126,7 +129,8 @@ export function selectOne(path: CompiledPath, root: unknown, current: unknown): 
 
 /** Appends what one selector selects from `value`; returns false when a name or index found nothing. */
 function applySelector(sel: Selector, value: unknown, root: unknown, out: JsonNode[]): boolean {
-  if (value === null || typeof value !== "object") return sel.kind === "wildcard" || sel.kind === "filter";
+  // Nothing to select in a scalar: for a wildcard or filter too, the array or object is missing.
+  if (value === null || typeof value !== "object") return false;
   switch (sel.kind) {
     case "name": {
       if (Array.isArray(value) || !Object.hasOwn(value, sel.name)) return false;
@@ -233,6 +237,7 @@ class PathParser {
     const c = this.#src[this.#pos];
     if (c !== "$" && c !== "@") this.#fail(`expected "$" or "@"`);
     this.#pos++;
+    let end = this.#pos;
     const segments: Selector[][] = [];
     for (;;) {
       const ch = this.#src[this.#pos];
@@ -251,11 +256,12 @@ class PathParser {
       } else {
         break;
       }
+      end = this.#pos;
       if (!top) this.#skipSpace();
     }
     if (top && this.#pos < this.#src.length) this.#fail(`expected ".", "[" or the end`);
     const singular = segments.every((s) => s.length === 1 && (s[0].kind === "name" || s[0].kind === "index"));
-    return { source: this.#src.slice(start, this.#pos), root: c as "$" | "@", segments, singular };
+    return { source: this.#src.slice(start, end), root: c as "$" | "@", segments, singular };
   }
 
   #name(): string {

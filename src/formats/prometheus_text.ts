@@ -175,7 +175,7 @@ class Parser extends Scanner {
   /** The claim of the current family whose sample name is `s[start, end)`, if any (no allocation). */
   #matchCurrent(start: number, end: number): Claim | undefined {
     const current = this.#current;
-    if (current === null) return undefined;
+    if (current === null || current.claims.length === 0) return undefined;
     const family = current.family.name;
     if (end - start < family.length || !this.s.startsWith(family, start)) return undefined;
     for (const claim of current.claims) {
@@ -483,7 +483,13 @@ class Parser extends Scanner {
     let c = s.charCodeAt(p);
     if (c === 32 || c === 9) {
       while (c === 32 || c === 9) c = s.charCodeAt(++p);
-      const keyword = s.startsWith("HELP", p) ? HELP : s.startsWith("TYPE", p) ? TYPE : -1;
+      // Character tests rather than startsWith(): a builtin call per comment line is measurable.
+      const keyword = c === 72 && s.charCodeAt(p + 1) === 69 && s.charCodeAt(p + 2) === 76 &&
+          s.charCodeAt(p + 3) === 80
+        ? HELP
+        : c === 84 && s.charCodeAt(p + 1) === 89 && s.charCodeAt(p + 2) === 80 && s.charCodeAt(p + 3) === 69
+        ? TYPE
+        : -1;
       if (keyword !== -1 && this.isBlankOrEnd(p + 4)) {
         this.#textMetadata(keyword, p + 4);
         return;
@@ -575,7 +581,11 @@ class Parser extends Scanner {
   /** Applies one HELP/TYPE/UNIT line to the family declared as `name`. */
   #metadata(keyword: number, name: string, value: string): void {
     const what = KEYWORDS[keyword];
-    const record = this.#registry.declared(name, this.line);
+    // HELP and TYPE of one family are usually adjacent: skip the lookup for the current family.
+    const current = this.#current;
+    const record = current !== null && current.declaredName === name
+      ? current
+      : this.#registry.declared(name, this.line);
     if (record.hasSamples) this.fail(`${what} for ${quote(name)} comes after its samples`);
     if (record !== this.#current) this.#enter(record);
     const family = record.family;

@@ -84,28 +84,59 @@ const ALL_SUFFIXES = [
   "_info",
 ] as const;
 
-/** Claimed suffixes and their checks, by type. */
-const TYPE_SUFFIXES: Readonly<Record<MetricType, ReadonlyArray<readonly [string, number]>>> = {
-  counter: [["_total", KIND_TOTAL], ["_created", KIND_PLAIN]],
-  gauge: [["", KIND_PLAIN]],
-  unknown: [["", KIND_PLAIN]],
-  histogram: [["_bucket", KIND_BUCKET], ["_sum", KIND_PLAIN], ["_count", KIND_COUNT], [
+/** Claimed suffixes, their checks and their `ALL_SUFFIXES` bits, by type. */
+const TYPE_SUFFIXES: Readonly<Record<MetricType, ReadonlyArray<readonly [string, number, number]>>> = {
+  counter: [["_total", KIND_TOTAL, 1], ["_created", KIND_PLAIN, 2]],
+  gauge: [["", KIND_PLAIN, 0]],
+  unknown: [["", KIND_PLAIN, 0]],
+  histogram: [["_bucket", KIND_BUCKET, 4], ["_sum", KIND_PLAIN, 8], ["_count", KIND_COUNT, 16], [
     "_created",
     KIND_PLAIN,
+    2,
   ]],
-  gaugehistogram: [["_bucket", KIND_BUCKET], ["_gsum", KIND_PLAIN], ["_gcount", KIND_COUNT]],
-  summary: [["", KIND_QUANTILE], ["_sum", KIND_PLAIN], ["_count", KIND_COUNT], ["_created", KIND_PLAIN]],
-  info: [["_info", KIND_INFO]],
-  stateset: [["", KIND_STATESET]],
+  gaugehistogram: [["_bucket", KIND_BUCKET, 4], ["_gsum", KIND_PLAIN, 32], ["_gcount", KIND_COUNT, 64]],
+  summary: [["", KIND_QUANTILE, 0], ["_sum", KIND_PLAIN, 8], ["_count", KIND_COUNT, 16], [
+    "_created",
+    KIND_PLAIN,
+    2,
+  ]],
+  info: [["_info", KIND_INFO, 128]],
+  stateset: [["", KIND_STATESET, 0]],
 };
 
-/** Bit of `ALL_SUFFIXES` entries that `name` ends with (a name ends with at most one). */
+/** Bit of the `ALL_SUFFIXES` entry that `name` ends with, or 0 (a name ends with at most one). */
 function endingBit(name: string): number {
-  for (let i = 0; i < ALL_SUFFIXES.length; i++) {
-    const suffix = ALL_SUFFIXES[i];
-    if (name.length > suffix.length && name.endsWith(suffix)) return 1 << i;
+  // Dispatch on the last character: `endsWith` is a builtin call, costly once per declared name.
+  switch (name.charCodeAt(name.length - 1)) {
+    case 108: // l
+      return endsWith(name, "_total") ? 1 : 0;
+    case 100: // d
+      return endsWith(name, "_created") ? 2 : 0;
+    case 116: // t
+      return endsWith(name, "_bucket")
+        ? 4
+        : endsWith(name, "_gcount")
+        ? 64
+        : endsWith(name, "_count")
+        ? 16
+        : 0;
+    case 109: // m
+      return endsWith(name, "_gsum") ? 32 : endsWith(name, "_sum") ? 8 : 0;
+    case 111: // o
+      return endsWith(name, "_info") ? 128 : 0;
+    default:
+      return 0;
   }
-  return 0;
+}
+
+/** `name.endsWith(suffix)` for a non-empty rest, compared from the end. */
+function endsWith(name: string, suffix: string): boolean {
+  const offset = name.length - suffix.length;
+  if (offset <= 0) return false;
+  for (let i = suffix.length - 1; i >= 0; i--) {
+    if (name.charCodeAt(offset + i) !== suffix.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Holds every family of one parse and resolves sample names that miss the current family. */
@@ -206,42 +237,44 @@ export class FamilyRegistry {
       this.#byName.set(name, record);
       family.name = name;
     }
-    const claims: Claim[] = [];
-    for (const [suffix, kind] of TYPE_SUFFIXES[type]) {
+    const suffixes = TYPE_SUFFIXES[type];
+    const bare = this.#text && type === "counter" && name === declared;
+    const claims: Claim[] = new Array(suffixes.length + (bare ? 1 : 0));
+    let count = 0;
+    for (let i = 0; i < suffixes.length; i++) {
+      const [suffix, kind, bit] = suffixes[i];
       // For a text counter declared as `x_total`, the `_total` sample name is the declared name itself.
       const own = name.length + suffix.length === declared.length;
       const sampleName = own ? declared : name + suffix;
-      if (!own) {
+      if (!own && (this.#endings & bit) !== 0) {
         // Another family declared under exactly this sample name keeps it; an implied family that already
         // has it means this TYPE comes after that family's samples.
-        const bit = endingBit(sampleName);
-        if ((this.#endings & bit) !== 0) {
-          const other = this.#byName.get(sampleName);
-          if (other !== undefined && other !== record) {
-            if (other.implied) {
-              throw new ParseError(
-                `TYPE for ${quote(declared)} comes after its sample ${quote(sampleName)}`,
-                line,
-              );
-            }
-            continue;
+        const other = this.#byName.get(sampleName);
+        if (other !== undefined && other !== record) {
+          if (other.implied) {
+            throw new ParseError(
+              `TYPE for ${quote(declared)} comes after its sample ${quote(sampleName)}`,
+              line,
+            );
           }
+          continue;
         }
       }
-      claims.push({ record, suffix, inputName: sampleName, outName: sampleName, kind, used: false });
+      claims[count++] = { record, suffix, inputName: sampleName, outName: sampleName, kind, used: false };
     }
     // Text 0.0.4 names a counter by its sample (`# TYPE requests counter` + `requests 5`); the model's
     // counter samples always end in `_total`, so the bare sample is renamed.
-    if (this.#text && type === "counter" && name === declared) {
-      claims.push({
+    if (bare) {
+      claims[count++] = {
         record,
         suffix: "",
         inputName: name,
         outName: name + "_total",
         kind: KIND_TOTAL,
         used: false,
-      });
+      };
     }
+    claims.length = count;
     record.claims = claims;
   }
 
@@ -251,14 +284,16 @@ export class FamilyRegistry {
       family,
       declaredName: name,
       implied,
-      claims: [],
+      claims: NO_CLAIMS,
       hasType: false,
       hasHelp: false,
       hasUnit: false,
       hasSamples: false,
       closed: false,
     };
-    record.claims.push({ record, suffix: "", inputName: name, outName: name, kind: KIND_PLAIN, used: false });
+    // A declared family gets its claims from its TYPE line; one without TYPE claims its bare name on first use
+    // (see claimOf), which saves an object for the common HELP-then-TYPE case.
+    if (implied) record.claims = [bareClaim(record)];
     this.families.push(family);
     this.#byName.set(name, record);
     this.#endings |= endingBit(name);
@@ -266,8 +301,21 @@ export class FamilyRegistry {
   }
 }
 
-/** The claim of `record` matching sample `name`, if the family takes that name. */
-function claimOf(record: FamilyRecord, name: string): Claim | undefined {
+/** Claims of a record before its TYPE line. */
+const NO_CLAIMS: Claim[] = [];
+
+/** The claim of an `unknown` family on its own name. */
+function bareClaim(record: FamilyRecord): Claim {
+  const name = record.family.name;
+  return { record, suffix: "", inputName: name, outName: name, kind: KIND_PLAIN, used: false };
+}
+
+/**
+ * The claim of `record` matching sample `name`, if the family takes that name. A family still without TYPE
+ * gets its bare-name claim here.
+ */
+export function claimOf(record: FamilyRecord, name: string): Claim | undefined {
+  if (!record.hasType && record.claims === NO_CLAIMS) record.claims = [bareClaim(record)];
   for (const claim of record.claims) {
     if (name === claim.inputName) return claim;
   }

@@ -10,6 +10,33 @@
 const INT64_MAX_DIGITS = "9223372036854775807";
 const INT64_MIN_DIGITS = "9223372036854775808";
 
+/** Exact powers of ten for the fast decimal path. */
+const POW10 = [
+  1,
+  1e1,
+  1e2,
+  1e3,
+  1e4,
+  1e5,
+  1e6,
+  1e7,
+  1e8,
+  1e9,
+  1e10,
+  1e11,
+  1e12,
+  1e13,
+  1e14,
+  1e15,
+  1e16,
+  1e17,
+  1e18,
+  1e19,
+  1e20,
+  1e21,
+  1e22,
+];
+
 /** Largest |timestamp in ms| an OpenMetrics float timestamp may reach (int64 range). */
 export const MAX_TIMESTAMP_MS = 9223372036854775807;
 
@@ -75,37 +102,52 @@ export function parseGoFloat(s: string, start: number, end: number): number | un
   if (c === 78 || c === 110) { // N n
     return !signed && equalsIgnoreCase(s, i, end, "nan") ? NaN : undefined;
   }
-  // Integer part; small integers are accumulated exactly so the common case needs no slice.
-  let intValue = 0;
+  // Digits are accumulated into an integer mantissa. With at most 15 digits the mantissa is exact, and so is
+  // 10^k for k <= 22, so one multiplication or division gives the correctly rounded result (the classic
+  // fast path of decimal conversion); anything else goes to Number(), which rounds correctly too.
+  let mantissa = 0;
   let digits = 0;
+  let fraction = 0;
   while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
-    intValue = intValue * 10 + (c - 48);
+    mantissa = mantissa * 10 + (c - 48);
     digits++;
     i++;
   }
-  if (i === end) {
-    if (digits === 0) return undefined;
-    if (digits <= 15) return negative ? -intValue : intValue;
-    return finite(Number(s.slice(start, end)));
-  }
-  if (c === 46) { // .
+  if (i < end && c === 46) { // .
     i++;
     while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
       digits++;
+      fraction++;
       i++;
     }
-    if (digits === 0) return undefined;
-  } else if (digits === 0) {
-    return undefined;
   }
+  if (digits === 0) return undefined;
+  let exponent = 0;
   if (i < end && (c === 101 || c === 69)) { // e E
     i++;
-    if (i < end && ((c = s.charCodeAt(i)) === 43 || c === 45)) i++;
+    let negativeExponent = false;
+    if (i < end && ((c = s.charCodeAt(i)) === 43 || c === 45)) {
+      negativeExponent = c === 45;
+      i++;
+    }
     const expStart = i;
-    while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) i++;
+    while (i < end && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
+      exponent = exponent * 10 + (c - 48);
+      i++;
+    }
     if (i === expStart) return undefined;
+    if (negativeExponent) exponent = -exponent;
   }
   if (i !== end) return undefined;
+  if (digits <= 15) {
+    const scale = exponent - fraction;
+    let v: number | undefined;
+    if (scale === 0) v = mantissa;
+    else if (scale > 0 && scale <= 22) v = mantissa * POW10[scale];
+    else if (scale < 0 && scale >= -22) v = mantissa / POW10[-scale];
+    if (v !== undefined) return negative ? -v : v;
+  }
   return finite(Number(s.slice(start, end)));
 }
 

@@ -32,6 +32,8 @@ export class Scanner {
   protected line = 1;
   /** Labels of the previous sample, whose strings are reused when they repeat (saves allocations). */
   #prevLabels: string[] = [];
+  /** Whether the input has any backslash or CR at all; if not, HELP text is one slice. */
+  readonly #hasBackslashOrCR: boolean;
   /** Scratch space the label parser fills before copying out an exactly sized array. */
   readonly #scratch: string[] = [];
 
@@ -40,6 +42,7 @@ export class Scanner {
     this.s = text;
     this.n = text.length;
     this.om = om;
+    this.#hasBackslashOrCR = text.indexOf("\\") !== -1 || text.indexOf("\r") !== -1;
   }
 
   /** Throws a {@linkcode ParseError} for the current line (or `line`). */
@@ -98,6 +101,11 @@ export class Scanner {
   protected helpText(p: number): string {
     const s = this.s;
     const n = this.n;
+    if (!this.#hasBackslashOrCR) {
+      const end = s.indexOf("\n", p);
+      this.pos = end === -1 ? n : end;
+      return s.slice(p, this.pos);
+    }
     let out = "";
     let segment = p;
     while (p < n) {

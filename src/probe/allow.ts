@@ -19,12 +19,16 @@ import { UpstreamError } from "../errors.ts";
 export interface AllowList {
   /** The entries as written, for messages. */
   readonly entries: readonly string[];
+  /** Host and host:port entries. */
   readonly hosts: readonly HostRule[];
+  /** URL-prefix entries, normalized by URL parsing. */
   readonly prefixes: readonly string[];
+  /** CIDR entries. */
   readonly cidrs: readonly Cidr[];
 }
 
-interface HostRule {
+/** A compiled host or host:port entry. */
+export interface HostRule {
   /** Lowercase host without a trailing dot; an IP literal in URL form (`[::1]`); or `*.suffix`. */
   host: string;
   /** The IP, when the host is an IP literal. */
@@ -33,7 +37,8 @@ interface HostRule {
   port?: number;
 }
 
-interface Cidr {
+/** A compiled CIDR entry. */
+export interface Cidr {
   /** 16 bytes; IPv4 is stored IPv4-mapped (`::ffff:a.b.c.d`). */
   bytes: Uint8Array;
   /** Prefix length over the 16 bytes (an IPv4 /8 is 104). */
@@ -56,10 +61,10 @@ export type Resolver = (host: string) => Promise<PinnedAddress[]>;
  * domains, so `http://svc:8080` resolves as it would for any client in a Kubernetes pod. `Deno.resolveDns`
  * does neither.
  */
-export const systemResolver: Resolver = async (host) => {
+export async function systemResolver(host: string): Promise<PinnedAddress[]> {
   const found = await lookup(host, { all: true, verbatim: true });
   return found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-};
+}
 
 /** Options of {@linkcode checkTarget}. */
 export interface CheckOptions {
@@ -103,7 +108,9 @@ export function compileAllowList(entries: readonly string[]): AllowList {
       } catch {
         throw bad("not a valid URL");
       }
-      if (url.protocol !== "http:" && url.protocol !== "https:") throw bad("a URL prefix must be http or https");
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw bad("a URL prefix must be http or https");
+      }
       if (url.username || url.password) throw bad("a URL prefix must not hold credentials");
       prefixes.push(url.href);
     } else if (entry.includes("/")) {
@@ -147,13 +154,17 @@ function parseHostRule(entry: string, bad: (why: string) => RangeError): HostRul
 export async function checkTarget(url: URL, options: CheckOptions): Promise<PinnedAddress | undefined> {
   const shown = `${url.protocol}//${url.host}${url.pathname}`;
   const refuse = (why: string) => new UpstreamError("forbidden", `Target "${shown}" is refused: ${why}`);
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw refuse("only http and https targets are probed");
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw refuse("only http and https targets are probed");
+  }
   if (url.username || url.password) throw refuse("credentials in the target URL are not allowed");
   const { allow } = options;
   const host = stripDot(url.hostname);
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const byName = allow === null || allow.prefixes.some((p) => url.href.startsWith(p)) ||
-    allow.hosts.some((h) => h.ip === undefined && hostMatches(h, host) && (h.port === undefined || h.port === port));
+    allow.hosts.some((h) =>
+      h.ip === undefined && hostMatches(h, host) && (h.port === undefined || h.port === port)
+    );
   if (options.resolve === null) {
     if (!byName) throw refuse(`not in allowed_targets of module "${options.module}"`);
     return undefined;
@@ -179,7 +190,9 @@ export async function checkTarget(url: URL, options: CheckOptions): Promise<Pinn
       continue;
     }
     const byIp = allow !== null &&
-      allow.hosts.some((h) => h.ip !== undefined && equalBytes(h.ip, ip) && (h.port === undefined || h.port === port));
+      allow.hosts.some((h) =>
+        h.ip !== undefined && equalBytes(h.ip, ip) && (h.port === undefined || h.port === port)
+      );
     if (byName || byCidr || byIp) return toPinned(ip);
   }
   if (sawSpecial) throw refuse("it resolves to a link-local, metadata or unspecified address");

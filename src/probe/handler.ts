@@ -11,10 +11,11 @@
  * @module
  */
 
-import { scrapeBudgetMs, SCRAPE_TIMEOUT_HEADER } from "../deadline.ts";
+import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../deadline.ts";
 import { UpstreamError } from "../errors.ts";
 import { scrapeFamilies } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
+import { type MetricFamily, seriesKey } from "../model.ts";
 import type { ScrapeResult } from "../scrape.ts";
 import { exposition } from "../server.ts";
 import { sharedScrape, type SingleFlight } from "../singleflight.ts";
@@ -79,24 +80,41 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
   const module = deps.modules().get(moduleName);
   if (module === undefined) return badRequest(`Unknown module ${quote(moduleName)}`);
   const url = parseTarget(rawTarget);
-  if (url === null) return badRequest(`Parameter "target" is not a valid URL: ${quote(redactUrl(rawTarget))}`);
+  if (url === null) {
+    return badRequest(`Parameter "target" is not a valid URL: ${quote(redactUrl(rawTarget))}`);
+  }
   if (module.allow === null && !deps.allowAnyTarget) {
     return badRequest(
       `Module ${quote(moduleName)} has no allowed_targets; list them, or start with --probe.allow-any-target`,
     );
   }
-  const budget = scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), deps.timeoutOffsetMs, module.timeoutMs);
+  const budget = scrapeBudgetMs(
+    req.headers.get(SCRAPE_TIMEOUT_HEADER),
+    deps.timeoutOffsetMs,
+    module.timeoutMs,
+  );
   if (budget instanceof RangeError) return badRequest(budget.message);
 
+  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(budget)]);
+  const started = performance.now();
   const check = (u: URL) =>
-    checkTarget(u, { allow: module.allow, module: moduleName, resolve: module.unixSocket ? null : resolver(deps) });
+    checkTarget(u, {
+      allow: module.allow,
+      module: moduleName,
+      resolve: module.unixSocket ? null : resolver(deps),
+    });
   let first: PinnedAddress | undefined;
+  let early: ScrapeResult | undefined;
   try {
-    first = await check(url);
+    first = await untilAborted(check(url), signal);
   } catch (e) {
-    if (!(e instanceof UpstreamError) || e.reason !== "forbidden") throw e;
-    deps.log.warn("probe refused", { module: moduleName, target: redactUrl(url.href), err: e.message });
-    return badRequest(e.message);
+    if (!(e instanceof UpstreamError)) throw e;
+    if (e.reason === "forbidden") {
+      deps.log.warn("probe refused", { module: moduleName, target: redactUrl(url.href), err: e.message });
+      return badRequest(e.message);
+    }
+    // Unresolvable or out of time: a failed probe, and no fetch, which would resolve on its own unchecked.
+    early = { ok: false, error: e, durationSeconds: (performance.now() - started) / 1000 };
   }
   // The first hop was just checked; reuse that answer instead of resolving again.
   let reused = false;
@@ -107,14 +125,14 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
     }
     return check(u);
   };
-  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(budget)]);
   const work = (s: AbortSignal) => module.scrape(url.href, { signal: s, guard });
-  const result = deps.flight
-    ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
-      signal,
-      minIntervalMs: module.minIntervalMs,
-    })
-    : await work(signal);
+  const result = early ??
+    (deps.flight
+      ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
+        signal,
+        minIntervalMs: module.minIntervalMs,
+      })
+      : await work(signal));
   deps.onResult?.(moduleName, result);
   if (!result.ok) {
     deps.log.warn("probe failed", {
@@ -126,7 +144,38 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
     });
   }
   const own = scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]);
-  return exposition(req, result.ok ? [...result.families, ...own] : own);
+  return exposition(req, result.ok ? withOwn(result.families, own) : own);
+}
+
+/**
+ * Appends the probe's own families; an upstream family of the same name (another exporter's
+ * `prom_exporter_up`) is merged into one family, keeping ours where a series collides.
+ */
+function withOwn(upstream: readonly MetricFamily[], own: readonly MetricFamily[]): MetricFamily[] {
+  const ours = new Map(own.map((f) => [f.name, f]));
+  const out: MetricFamily[] = [];
+  for (const f of upstream) {
+    const mine = ours.get(f.name);
+    if (mine === undefined) {
+      out.push(f);
+      continue;
+    }
+    ours.delete(f.name);
+    const taken = new Set(mine.samples.map(seriesKey));
+    const kept = f.type === mine.type ? f.samples.filter((s) => !taken.has(seriesKey(s))) : [];
+    out.push({ ...mine, samples: [...kept, ...mine.samples] });
+  }
+  return [...out, ...ours.values()];
+}
+
+/** Settles like `p`, or rejects with a `timeout` error once `signal` aborts (DNS cannot be cancelled). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new UpstreamError("timeout", "Cannot check the target: deadline exceeded"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function resolver(deps: ProbeDeps): Resolver {
@@ -148,5 +197,8 @@ function quote(s: string): string {
 }
 
 function badRequest(message: string): Response {
-  return new Response(message + "\n", { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
+  return new Response(message + "\n", {
+    status: 400,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }

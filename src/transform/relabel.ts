@@ -318,10 +318,11 @@ function applyRule(r: CompiledRule, w: Work): boolean {
 function labelMap(r: CompiledRule, w: Work): void {
   const pending = w.pending;
   pending.length = 0;
-  if (r.matchesName && w.name !== "") pending.push(mapName(r, NAME), w.name, NAME);
+  if (r.matchesName && w.name !== "") pending.push(mapName(r, NAME, r.regexp.exec(NAME)!), w.name, NAME);
   const ls = w.labels;
   for (let i = 0; i < ls.length; i += 2) {
-    if (r.regexp.test(ls[i])) pending.push(mapName(r, ls[i]), ls[i + 1], ls[i]);
+    const m = r.regexp.exec(ls[i]);
+    if (m !== null) pending.push(mapName(r, ls[i], m), ls[i + 1], ls[i]);
   }
   const n = pending.length;
   if (n === 0) return;
@@ -355,14 +356,12 @@ function hasDuplicateTarget(pending: readonly string[]): boolean {
 }
 
 /**
- * Go's `ReplaceAllString(name, replacement)` for a name the regex matched. With the usual anchored regex
- * the match is the whole name; a regex such as `a)|(b` (which the `^(?:…)$` wrapping leaves unanchored)
- * can match parts, so that case follows Go's loop: unmatched text kept, each match replaced, an empty
- * match right after a previous match skipped.
+ * Go's `ReplaceAllString(name, replacement)` for a name the regex matched (`m` is its first match). With
+ * the usual anchored regex the match is the whole name; a regex such as `a)|(b` (which the `^(?:…)$`
+ * wrapping leaves unanchored) can match parts, so that case follows Go's loop: unmatched text kept, each
+ * match replaced, an empty match right after a previous match skipped.
  */
-function mapName(r: CompiledRule, name: string): string {
-  const m = r.regexp.exec(name);
-  if (m === null) return name;
+function mapName(r: CompiledRule, name: string, m: RegExpExecArray): string {
   if (m.index === 0 && m[0].length === name.length) return expandTemplate(r.replacement, m);
   const re = r.regexpAll;
   let out = "";

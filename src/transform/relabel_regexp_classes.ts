@@ -6,10 +6,12 @@
  * @module
  */
 
+/** Whether a code point is `[0-9A-Za-z]` (Go's `isalnum`). */
 export function isAsciiAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
+/** The value of a hex digit, or -1. */
 export function unhex(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
@@ -22,16 +24,19 @@ export function cpSrc(cp: number): string {
   return isAsciiAlnum(cp) ? String.fromCharCode(cp) : `\\u{${cp.toString(16)}}`;
 }
 
+/** JavaScript class source for the range `lo`-`hi`. */
 export function rangeSrc(lo: number, hi: number): string {
   return lo === hi ? cpSrc(lo) : `${cpSrc(lo)}-${cpSrc(hi)}`;
 }
 
-/** Go's ASCII Perl classes and POSIX classes, as [lo, hi] pairs. */
+/** Go's ASCII Perl classes `\d \s \w` (keyed d, s, w), as [lo, hi] pairs. */
 export const PERL_CLASSES: Readonly<Record<string, readonly number[]>> = {
   d: [0x30, 0x39],
   s: [0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x20],
   w: [0x30, 0x39, 0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a],
 };
+
+/** Go's POSIX classes (`[:alpha:]`), as [lo, hi] pairs. */
 export const POSIX_CLASSES: Readonly<Record<string, readonly number[]>> = {
   alnum: [0x30, 0x39, 0x41, 0x5a, 0x61, 0x7a],
   alpha: [0x41, 0x5a, 0x61, 0x7a],
@@ -49,6 +54,7 @@ export const POSIX_CLASSES: Readonly<Record<string, readonly number[]>> = {
   xdigit: [0x30, 0x39, 0x41, 0x46, 0x61, 0x66],
 };
 
+/** JavaScript class source for [lo, hi] pairs. */
 export function pairsSrc(pairs: readonly number[]): string {
   let s = "";
   for (let i = 0; i < pairs.length; i += 2) s += rangeSrc(pairs[i], pairs[i + 1]);

@@ -26,6 +26,7 @@ const MAX_REPEAT = 1000;
 /** Go's limit on nesting depth. */
 const MAX_DEPTH = 1000;
 
+/** The parse tree: literals, classes, raw JavaScript assertions, groups, concatenation, alternation, repeats. */
 export type Node =
   | { readonly t: "lit"; readonly cp: number; readonly fold: boolean }
   | { readonly t: "class"; readonly src: string; readonly fold: boolean }

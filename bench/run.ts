@@ -1,0 +1,416 @@
+/**
+ * `deno task bench`: the whole-process bench. For each size it starts the upstream simulator
+ * (bench/upstream.ts), then, one at a time and each as a fresh process, the passthrough baseline
+ * (bench/passthrough.ts) and the exporter (`deno run -A main.ts start ...`, with bench/configs/typical.yaml for
+ * Prometheus text, the seed's flags for JSON), optionally the original Python design (`--seed FILE`), and
+ * measures each: sequential scrape latency (median, p99), throughput with concurrent scrapers (wrk, else a
+ * Deno loop), CPU per scrape from /proc/PID/stat and peak RSS (VmHWM). At 100k series it also probes
+ * `/-/healthy` while scrapes run. Every figure is the median over `--runs` runs; ratios are taken within a
+ * run. Prints a markdown report and writes it to bench/results/latest.md (or `--out`).
+ *
+ * Everything listens on 127.0.0.1; every load loop is bounded in count and time; every child is stopped by
+ * its pid.
+ *
+ * ```sh
+ * deno task bench                                   # sizes 10,1k,10k,100k,1M, 3 runs
+ * deno task bench --quick                           # 10,1k,10k, 1 run, short loops
+ * deno task bench --sizes 10k,100k --runs 5 --seed ../shared/lab/seed_exporter.py
+ * ```
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { err, out } from "./lib/io.ts";
+import {
+  concurrentDeno,
+  haveWrk,
+  healthProbe,
+  median,
+  percentile,
+  runWrk,
+  sequential,
+  timedGet,
+} from "./lib/load.ts";
+import { cpuMs, freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
+import {
+  type Format,
+  type ProbeRow,
+  renderReport,
+  type Report,
+  type Row,
+  type ServerKind,
+} from "./lib/report.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DENO = Deno.execPath();
+
+/** The bench's options, after parsing. */
+export interface BenchOptions {
+  /** Upstream sizes. */
+  sizes: number[];
+  /** Formats. */
+  formats: Format[];
+  /** Repetitions of every measurement. */
+  runs: number;
+  /** Sequential scrapes per measurement (bounded by `seqMaxMs` too). */
+  requests: number;
+  /** Time bound of the sequential phase, ms. */
+  seqMaxMs: number;
+  /** Length of the concurrent phase, s. */
+  duration: number;
+  /** Concurrent scrapers. */
+  connections: number;
+  /** Send `Accept-Encoding: gzip`. */
+  gzip: boolean;
+  /** The Python seed exporter to compare on JSON, or undefined. */
+  seed?: string;
+  /** Largest size the Python seed is run at. */
+  seedMaxSize: number;
+  /** Use wrk when present. */
+  wrk: boolean;
+  /** Sizes at which to probe `/-/healthy`. */
+  probeSizes: number[];
+  /** Extra `--v8-flags=` for the exporter process. */
+  v8Flags?: string;
+  /** Where the markdown goes. */
+  out: string;
+}
+
+/** Parses `10`, `1k`, `100k`, `1M`. */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s.trim());
+  if (m === null) throw new RangeError(`Size must look like 10, 1k or 1M: got "${s}"`);
+  const n = Number(m[1]) * (m[2] === "" ? 1 : m[2].toLowerCase() === "k" ? 1e3 : 1e6);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Size must be a whole number >= 1: got "${s}"`);
+  return n;
+}
+
+/** Parses the command line (`--help` prints the options). */
+export function parseOptions(args: string[]): BenchOptions {
+  const { values: v } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      sizes: { type: "string" },
+      formats: { type: "string" },
+      runs: { type: "string" },
+      requests: { type: "string" },
+      duration: { type: "string" },
+      connections: { type: "string" },
+      quick: { type: "boolean" },
+      gzip: { type: "boolean" },
+      seed: { type: "string" },
+      "seed-max-size": { type: "string" },
+      "no-wrk": { type: "boolean" },
+      "probe-sizes": { type: "string" },
+      "v8-flags": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const quick = v.quick === true;
+  const sizes = (v.sizes ?? (quick ? "10,1k,10k" : "10,1k,10k,100k,1M")).split(",").map(parseSize);
+  const formats = (v.formats ?? "text,json").split(",").map((f) => {
+    if (f !== "text" && f !== "json") throw new RangeError(`Format must be text or json: got "${f}"`);
+    return f as Format;
+  });
+  const int = (s: string | undefined, d: number, name: string) => {
+    const n = s === undefined ? d : Number(s);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`Flag "--${name}" needs a whole number >= 1: got "${s}"`);
+    }
+    return n;
+  };
+  const probeDefault = sizes.includes(100_000) ? [100_000] : [Math.max(...sizes)];
+  return {
+    sizes,
+    formats,
+    runs: int(v.runs, quick ? 1 : 3, "runs"),
+    requests: int(v.requests, quick ? 10 : 30, "requests"),
+    seqMaxMs: quick ? 5_000 : 20_000,
+    duration: int(v.duration, quick ? 2 : 5, "duration"),
+    connections: int(v.connections, 8, "connections"),
+    gzip: v.gzip === true,
+    seed: v.seed,
+    seedMaxSize: int(v["seed-max-size"], 100_000, "seed-max-size"),
+    wrk: v["no-wrk"] !== true && haveWrk(),
+    probeSizes: v["probe-sizes"] === undefined ? probeDefault : v["probe-sizes"].split(",").map(parseSize),
+    v8Flags: v["v8-flags"],
+    out: resolve(v.out ?? `${ROOT}/bench/results/latest.md`),
+  };
+}
+
+const log = (msg: string) => err(`[bench] ${msg}`);
+
+/** Every child still running, so an interrupt can stop them. */
+const running = new Set<Server>();
+
+async function start(o: Parameters<typeof spawnServer>[0]): Promise<Server> {
+  const s = await spawnServer(o);
+  running.add(s);
+  return s;
+}
+
+async function stop(s: Server): Promise<void> {
+  await s.stop();
+  running.delete(s);
+}
+
+function startUpstream(size: number): Promise<Server> {
+  return start({
+    name: "upstream",
+    cmd: DENO,
+    args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/upstream.ts`, "--series", String(size)],
+    port: "stdout-json",
+    startTimeoutMs: 120_000,
+  });
+}
+
+function startServer(kind: ServerKind, format: Format, upstream: string, o: BenchOptions): Promise<Server> {
+  const url = upstream + (format === "text" ? "/metrics" : "/stats.json");
+  if (kind === "passthrough") {
+    return start({
+      name: kind,
+      cmd: DENO,
+      args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/passthrough.ts`, "--upstream", url],
+      port: "stdout-json",
+    });
+  }
+  const port = freePort();
+  if (kind === "python-seed") {
+    return start({
+      name: kind,
+      cmd: "/usr/bin/python3",
+      args: [o.seed as string, "start", "-s", "bench", "-u", url, "-p", String(port)],
+      port,
+    });
+  }
+  const common = [
+    "-u",
+    url,
+    "--web.listen-address",
+    `127.0.0.1:${port}`,
+    "--upstream.max-body-bytes",
+    String(1 << 30),
+    "--log.level",
+    "error",
+  ];
+  const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : []), `${ROOT}/main.ts`, "start"];
+  if (format === "text") args.push("--config.file", `${ROOT}/bench/configs/typical.yaml`, ...common);
+  else args.push("-s", "bench", ...common);
+  return start({ name: kind, cmd: DENO, args, cwd: ROOT, port, readyPath: "/-/healthy" });
+}
+
+/** Measures one running server: first scrape, sequential phase, concurrent phase, CPU and peak RSS. */
+async function measure(
+  s: Server,
+  base: Pick<Row, "size" | "format" | "server" | "run">,
+  o: BenchOptions,
+): Promise<Row> {
+  const url = s.origin + "/metrics";
+  const headers: Record<string, string> = o.gzip ? { "accept-encoding": "gzip" } : {};
+  const empty = failedRow(base, "");
+  // First scrape: checks the answer, counts samples, warms up (JIT, connection pools).
+  let body: string;
+  try {
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+    body = await res.text();
+    if (res.status !== 200) return { ...empty, skipped: `first scrape: status ${res.status}` };
+  } catch (e) {
+    return { ...empty, skipped: `first scrape: ${(e as Error).message}` };
+  }
+  const samples = o.gzip ? NaN : countSamples(body);
+  for (let i = 0; i < 2; i++) await timedGet(url, headers, 60_000).catch(() => {});
+
+  const seq = await sequential(url, headers, { count: o.requests, maxMs: o.seqMaxMs });
+  const c0 = cpuMs(s.pid);
+  let conc: { rps: number; requests: number; errors: number; p50: number; p99: number };
+  if (o.wrk) {
+    conc = await runWrk(url, headers, { connections: o.connections, threads: 2, seconds: o.duration });
+  } else {
+    const r = await concurrentDeno(url, headers, o.connections, { count: 100_000, maxMs: o.duration * 1000 });
+    conc = { ...r, p50: median(r.latencies), p99: percentile(r.latencies, 99) };
+  }
+  const c1 = cpuMs(s.pid);
+  return {
+    ...base,
+    bodyBytes: new TextEncoder().encode(body).byteLength,
+    samples,
+    median: median(seq.latencies),
+    p99: percentile(seq.latencies, 99),
+    requests: seq.requests,
+    rps: conc.rps,
+    loadP50: conc.p50,
+    loadP99: conc.p99,
+    errors: seq.errors + conc.errors,
+    cpuMs: conc.requests > 0 ? (c1 - c0) / conc.requests : NaN,
+    rssMiB: statusMiB(s.pid, "VmHWM"),
+  };
+}
+
+function failedRow(base: Pick<Row, "size" | "format" | "server" | "run">, why: string): Row {
+  return {
+    ...base,
+    skipped: why,
+    bodyBytes: NaN,
+    samples: NaN,
+    median: NaN,
+    p99: NaN,
+    requests: 0,
+    rps: NaN,
+    loadP50: NaN,
+    loadP99: NaN,
+    errors: 0,
+    cpuMs: NaN,
+    rssMiB: NaN,
+  };
+}
+
+function countSamples(text: string): number {
+  let n = 0;
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    if (end > at && text.charCodeAt(at) !== 35) n++;
+    at = end + 1;
+  }
+  return n;
+}
+
+function machine(): string[] {
+  const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
+  const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/meminfo"))?.[1] ?? NaN);
+  const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  let wrk = "wrk not found";
+  try {
+    const out = new Deno.Command("wrk", { args: ["--version"], stdout: "piped", stderr: "piped" })
+      .outputSync();
+    wrk = new TextDecoder().decode(out.stdout).split("\n")[0].split(" ").slice(0, 2).join(" ");
+  } catch {
+    // Not installed: the Deno load loop is used.
+  }
+  return [
+    `${navigator.hardwareConcurrency} cores (${model}), ${
+      (memKiB / 1048576).toFixed(1)
+    } GiB RAM, ${Deno.build.os} ${Deno.osRelease()}`,
+    `deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ${wrk}`,
+    `load average at start: ${load} (other work on the machine inflates absolute figures; ratios are within a run)`,
+  ];
+}
+
+/** Runs the whole bench and returns the report. */
+export async function runBench(o: BenchOptions, command: string): Promise<Report> {
+  const rows: Row[] = [];
+  const probes: ProbeRow[] = [];
+  const settings = [
+    `sizes ${o.sizes.join(", ")}; formats ${
+      o.formats.join(", ")
+    }; ${o.runs} run(s), figures are the median of runs`,
+    `sequential phase: ${o.requests} scrapes (at most ${
+      o.seqMaxMs / 1000
+    } s) after 3 warm-up scrapes; median and p99`,
+    `concurrent phase: ${
+      o.wrk
+        ? `wrk -t2 -c${o.connections} -d${o.duration}s --latency`
+        : `Deno loop, ${o.connections} scrapers, ${o.duration} s`
+    }; CPU ms/scrape = the server's utime+stime delta over this phase / completed requests`,
+    `peak RSS = VmHWM of the server process (a fresh process per size, run and format)`,
+    `gzip: ${o.gzip ? "Accept-Encoding: gzip sent" : "off"}; exporter V8 flags: ${o.v8Flags ?? "none"}`,
+    `text: exporter with bench/configs/typical.yaml; json: exporter with \`-s bench -u URL\` (the seed's flags)` +
+    (o.seed ? `; python-seed = ${o.seed} with /usr/bin/python3 (JSON, sizes <= ${o.seedMaxSize})` : ""),
+  ];
+  for (const size of o.sizes) {
+    log(`size ${size}: starting the upstream`);
+    const up = await startUpstream(size);
+    try {
+      for (let run = 1; run <= o.runs; run++) {
+        for (const format of o.formats) {
+          const kinds: ServerKind[] = ["passthrough", "exporter"];
+          if (format === "json" && o.seed !== undefined && size <= o.seedMaxSize) kinds.push("python-seed");
+          for (const kind of kinds) {
+            log(`size ${size} run ${run} ${format}: ${kind}`);
+            let s: Server;
+            try {
+              s = await startServer(kind, format, up.origin, o);
+            } catch (e) {
+              log(`  ${(e as Error).message}`);
+              rows.push(failedRow({ size, format, server: kind, run }, "failed to start"));
+              continue;
+            }
+            try {
+              const row = await measure(s, { size, format, server: kind, run }, o);
+              rows.push(row);
+              log(
+                `  median ${row.median.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${
+                  row.rps.toFixed(1)
+                } req/s, ` +
+                  `CPU ${row.cpuMs.toFixed(2)} ms/scrape, RSS ${row.rssMiB.toFixed(1)} MiB${
+                    row.skipped ? `, skipped: ${row.skipped}` : ""
+                  }${row.errors > 0 ? `, ${row.errors} errors` : ""}`,
+              );
+              if (row.skipped) log(s.stderrTail());
+            } finally {
+              await stop(s);
+            }
+          }
+        }
+        if (o.probeSizes.includes(size) && o.formats.includes("text")) {
+          log(`size ${size} run ${run}: /-/healthy probe`);
+          let s: Server;
+          try {
+            s = await startServer("exporter", "text", up.origin, o);
+          } catch (e) {
+            log(`  ${(e as Error).message}`);
+            continue;
+          }
+          try {
+            const scrapeUrl = s.origin + "/metrics";
+            await timedGet(scrapeUrl, {}, 60_000).catch(() => {});
+            const p = await healthProbe(scrapeUrl, s.origin + "/-/healthy", 3, {
+              count: 2_000,
+              maxMs: Math.max(3_000, o.duration * 1000),
+            });
+            probes.push({
+              size,
+              run,
+              count: p.latencies.length,
+              median: median(p.latencies),
+              p99: percentile(p.latencies, 99),
+              max: p.latencies.length > 0 ? Math.max(...p.latencies) : NaN,
+              scrapes: p.scrapes,
+              scrapeMedian: p.scrapeMedian,
+            });
+            log(`  ${p.latencies.length} probes, max ${Math.max(...p.latencies).toFixed(2)} ms`);
+          } finally {
+            await stop(s);
+          }
+        }
+      }
+    } finally {
+      await stop(up);
+    }
+  }
+  return { command, machine: machine(), settings, rows, probes };
+}
+
+if (import.meta.main) {
+  const o = parseOptions(Deno.args);
+  const interrupt = () => {
+    for (const s of running) void s.stop(1000);
+    setTimeout(() => Deno.exit(130), 1500);
+  };
+  Deno.addSignalListener("SIGINT", interrupt);
+  Deno.addSignalListener("SIGTERM", interrupt);
+  const command = ["deno task bench", ...Deno.args].join(" ");
+  const report = await runBench(o, command);
+  const md = renderReport(report);
+  await Deno.mkdir(dirname(o.out), { recursive: true });
+  await Deno.writeTextFile(o.out, md);
+  out(md);
+  log(`written to ${o.out}`);
+  Deno.removeSignalListener("SIGINT", interrupt);
+  Deno.removeSignalListener("SIGTERM", interrupt);
+}

@@ -1,0 +1,185 @@
+/**
+ * The bench must not rot: its pieces work and the whole harness runs at a tiny size. No timing assertions
+ * (the machine is shared); only that every stage produced the right kind of answer.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { parseWrk, percentile } from "../bench/lib/load.ts";
+import { caseBody, caseTarget, scrapeOnce } from "../bench/lib/pipeline.ts";
+import { type Row, runRatio } from "../bench/lib/report.ts";
+import { summarise } from "../bench/profile_report.ts";
+import { parseOptions, parseSize } from "../bench/run.ts";
+import { renderMetricsText, renderStatsJson, serveBenchUpstream } from "../bench/upstream.ts";
+
+const dec = new TextDecoder();
+
+Deno.test("renderMetricsText() writes exactly n samples in families of 10 with all three types", () => {
+  for (const n of [0, 1, 10, 35, 1000]) {
+    const lines = renderMetricsText(n).split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    assert.equal(lines.length, n);
+  }
+  const text = renderMetricsText(30);
+  assert.match(text, /# TYPE upstream_requests_00000_total counter\n/);
+  assert.match(text, /# TYPE upstream_queue_depth_00001 gauge\n/);
+  assert.match(text, /# TYPE upstream_request_duration_seconds_00002 histogram\n/);
+  assert.match(text, /upstream_request_duration_seconds_00002_bucket\{handler="\/api\/2",le="\+Inf"\} \d+\n/);
+});
+
+Deno.test("renderStatsJson() writes a flat object with n numeric keys", () => {
+  const doc = JSON.parse(renderStatsJson(25)) as Record<string, unknown>;
+  assert.equal(Object.keys(doc).length, 25);
+  assert.ok(Object.values(doc).every((v) => typeof v === "number"));
+  assert.equal(doc.requests, 1000);
+  assert.equal(doc.requests_2, 1060);
+});
+
+Deno.test("serveBenchUpstream() serves both bodies on 127.0.0.1", async () => {
+  await using up = serveBenchUpstream(20);
+  assert.match(up.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const text = await fetch(up.origin + "/metrics");
+  assert.equal(text.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  assert.equal(await text.text(), renderMetricsText(20));
+  const json = await fetch(up.origin + "/stats.json");
+  assert.equal(await json.text(), renderStatsJson(20));
+  assert.equal((await fetch(up.origin + "/nope")).status, 404);
+});
+
+Deno.test("scrapeOnce() runs each bench case through the real pipeline", () => {
+  const text = dec.decode(scrapeOnce(caseTarget("text"), caseBody("text", 100)));
+  // The typical rules: the match folds the counters into one family with a shard label, the static label is
+  // on every series, the exclude glob, a rename and the relabel drop each leave a trace.
+  assert.match(text, /^upstream_requests_total\{.*shard="00000".*\} \d+$/m);
+  assert.match(text, /^queue_depth_primary\{.*env="bench".*\} /m);
+  assert.doesNotMatch(text, /upstream_queue_depth_00007/);
+  assert.doesNotMatch(text, /code="5xx"/);
+  for (const line of text.split("\n")) {
+    if (line !== "" && !line.startsWith("#")) assert.match(line, /env="bench"/);
+  }
+  const plain = dec.decode(scrapeOnce(caseTarget("text-norules"), caseBody("text", 100)));
+  assert.equal(plain.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length, 100);
+  const json = dec.decode(scrapeOnce(caseTarget("json"), caseBody("json", 30)));
+  assert.match(json, /^requests_status_2xx\{service="bench"\} 1003$/m);
+});
+
+Deno.test("parseWrk() reads throughput, errors and latency percentiles", () => {
+  const r = parseWrk(`Running 2s test @ http://127.0.0.1:1/metrics
+  2 threads and 8 connections
+  Latency Distribution
+     50%  812.00us
+     75%    1.20ms
+     90%    2.00ms
+     99%    1.10s
+  4000 requests in 2.00s, 1.00MB read
+  Socket errors: connect 0, read 1, write 0, timeout 2
+  Non-2xx or 3xx responses: 3
+Requests/sec:   1999.50
+`);
+  assert.deepEqual(r, { rps: 1999.5, requests: 4000, errors: 6, p50: 0.812, p99: 1100 });
+});
+
+Deno.test("percentile() and runRatio() use nearest rank and ratios within a run", () => {
+  assert.equal(percentile([5, 1, 3, 2, 4], 50), 3);
+  assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+  const row = (server: Row["server"], run: number, median: number): Row => ({
+    size: 10,
+    format: "text",
+    server,
+    run,
+    bodyBytes: 1,
+    samples: 1,
+    median,
+    p99: median,
+    requests: 1,
+    rps: 1,
+    loadP50: 1,
+    loadP99: 1,
+    errors: 0,
+    cpuMs: 1,
+    rssMiB: 1,
+  });
+  const rows = [
+    row("exporter", 1, 4),
+    row("passthrough", 1, 2),
+    row("exporter", 2, 30),
+    row("passthrough", 2, 10),
+  ];
+  assert.equal(runRatio(rows, "text", 10, "exporter", "passthrough", (r) => r.median), 2.5);
+});
+
+Deno.test("parseSize() and parseOptions() read the bench's flags", () => {
+  assert.equal(parseSize("1k"), 1000);
+  assert.equal(parseSize("1M"), 1_000_000);
+  assert.throws(() => parseSize("ten"), RangeError);
+  const o = parseOptions(["--quick", "--sizes", "10,2k", "--formats", "json"]);
+  assert.deepEqual([o.sizes, o.formats, o.runs], [[10, 2000], ["json"], 1]);
+  assert.throws(() => parseOptions(["--bogus"]), TypeError);
+});
+
+Deno.test("summarise() attributes self and total time from a cpuprofile", () => {
+  const frame = (functionName: string) => ({ functionName, url: "", lineNumber: 0 });
+  const s = summarise({
+    nodes: [
+      { id: 1, callFrame: frame("(root)"), children: [2] },
+      { id: 2, callFrame: frame("outer"), children: [3] },
+      { id: 3, callFrame: frame("inner") },
+    ],
+    samples: [2, 3, 3, 3],
+    timeDeltas: [0, 10, 10, 10],
+  });
+  const by = new Map(s.functions.map((f) => [f.name, f]));
+  assert.equal(s.totalUs, 30);
+  assert.equal(by.get("inner")?.selfUs, 20);
+  assert.equal(by.get("outer")?.selfUs, 10);
+  assert.equal(by.get("outer")?.totalUs, 30);
+});
+
+Deno.test({
+  name: "bench/run.ts measures the exporter and the passthrough at a tiny size",
+  // Subprocesses and sockets outlive single awaits here; each is stopped by the harness itself.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const out = await Deno.makeTempFile({ suffix: ".md" });
+    try {
+      const cmd = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-all",
+          new URL("../bench/run.ts", import.meta.url).pathname,
+          "--quick",
+          "--sizes",
+          "10",
+          "--requests",
+          "3",
+          "--duration",
+          "1",
+          "--out",
+          out,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(180_000),
+      });
+      const res = await cmd.output();
+      const stderr = dec.decode(res.stderr);
+      assert.equal(res.code, 0, stderr);
+      const md = await Deno.readTextFile(out);
+      for (const format of ["text", "json"]) {
+        for (const server of ["passthrough", "exporter"]) {
+          const row = md.split("\n").find((l) => l.startsWith(`| ${format} | 10 | ${server} |`));
+          assert.ok(row !== undefined, `no ${format} ${server} row in:\n${md}`);
+          assert.doesNotMatch(row, /skipped|failed/, row);
+        }
+      }
+      assert.match(md, /## Exporter ÷ passthrough/);
+      assert.match(md, /## `\/-\/healthy` while the exporter scrapes/);
+      // The text exporter answers the typical rules' output: 10 upstream samples, some dropped, plus self metrics.
+      assert.match(md, /\| text \| 10 \| exporter \| [\d.]+ \| \d+ \|/);
+    } finally {
+      await Deno.remove(out);
+    }
+  },
+});

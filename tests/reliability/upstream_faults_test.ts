@@ -1,0 +1,171 @@
+/**
+ * Item 1 of issue 6 (RELIABILITY.md U1–U8): every upstream fault, served by a real fault server, makes the
+ * scrape answer 200 with `prom_exporter_up 0` by the deadline, with the reason logged and counted, and the
+ * upstream credentials (URL userinfo) never sent anywhere but their origin nor written to any output.
+ * Repeating each fault (20 times quick, 1,000 times in the full run) leaves RSS flat and the sanitizers clean.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { FaultServer, refusedUrl } from "./fault_server.ts";
+import {
+  CAN_GC,
+  FULL,
+  memoryAllowance,
+  pool,
+  quantile,
+  record,
+  round,
+  rssAfterGc,
+  samples,
+  scrape,
+  size,
+  startExporter,
+  targetConfig,
+  valueOf,
+} from "./_harness.ts";
+
+/** One fault: where it is served and the reason it must be counted under. */
+interface Fault {
+  name: string;
+  /** Path on the fault server, or "refused". `CANARY` is replaced by the canary's origin. */
+  path: string;
+  reason: string;
+  /** The fault waits for the deadline. */
+  slow?: boolean;
+}
+
+const FAULTS: readonly Fault[] = [
+  { name: "never sends a byte", path: "/silent", reason: "timeout", slow: true },
+  { name: "headers then a stalled body", path: "/stall", reason: "timeout", slow: true },
+  { name: "body trickling one byte per second", path: "/trickle?every=1000", reason: "timeout", slow: true },
+  { name: "connection refused", path: "refused", reason: "refused" },
+  { name: "reset mid-body", path: "/reset", reason: "network" },
+  { name: "reset before the status line", path: "/reset-early", reason: "network" },
+  { name: "closed mid-body (FIN)", path: "/truncated", reason: "network" },
+  { name: "status 500", path: "/status/500", reason: "status" },
+  { name: "status 404", path: "/status/404", reason: "status" },
+  { name: "status 401", path: "/status/401", reason: "status" },
+  { name: "status 429", path: "/status/429", reason: "status" },
+  { name: "status 503 with an endless body", path: "/status-endless/503", reason: "status" },
+  { name: "garbage bytes as text/plain", path: "/garbage", reason: "parse" },
+  { name: "garbage bytes as application/json", path: "/garbage-json", reason: "parse" },
+  { name: "bytes that are not HTTP", path: "/not-http", reason: "network" },
+  { name: "invalid UTF-8", path: "/invalid-utf8", reason: "parse" },
+  { name: "body over the limit with Content-Length", path: "/big", reason: "too_large" },
+  { name: "body over the limit, chunked", path: "/big-chunked", reason: "too_large" },
+  { name: "gzip bomb", path: "/gzip-bomb", reason: "too_large" },
+  { name: "redirect loop", path: "/redirect-loop", reason: "redirect" },
+  { name: "cross-origin redirect carrying credentials", path: "/redirect?to=CANARY/ok", reason: "redirect" },
+];
+
+/** Prometheus's header value in the single-scrape checks: 1.5 s - 0.5 s offset = a 1 s deadline. */
+const HEADER_S = 1.5;
+const DEADLINE_MS = 1000;
+/** In the repetitions: 1.0 s - 0.5 s = 500 ms. */
+const REP_HEADER_S = 1.0;
+const REP_DEADLINE_MS = 500;
+/** The generous bound a test may assert (house rule): the deadline plus 1 s catches a hang. */
+const HANG_BOUND_MS = 1000;
+
+const USER = "scraper";
+const SECRET = `S3cret-${crypto.randomUUID()}`;
+const FORBIDDEN = [SECRET, btoa(`${USER}:${SECRET}`)];
+
+function withCredentials(url: string): string {
+  return url.replace("http://", `http://${USER}:${SECRET}@`);
+}
+
+function faultUrl(f: Fault, server: FaultServer, canary: FaultServer): string {
+  const base = f.path === "refused" ? refusedUrl("/metrics") : server.url(f.path.replace("CANARY", canary.origin));
+  return withCredentials(base);
+}
+
+for (const f of FAULTS) {
+  Deno.test(`upstream fault "${f.name}": up 0 by the deadline, reason "${f.reason}" logged and counted`, async () => {
+    await using server = FaultServer.start({ bombBytes: size(64, 1024) * 1024 * 1024 });
+    await using canary = FaultServer.start();
+    await using exporter = startExporter([targetConfig("t", faultUrl(f, server, canary))], { forbidden: FORBIDDEN });
+    const res = await scrape(`${exporter.origin}/metrics`, HEADER_S);
+
+    assert.equal(res.status, 200);
+    assert.equal(valueOf(res.text, "prom_exporter_up", { upstream: "t" }), 0, res.text);
+    assert.equal(
+      valueOf(res.text, "prom_exporter_scrape_errors_total", { target: "t", reason: f.reason }),
+      1,
+      `reason "${f.reason}" counted once; logs: ${exporter.logs.join("\n")}`,
+    );
+    const warn = exporter.logs.find((l) => l.includes('msg="scrape failed"'));
+    assert.ok(warn !== undefined && warn.includes(`reason=${f.reason}`), `log line names the reason: ${warn}`);
+    assert.ok(res.ms <= DEADLINE_MS + HANG_BOUND_MS, `answered in ${res.ms} ms`);
+    // Credentials: sent to their origin (so the check below means something), never to the canary, never shown.
+    if (f.path !== "refused" && !f.path.startsWith("/reset")) {
+      assert.ok(server.requests.length > 0 && server.requests[0].headers.authorization !== undefined);
+    }
+    assert.equal(canary.requestCount, 0, "the canary (another origin) got a request");
+    assert.equal(canary.connections, 0, "the canary got a connection");
+    assert.deepEqual(exporter.leaks, [], "a secret reached the logs");
+    for (const s of FORBIDDEN) assert.ok(!res.text.includes(s), "a secret reached the exposition");
+    record(`U: ${f.name}`, {
+      reason: f.reason,
+      deadline_ms: DEADLINE_MS,
+      answered_ms: round(res.ms),
+      over_deadline_ms: round(res.ms - DEADLINE_MS),
+    });
+  });
+}
+
+Deno.test(`upstream faults repeated ${size(20, 1000)} times each: up 0 every time, RSS flat`, async () => {
+  const reps = size(20, 1000);
+  const warmup = size(5, 100);
+  await using server = FaultServer.start({ bombBytes: size(64, 1024) * 1024 * 1024, maxRecorded: 100 });
+  await using canary = FaultServer.start();
+  const start = rssAfterGc();
+  const rows: string[] = [];
+  for (const f of FAULTS) {
+    await using exporter = startExporter([targetConfig("t", faultUrl(f, server, canary))], {
+      forbidden: FORBIDDEN,
+      maxLogs: 10,
+    });
+    const t0 = performance.now();
+    const once = async () => {
+      const res = await scrape(`${exporter.origin}/metrics`, REP_HEADER_S);
+      assert.equal(res.status, 200);
+      assert.equal(valueOf(res.text, "prom_exporter_up", { upstream: "t" }), 0);
+      assert.ok(res.ms <= REP_DEADLINE_MS + HANG_BOUND_MS, `answered in ${res.ms} ms`);
+      return res.ms;
+    };
+    const concurrency = f.slow ? 50 : 8;
+    await pool(Array.from({ length: warmup }), concurrency, once);
+    const before = rssAfterGc();
+    const times = await pool(Array.from({ length: reps }), concurrency, once);
+    const after = rssAfterGc();
+    const res = await scrape(`${exporter.origin}/metrics`, REP_HEADER_S);
+    const counted = samples(res.text).filter((s) => s.name === "prom_exporter_scrape_errors_total" && s.value > 0)
+      .map((s) => `${s.labels.reason}=${s.value}`);
+    assert.deepEqual(counted, [`${f.reason}=${warmup + reps + 1}`], `${f.name}: every scrape counted under one reason`);
+    assert.deepEqual(exporter.leaks, []);
+    const growth = after - before;
+    const took = performance.now() - t0;
+    rows.push(`${f.name}: +${round(growth / 2 ** 20)} MiB`);
+    record(`U x${reps}: ${f.name}`, {
+      reps,
+      p50_ms: round(quantile(times, 0.5)),
+      p99_ms: round(quantile(times, 0.99)),
+      max_ms: round(Math.max(...times)),
+      total_s: round(took / 1000),
+      deadline_ms: REP_DEADLINE_MS,
+      rss_before_mib: round(before / 2 ** 20),
+      rss_after_mib: round(after / 2 ** 20),
+      gc: CAN_GC,
+    });
+    if (FULL && CAN_GC) {
+      assert.ok(growth <= memoryAllowance(before), `RSS grew ${round(growth / 2 ** 20)} MiB over ${reps} scrapes`);
+    }
+  }
+  assert.equal(canary.connections, 0);
+  const end = rssAfterGc();
+  record("U: all faults", { rss_start_mib: round(start / 2 ** 20), rss_end_mib: round(end / 2 ** 20), gc: CAN_GC });
+  if (FULL && CAN_GC) assert.ok(end - start <= memoryAllowance(start), rows.join("\n"));
+});
