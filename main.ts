@@ -14,27 +14,19 @@ import {
   USAGE,
   UsageError,
 } from "./src/cli.ts";
-import { configFromFlags } from "./src/config/from_flags.ts";
-import type { ExporterConfig } from "./src/config/types.ts";
-import { loadConfigFile } from "./src/config/load.ts";
 import { ConfigError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
 import { writeText } from "./src/exposition/text.ts";
 import { scrapeFamilies, SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
-import {
-  asUpstreamError,
-  type CompiledTarget,
-  compileTarget,
-  decodeTarget,
-  scrapeTarget,
-} from "./src/scrape.ts";
+import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape.ts";
 import { createHandler } from "./src/server.ts";
 import type { UpstreamBody } from "./src/upstream.ts";
-import { resolveFileUrl } from "./src/url.ts";
+import { ConfigHolder } from "./src/reload.ts";
+import { loadRuntime, longestTimeoutMs, type Runtime } from "./src/runtime.ts";
+import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/shutdown.ts";
 import { VERSION } from "./src/version.ts";
 import { withWebSecurity } from "./src/web/guard.ts";
-import { type LoadedWebConfig, loadWebConfig } from "./src/web/web_config.ts";
 
 /** Where `run` writes and what it may listen for; tests pass their own. */
 export interface RunIO {
@@ -46,6 +38,8 @@ export interface RunIO {
   stderr: (text: string) => void;
   /** Stops a running server gracefully, like SIGTERM. */
   signal?: AbortSignal;
+  /** Subscribes to reload requests (SIGHUP in the real process); returns an unsubscribe function. */
+  onReloadSignal?: (reload: () => void) => () => void;
   /** Called once the server listens, with its real port. */
   onListen?: (addr: { hostname: string; port: number }) => void;
   /** The working directory, for relative file URLs. */
@@ -79,31 +73,26 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
     format: flags.logFormat,
     write: (l) => io.stderr(l + "\n"),
   });
-  let targets: CompiledTarget[];
+  let runtime: Runtime;
   try {
-    targets = (await loadConfig(flags, io.cwd)).targets.map(compileTarget);
+    runtime = await loadRuntime(flags, io.cwd);
   } catch (e) {
     if (!(e instanceof ConfigError) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
     io.stderr(`prom-exporter: ${e.message}\n`);
     return 1;
   }
+  const { targets } = runtime;
   if (command === "check") {
     io.stdout(`Config "${flags.configFile}" is valid: ${targets.length} target(s)\n`);
     return 0;
   }
   if (command === "explain") return await explain(targets, flags, io, log);
   if (command === "once") return await once(targets, flags, io, log);
-  return await serve(targets, flags, io, log);
+  return await serve(runtime, flags, io, log);
 }
 
 function hint(command?: Command): string {
   return command ? `Usage: ${USAGE[command]}\nRun 'prom-exporter ${command} --help' for more.` : helpText();
-}
-
-/** The config: a file (with the seed flags merged, docs/CONFIG.md) or the seed flags alone. */
-function loadConfig(flags: Flags, cwd: string): Promise<ExporterConfig> {
-  if (flags.configFile !== undefined) return loadConfigFile(flags.configFile, flags, cwd);
-  return Promise.resolve(configFromFlags(flags, resolveFileUrl(flags.url as string, cwd)));
 }
 
 /** The saved upstream body of `--input`, if given. */
@@ -154,20 +143,24 @@ async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Log
   return failed ? 1 : 0;
 }
 
-async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
-  let web: LoadedWebConfig | undefined;
-  if (flags.webConfigFile !== undefined) {
-    try {
-      web = await loadWebConfig(flags.webConfigFile);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      io.stderr(`prom-exporter: ${e.message}\n`);
-      return 1;
-    }
-  }
-  const self = new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) });
+async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Promise<number> {
+  const self = new SelfMetrics({ version: VERSION, targets: initial.targets.map((t) => t.config.name) });
+  let guarded: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+  const holder = new ConfigHolder<Runtime>({
+    load: () => loadRuntime(flags, io.cwd),
+    onSwap: (next) => {
+      self.addTargets(next.targets.map((t) => t.config.name));
+      guarded = next.web === undefined ? handler : withWebSecurity<Deno.ServeHandlerInfo>(next.web, handler);
+    },
+    log,
+  });
+  const current = () => holder.current as Runtime;
   const handler = createHandler({
-    targets: () => targets,
+    targets: () => current().targets,
+    modules: () => current().modules,
+    flight: () => current().flight,
+    holder: holder as ConfigHolder<unknown>,
+    allowAnyTarget: flags.probeAllowAnyTarget,
     self,
     log,
     version: VERSION,
@@ -175,6 +168,7 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
     timeoutOffsetMs: flags.timeoutOffsetMs,
     maxRequests: flags.maxRequests,
   });
+  holder.adopt(initial);
   // A promise rejection nobody handled must not end the process: log it, count it, keep serving.
   const onUnhandled = (e: PromiseRejectionEvent) => {
     e.preventDefault();
@@ -182,15 +176,14 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
     log.error("unhandled promise rejection", { err: String(e.reason) });
   };
   globalThis.addEventListener("unhandledrejection", onUnhandled);
-  const stop = new AbortController();
-  io.signal?.addEventListener("abort", () => stop.abort(), { once: true });
+  const unsubscribe = io.onReloadSignal?.(() => void holder.reload());
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
       hostname: flags.listenHost,
       port: flags.listenPort,
-      signal: stop.signal,
-      ...web?.tlsOptions,
+      // TLS settings are read once: a changed certificate or key takes a restart (docs/WEB_CONFIG.md).
+      ...initial.web?.tlsOptions,
       onListen: ({ hostname, port }) => {
         log.info("listening", {
           address: `${hostname}:${port}`,
@@ -203,16 +196,27 @@ async function serve(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Lo
         log.error("request failed", { err: String(e) });
         return new Response("Internal server error\n", { status: 500 });
       },
-    }, web === undefined ? handler : withWebSecurity(web, handler));
+    }, (req, info) => guarded(req, info));
   } catch (e) {
+    unsubscribe?.();
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
     io.stderr(
       `prom-exporter: Cannot listen on "${flags.listenHost}:${flags.listenPort}": ${(e as Error).message}\n`,
     );
     return 1;
   }
+  if (io.signal) {
+    await new Promise<void>((resolve) => {
+      if (io.signal?.aborted) resolve();
+      io.signal?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    // Stop accepting; scrapes in flight finish within their deadline, plus a margin.
+    const outcome = await shutdownGracefully(server, longestTimeoutMs(current()) + SHUTDOWN_MARGIN_MS);
+    log.info("stopped", { shutdown: outcome });
+  }
   await server.finished;
+  unsubscribe?.();
   globalThis.removeEventListener("unhandledrejection", onUnhandled);
-  log.info("stopped");
   return 0;
 }
 
@@ -240,6 +244,10 @@ if (import.meta.main) {
   const enc = new TextEncoder();
   const code = await run(Deno.args, {
     env: readEnv(),
+    onReloadSignal: (reload) => {
+      Deno.addSignalListener("SIGHUP", reload);
+      return () => Deno.removeSignalListener("SIGHUP", reload);
+    },
     stdout: (t) => writeAll(Deno.stdout, enc.encode(t)),
     stderr: (t) => writeAll(Deno.stderr, enc.encode(t)),
     signal: stop.signal,

@@ -1,5 +1,5 @@
 /**
- * End-to-end in-process benchmarks of one scrape's CPU work (decode → transform → write → encode, no HTTP),
+ * End-to-end in-process benchmarks of one scrape's CPU work (decode → transform → write the bytes, no HTTP),
  * at 1k, 10k and 100k series. Run: `deno bench --allow-read --allow-env=LOG_TOKENS,LOG_STREAM bench/pipeline_bench.ts`.
  *
  * - `pipeline-<n>`: Prometheus text through the typical rules (bench/configs/typical.yaml), the same text with
@@ -9,14 +9,13 @@
  * @module
  */
 
-import { writeText } from "../src/exposition/text.ts";
+import { writeTextBytes } from "../src/exposition/text.ts";
 import { decodeBody } from "../src/formats/decode.ts";
 import { caseBody, caseTarget, scrapeOnce } from "./lib/pipeline.ts";
 
 const text = caseTarget("text");
 const plain = caseTarget("text-norules");
 const json = caseTarget("json");
-const enc = new TextEncoder();
 
 for (const n of [1_000, 10_000, 100_000]) {
   const textBody = caseBody("text", n);
@@ -54,8 +53,8 @@ for (const n of [1_000, 10_000, 100_000]) {
     fn: () => void text.transform.apply(decoded),
   });
   Deno.bench({
-    name: "write + encode",
+    name: "write (bytes)",
     group: "stages-100k",
-    fn: () => void enc.encode(writeText(transformed)),
+    fn: () => void writeTextBytes(transformed),
   });
 }

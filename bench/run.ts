@@ -220,16 +220,24 @@ async function measure(
   } catch (e) {
     return { ...empty, skipped: `first scrape: ${(e as Error).message}` };
   }
-  const samples = o.gzip ? NaN : countSamples(body);
+  const samples = o.gzip || !body.startsWith("#") ? NaN : countSamples(body);
   for (let i = 0; i < 2; i++) await timedGet(url, headers, 60_000).catch(() => {});
 
   const seq = await sequential(url, headers, { count: o.requests, maxMs: o.seqMaxMs });
+  const rssSeqMiB = statusMiB(s.pid, "VmHWM");
+  // Long enough for every scraper to finish a few scrapes at this latency (capped at 60 s); above 100k series
+  // only 2 scrapers, so 1M-series pipelines in parallel cannot exhaust a shared machine's memory.
+  const connections = base.size > 100_000 ? Math.min(2, o.connections) : o.connections;
+  const seconds = Math.min(
+    60,
+    Math.max(o.duration, Math.ceil((3 * connections * median(seq.latencies)) / 1000)),
+  );
   const c0 = cpuMs(s.pid);
   let conc: { rps: number; requests: number; errors: number; p50: number; p99: number };
   if (o.wrk) {
-    conc = await runWrk(url, headers, { connections: o.connections, threads: 2, seconds: o.duration });
+    conc = await runWrk(url, headers, { connections, threads: Math.min(2, connections), seconds });
   } else {
-    const r = await concurrentDeno(url, headers, o.connections, { count: 100_000, maxMs: o.duration * 1000 });
+    const r = await concurrentDeno(url, headers, connections, { count: 100_000, maxMs: seconds * 1000 });
     conc = { ...r, p50: median(r.latencies), p99: percentile(r.latencies, 99) };
   }
   const c1 = cpuMs(s.pid);
@@ -240,11 +248,13 @@ async function measure(
     median: median(seq.latencies),
     p99: percentile(seq.latencies, 99),
     requests: seq.requests,
+    connections,
     rps: conc.rps,
     loadP50: conc.p50,
     loadP99: conc.p99,
     errors: seq.errors + conc.errors,
     cpuMs: conc.requests > 0 ? (c1 - c0) / conc.requests : NaN,
+    rssSeqMiB,
     rssMiB: statusMiB(s.pid, "VmHWM"),
   };
 }
@@ -263,6 +273,8 @@ function failedRow(base: Pick<Row, "size" | "format" | "server" | "run">, why: s
     loadP99: NaN,
     errors: 0,
     cpuMs: NaN,
+    connections: 0,
+    rssSeqMiB: NaN,
     rssMiB: NaN,
   };
 }
@@ -313,11 +325,12 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
       o.seqMaxMs / 1000
     } s) after 3 warm-up scrapes; median and p99`,
     `concurrent phase: ${
-      o.wrk
-        ? `wrk -t2 -c${o.connections} -d${o.duration}s --latency`
-        : `Deno loop, ${o.connections} scrapers, ${o.duration} s`
-    }; CPU ms/scrape = the server's utime+stime delta over this phase / completed requests`,
-    `peak RSS = VmHWM of the server process (a fresh process per size, run and format)`,
+      o.wrk ? "wrk -t2 --latency" : "a Deno loop"
+    }, ${o.connections} scrapers for ${o.duration} s, ` +
+    `longer (at most 60 s) when each scraper would finish fewer than 3 scrapes, 2 scrapers above 100k series; ` +
+    `CPU ms/scrape = the server's utime+stime delta over this phase / completed requests`,
+    `peak RSS = VmHWM of the server process (a fresh process per size, run and format), ` +
+    `after the sequential phase (1 scraper) and after the concurrent phase`,
     `gzip: ${o.gzip ? "Accept-Encoding: gzip sent" : "off"}; exporter V8 flags: ${o.v8Flags ?? "none"}`,
     `text: exporter with bench/configs/typical.yaml; json: exporter with \`-s bench -u URL\` (the seed's flags)` +
     (o.seed ? `; python-seed = ${o.seed} with /usr/bin/python3 (JSON, sizes <= ${o.seedMaxSize})` : ""),
@@ -347,9 +360,11 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
                 `  median ${row.median.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${
                   row.rps.toFixed(1)
                 } req/s, ` +
-                  `CPU ${row.cpuMs.toFixed(2)} ms/scrape, RSS ${row.rssMiB.toFixed(1)} MiB${
-                    row.skipped ? `, skipped: ${row.skipped}` : ""
-                  }${row.errors > 0 ? `, ${row.errors} errors` : ""}`,
+                  `CPU ${row.cpuMs.toFixed(2)} ms/scrape, RSS ${row.rssSeqMiB.toFixed(1)} / ${
+                    row.rssMiB.toFixed(1)
+                  } MiB${row.skipped ? `, skipped: ${row.skipped}` : ""}${
+                    row.errors > 0 ? `, ${row.errors} errors` : ""
+                  }`,
               );
               if (row.skipped) log(s.stderrTail());
             } finally {

@@ -58,6 +58,8 @@ export interface Flags {
   logFormat: LogFormat;
   /** `--input`: a saved upstream body for `once` and `explain`. */
   input?: string;
+  /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any non-link-local target. */
+  probeAllowAnyTarget: boolean;
 }
 
 /** What the command line asks for. */
@@ -106,6 +108,7 @@ const OPTIONS = {
   "log.level": { type: "string" },
   "log.format": { type: "string" },
   input: { type: "string" },
+  "probe.allow-any-target": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -155,6 +158,8 @@ export function helpText(command?: Command): string {
     "      --log.level LEVEL          debug, info, warn or error (default info)",
     "      --log.format FORMAT        logfmt or json (default logfmt)",
     "      --input FILE               once/explain: read this saved upstream body instead of fetching",
+    "      --probe.allow-any-target   /probe modules without allowed_targets may probe any target",
+    "                                 (never link-local or metadata addresses); off by default",
     "  -h, --help                     this help",
     "      --version                  print the version",
   ].join("\n");
@@ -297,6 +302,7 @@ function toFlags(
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,
     input: v.input,
+    probeAllowAnyTarget: v["probe.allow-any-target"] ?? false,
   };
 }
 

@@ -108,7 +108,13 @@ function formatSeries(s: Sample): string {
     const v = s.labels[i + 1].replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
     labels += `${i === 0 ? "" : ","}${s.labels[i]}="${v}"`;
   }
-  const value = Number.isNaN(s.value) ? "NaN" : s.value === Infinity ? "+Inf" : s.value === -Infinity ? "-Inf" : String(s.value);
+  const value = Number.isNaN(s.value)
+    ? "NaN"
+    : s.value === Infinity
+    ? "+Inf"
+    : s.value === -Infinity
+    ? "-Inf"
+    : String(s.value);
   return `${s.name}${labels === "" ? "" : `{${labels}}`} ${value}`;
 }
 

@@ -61,6 +61,15 @@ export class ConfigHolder<C> {
   }
 
   /**
+   * Installs a config loaded elsewhere (the first one, which `main.ts` loads itself to report its errors on
+   * the command line) as if a reload had produced it.
+   */
+  adopt(config: C): void {
+    this.#loads++;
+    this.#install(config);
+  }
+
+  /**
    * Loads the config again. Reloads run one at a time, in order: one asked for during another starts after
    * it, so a file saved mid-reload is read. Never throws: a failure leaves the old config in place.
    */
@@ -82,6 +91,12 @@ export class ConfigHolder<C> {
       if (!first) log?.error("config reload failed", { err: error.message, kept: "previous config" });
       return { ok: false, error };
     }
+    this.#install(config);
+    if (!first) log?.info("config reloaded");
+    return { ok: true };
+  }
+
+  #install(config: C): void {
     const previous = this.#current;
     this.#current = config;
     this.#lastOk = true;
@@ -90,10 +105,10 @@ export class ConfigHolder<C> {
       this.#options.onSwap?.(config, previous);
     } catch (e) {
       // The new config serves already; a failing clean-up of the old one must not undo that.
-      log?.error("config swap clean-up failed", { err: e instanceof Error ? e.message : String(e) });
+      this.#options.log?.error("config swap clean-up failed", {
+        err: e instanceof Error ? e.message : String(e),
+      });
     }
-    if (!first) log?.info("config reloaded");
-    return { ok: true };
   }
 
   /** The two reload metrics as model families, built per answer. */

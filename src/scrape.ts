@@ -61,7 +61,12 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
   const seconds = () => (performance.now() - started) / 1000;
   try {
     const { families, skipped, asSent } = await decodeTarget(target, options);
-    return { ok: true, families: target.transform.apply(families, { asSent }), skipped, durationSeconds: seconds() };
+    return {
+      ok: true,
+      families: target.transform.apply(families, { asSent }),
+      skipped,
+      durationSeconds: seconds(),
+    };
   } catch (e) {
     return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
   }

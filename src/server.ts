@@ -5,26 +5,32 @@
  * @module
  */
 
-import { gzipSync } from "node:zlib";
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "./deadline.ts";
-import {
-  acceptsGzip,
-  negotiateFormat,
-  OPENMETRICS_CONTENT_TYPE,
-  TEXT_CONTENT_TYPE,
-} from "./exposition/negotiate.ts";
-import { writeOpenMetricsBytes } from "./exposition/openmetrics.ts";
+import { exposition } from "./exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
-import { writeTextBytes } from "./exposition/text.ts";
 import type { Logger } from "./log.ts";
 import type { MetricFamily } from "./model.ts";
+import { handleProbe, type ProbeModule } from "./probe/handler.ts";
+import { type ConfigHolder, readyHandler, reloadHandler } from "./reload.ts";
 import { type CompiledTarget, type ScrapeResult, scrapeTarget } from "./scrape.ts";
+import { lastSuccessFamily, sharedScrape, SingleFlight } from "./singleflight.ts";
 import { redactUrl } from "./url.ts";
 
-/** What the handler needs; `targets` is read on every request, so a reload swaps it. */
+/**
+ * What the handler needs. `targets`, `modules` and `flight` are read on every request, so a reload swaps
+ * them; one {@linkcode SingleFlight} per loaded config keeps a reload from serving results of old rules.
+ */
 export interface HandlerDeps {
-  /** The current targets. */
+  /** The current static targets, served on the telemetry path. */
   targets: () => readonly CompiledTarget[];
+  /** The current `/probe` modules by name. @default {no modules: /probe answers 400} */
+  modules?: () => ReadonlyMap<string, ProbeModule>;
+  /** The current single-flight group. @default {one for the handler's lifetime} */
+  flight?: () => SingleFlight<ScrapeResult>;
+  /** Serves `/-/reload`, `/-/ready` and the reload metrics; without it `/-/ready` is always 200. */
+  holder?: ConfigHolder<unknown>;
+  /** `--probe.allow-any-target`. @default {false} */
+  allowAnyTarget?: boolean;
   /** The exporter's long-lived metrics. */
   self: SelfMetrics;
   /** Logs failed scrapes and internal errors. */
@@ -42,8 +48,6 @@ export interface HandlerDeps {
 /** A request handler. */
 export type Handler = (req: Request) => Promise<Response>;
 
-const GZIP_MIN_BYTES = 1024;
-
 /**
  * Creates the exporter's request handler.
  *
@@ -57,44 +61,74 @@ export function createHandler(deps: HandlerDeps): Handler {
   const telemetryPath = deps.telemetryPath ?? "/metrics";
   const offsetMs = deps.timeoutOffsetMs ?? 500;
   const maxRequests = deps.maxRequests ?? 0;
+  const ownFlight = new SingleFlight<ScrapeResult>();
+  const flight = deps.flight ?? (() => ownFlight);
+  const noModules = new Map<string, ProbeModule>();
+  const probeDeps = {
+    modules: deps.modules ?? (() => noModules),
+    allowAnyTarget: deps.allowAnyTarget ?? false,
+    timeoutOffsetMs: offsetMs,
+    log: deps.log,
+    flight,
+    onResult: (module: string, r: ScrapeResult) => {
+      if (!r.ok) deps.self.countProbeError(module, r.error.reason);
+    },
+  };
+  const reload = deps.holder ? reloadHandler(deps.holder) : undefined;
+  const ready = deps.holder ? readyHandler(deps.holder) : undefined;
   let inFlight = 0;
 
-  async function metrics(req: Request): Promise<Response> {
+  /** Runs a scrape-like request within the in-flight cap: beyond it, an immediate 503. */
+  async function limited(work: () => Promise<Response>): Promise<Response> {
     if (maxRequests > 0 && inFlight >= maxRequests) {
       return plain(503, `Too many concurrent scrapes (limit ${maxRequests})\n`);
     }
     inFlight++;
     try {
-      const targets = deps.targets();
-      const budgets = targets.map((t) =>
-        scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), offsetMs, t.config.timeoutMs)
-      );
-      const bad = budgets.find((b) => b instanceof RangeError);
-      if (bad instanceof RangeError) return plain(400, bad.message + "\n");
-      const results = await Promise.all(
-        targets.map((t, i) =>
-          scrapeTarget(t, {
-            signal: AbortSignal.any([req.signal, AbortSignal.timeout(budgets[i] as number)]),
-          })
-        ),
-      );
-      const families = [...collect(targets, results, deps), ...await deps.self.families()];
-      return exposition(req, families);
+      return await work();
     } finally {
       inFlight--;
     }
   }
 
+  async function metrics(req: Request): Promise<Response> {
+    const targets = deps.targets();
+    const budgets = targets.map((t) =>
+      scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), offsetMs, t.config.timeoutMs)
+    );
+    const bad = budgets.find((b) => b instanceof RangeError);
+    if (bad instanceof RangeError) return plain(400, bad.message + "\n");
+    const group = flight();
+    const results = await Promise.all(
+      targets.map((t, i) =>
+        sharedScrape(group, t.config.name, (signal) => scrapeTarget(t, { signal }), {
+          signal: AbortSignal.any([req.signal, AbortSignal.timeout(budgets[i] as number)]),
+          minIntervalMs: t.config.minIntervalMs,
+        })
+      ),
+    );
+    const families = [
+      ...collect(targets, results, deps),
+      lastSuccessFamily(targets.map((t) => ({ labels: t.labels, atMs: group.lastSuccessMs(t.config.name) }))),
+      ...deps.holder?.families() ?? [],
+      ...await deps.self.families(),
+    ];
+    return exposition(req, families);
+  }
+
   async function route(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
+    if (pathname === "/-/reload" && reload) return await reload(req);
     const known = pathname === "/" || pathname === telemetryPath || pathname === "/-/healthy" ||
-      pathname === "/-/ready";
+      pathname === "/-/ready" || pathname === "/probe";
     if (!known) return plain(404, "Not found\n");
     if (req.method !== "GET" && req.method !== "HEAD") {
       return plain(405, "Method not allowed\n", { allow: "GET, HEAD" });
     }
-    if (pathname === telemetryPath) return await metrics(req);
+    if (pathname === telemetryPath) return await limited(() => metrics(req));
+    if (pathname === "/probe") return await limited(() => handleProbe(req, probeDeps));
     if (pathname === "/") return landingPage(deps, telemetryPath);
+    if (pathname === "/-/ready" && ready) return ready(req);
     return plain(200, pathname === "/-/healthy" ? "Healthy\n" : "Ready\n");
   }
 
@@ -148,29 +182,6 @@ function mergeByName(upstream: MetricFamily[], own: MetricFamily[]): MetricFamil
     }
   }
   return [...byName.values()];
-}
-
-/**
- * Renders families in the negotiated format; one buffered body with Content-Length, gzip when asked. A
- * `format=text|openmetrics` query parameter overrides `Accept` (for debugging, and for a Prometheus job that
- * must get one format: 2.x has no `scrape_protocols`).
- */
-export function exposition(req: Request, families: readonly MetricFamily[]): Response {
-  const forced = new URL(req.url).searchParams.get("format");
-  const om = forced === "openmetrics" ||
-    (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
-  let body: Uint8Array<ArrayBuffer> = om ? writeOpenMetricsBytes(families) : writeTextBytes(families);
-  const headers = new Headers({
-    "content-type": om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
-    "vary": "Accept, Accept-Encoding",
-  });
-  if (body.byteLength >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {
-    // Level 1: most of gzip's gain on metric text at a fraction of the CPU (docs/PERFORMANCE.md).
-    body = new Uint8Array(gzipSync(body, { level: 1 }));
-    headers.set("content-encoding", "gzip");
-  }
-  headers.set("content-length", String(body.byteLength));
-  return new Response(body, { status: 200, headers });
 }
 
 function landingPage(deps: HandlerDeps, telemetryPath: string): Response {

@@ -72,7 +72,7 @@ export const SEED_JSON = {
 /** Replaces the values of samples whose value changes between runs (durations, process metrics). */
 export function normalizeVolatile(text: string): string {
   return text.replace(
-    /^((?:prom_exporter_scrape_duration_seconds|process_[a-z_]+)(?:\{[^}]*\})?) \S+$/gm,
+    /^((?:prom_exporter_scrape_duration_seconds|prom_exporter_last_success_timestamp_seconds|process_[a-z_]+)(?:\{[^}]*\})?) \S+$/gm,
     "$1 <volatile>",
   ).replace(/runtime="deno [^"]+"/g, 'runtime="deno <version>"');
 }

@@ -93,11 +93,13 @@ Deno.test("percentile() and runRatio() use nearest rank and ratios within a run"
     median,
     p99: median,
     requests: 1,
+    connections: 8,
     rps: 1,
     loadP50: 1,
     loadP99: 1,
     errors: 0,
     cpuMs: 1,
+    rssSeqMiB: 1,
     rssMiB: 1,
   });
   const rows = [

@@ -27,6 +27,9 @@ function problemsOf(text: string, file: string, f = flags()): string[] {
 
 /** One bad config per validation rule, with every problem it must report (`LINE: key.path: message`). */
 const INVALID: [string, string[]][] = [
+  ["invalid_alias_bomb.yaml", [
+    "1: invalid YAML: Excessive alias count indicates a resource exhaustion attack",
+  ]],
   ["invalid_duplicate_key.yaml", [
     "3: invalid YAML: Map keys must be unique",
   ]],

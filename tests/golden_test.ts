@@ -18,7 +18,7 @@ import { writeText } from "../src/exposition/text.ts";
 import type { MetricFamily } from "../src/model.ts";
 import { compileTarget, scrapeTarget } from "../src/scrape.ts";
 import { type Route, serveUpstream } from "./_helpers.ts";
-import { promtoolCheck, toolTest } from "./_validators.ts";
+import { assertWellFormed, promtoolCheck, pythonParseOpenMetrics, toolTest } from "./_validators.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const UPDATE = Deno.env.get("UPDATE_GOLDEN") === "1";
@@ -119,8 +119,16 @@ for (const dir of caseDirs()) {
   if (!exists(`${ROOT}${dir}/expected.error`)) {
     toolTest(`golden ${dir}: expected.prom passes promtool check metrics`, ["promtool"], async () => {
       const text = Deno.readTextFileSync(`${ROOT}${dir}/expected.prom`);
+      assertWellFormed(text, "text");
       const r = await promtoolCheck(text);
       assert.ok(r.ok, `promtool exit ${r.code}: ${r.output}`);
+    });
+  }
+  if (exists(`${ROOT}${dir}/expected.om`)) {
+    toolTest(`golden ${dir}: expected.om passes the strict OpenMetrics parser`, ["python"], async () => {
+      const text = Deno.readTextFileSync(`${ROOT}${dir}/expected.om`);
+      assertWellFormed(text, "openmetrics");
+      await pythonParseOpenMetrics(text);
     });
   }
 }
@@ -140,4 +148,22 @@ Deno.test("examples/seed.yaml works as written against a real upstream", async (
   assert.match(got, /^requests_by_status_total\{code="2xx",service="foo"\} 90$/m);
   assert.match(got, /^request_latency_seconds\{latency="p99",service="foo"\} 0\.25$/m);
   assert.doesNotMatch(got, /exclude_me/);
+});
+
+Deno.test("examples/seed.yaml is the issue's example as written (after its fmt-ignore line)", () => {
+  const issueExample = `targets:
+  - name: foo
+    url: http://127.0.0.1:8080/stats.json
+    labels: { service: foo }
+    rules:
+      - exclude: [exclude_me]
+      - match: 'requests_status_(?<code>[0-9]xx)'
+        name: requests_by_status
+        type: counter
+        help: Requests answered, by status class.
+      - match: 'request_(?<latency>p[0-9]+)'
+        name: request_latency_seconds
+      - rename: { uptime_sec: uptime_seconds }
+`;
+  assert.equal(Deno.readTextFileSync(ROOT + "examples/seed.yaml"), "# deno-fmt-ignore-file\n" + issueExample);
 });

@@ -25,7 +25,7 @@ Deno.test("run() once prints the seed's exposition and exits 0", async () => {
   const t = io();
   const code = await run(["once", "-s", "foo", "-u", `${up.origin}/stats.json`, "-e", "exclude_me"], t.io);
   assert.equal(code, 0, t.err.join(""));
-  const golden = await Deno.readTextFile(new URL("tests/testdata/core/seed.prom", ROOT));
+  const golden = await Deno.readTextFile(new URL("tests/testdata/core/seed_once.prom", ROOT));
   assert.equal(normalizeVolatile(t.out.join("")), golden);
 });
 

@@ -1,7 +1,7 @@
 /**
  * The exporter's scrape path in process, without HTTP: the bench upstream's bodies, the bench targets
  * (typical rules for text, the seed's flags for JSON) compiled as `main.ts` compiles them, and one function
- * that runs decode → transform → write → encode, as `server.ts` does for one scrape. Used by
+ * that runs decode → transform → write the response bytes, as `server.ts` does for one scrape. Used by
  * bench/pipeline_bench.ts, bench/profile.ts and the smoke test.
  *
  * @module
@@ -10,7 +10,7 @@
 import { parseCommandLine } from "../../src/cli.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { parseConfigText } from "../../src/config/load.ts";
-import { writeText } from "../../src/exposition/text.ts";
+import { writeTextBytes } from "../../src/exposition/text.ts";
 import { decodeBody } from "../../src/formats/decode.ts";
 import { type CompiledTarget, compileTarget } from "../../src/scrape.ts";
 import type { UpstreamBody } from "../../src/upstream.ts";
@@ -46,8 +46,8 @@ export function caseTarget(c: Case): CompiledTarget {
   return compileTarget(configFromFlags(inv.flags, url).targets[0]);
 }
 
-/** One scrape's CPU work: decode, transform, write text 0.0.4, encode; returns the response bytes. */
+/** One scrape's CPU work as `server.ts` does it: decode, transform, write text 0.0.4 as bytes. */
 export function scrapeOnce(target: CompiledTarget, body: UpstreamBody): Uint8Array {
   const { families } = decodeBody(target.decoder, body);
-  return ENC.encode(writeText(target.transform.apply(families)));
+  return writeTextBytes(target.transform.apply(families));
 }

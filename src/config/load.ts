@@ -74,7 +74,15 @@ export function parseConfigText(text: string, file: string, flags: Flags, cwd: s
       doc.errors.map((e) => `${file}:${lc.linePos(e.pos[0]).line}: invalid YAML: ${firstLine(e.message)}`),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias bomb ("billion laughs") is stopped by maxAliasCount.
+    throw new ConfigError(`${file}:1: invalid YAML: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
   if (!isMap(doc.contents)) {
     throw new ConfigError(`${file}:1: the file must be a map with a "targets" list`);
   }

@@ -50,18 +50,31 @@ export const relabelSchema = z.object({
 
 /** The input type of one JSON mapping entry (recursive through `metrics`). */
 export interface JsonEntryInput {
+  /** JSONPath of the nodes to read. */
   path?: string;
+  /** Labels from each node. */
   labels?: Record<string, string>;
+  /** Member names to skip. */
   skip_keys?: string[];
+  /** The metric name. */
   name?: string;
+  /** The metric type. */
   type?: "counter" | "gauge" | "untyped" | "unknown" | "info" | "stateset";
+  /** HELP text. */
   help?: string;
+  /** JSONPath of the value. */
   value?: string;
+  /** JSONPath whose number of matches is the value. */
   count?: string;
+  /** String values to numbers. */
   value_map?: Record<string, number>;
+  /** Stateset states. */
   states?: string[];
+  /** Label for a string state. */
   state_label?: string;
+  /** Flatten every number (a string is a prefix). */
   flatten?: boolean | string;
+  /** Nested entries. */
   metrics?: JsonEntryInput[];
 }
 

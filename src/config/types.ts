@@ -139,6 +139,8 @@ export interface TargetConfig {
   timeoutMs: number;
   /** Cap on the decompressed body, in bytes. */
   maxBodyBytes: number;
+  /** Opt-in: serve the last good result younger than this many ms instead of fetching (off when absent). */
+  minIntervalMs?: number;
 }
 
 /** The whole exporter configuration. */

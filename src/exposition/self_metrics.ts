@@ -20,6 +20,7 @@ export const SELF_METRIC = {
   scrapeErrors: "prom_exporter_scrape_errors_total",
   valuesSkipped: "prom_exporter_values_skipped_total",
   unhandledErrors: "prom_exporter_unhandled_errors_total",
+  probeErrors: "prom_exporter_probe_errors_total",
   buildInfo: "prom_exporter_build_info",
 } as const;
 
@@ -48,6 +49,7 @@ export class SelfMetrics {
   readonly #errors: Counter<"target" | "reason">;
   readonly #skipped: Counter<"target">;
   readonly #unhandled: Counter;
+  readonly #probeErrors: Counter<"module" | "reason">;
 
   /** Registers the metrics and initializes every target's counters to 0. */
   constructor(options: SelfMetricsOptions) {
@@ -69,10 +71,13 @@ export class SelfMetrics {
       help: "Errors that escaped every handler (unhandled promise rejections); the process kept serving.",
       registers,
     });
-    for (const target of options.targets) {
-      for (const reason of SCRAPE_ERROR_REASONS) this.#errors.inc({ target, reason }, 0);
-      this.#skipped.inc({ target }, 0);
-    }
+    this.#probeErrors = new Counter({
+      name: SELF_METRIC.probeErrors,
+      help: "/probe requests whose upstream scrape failed or was refused, by module and reason.",
+      labelNames: ["module", "reason"],
+      registers,
+    });
+    this.addTargets(options.targets);
     new Gauge({
       name: SELF_METRIC.buildInfo,
       help: "Build information of the exporter; the value is always 1.",
@@ -80,6 +85,14 @@ export class SelfMetrics {
       registers,
     }).set({ version: options.version, runtime: `deno ${Deno.version.deno}` }, 1);
     registerProcessMetrics(this.registry);
+  }
+
+  /** Starts every counter of these targets at 0 (again harmless for known targets), e.g. after a reload. */
+  addTargets(targets: readonly string[]): void {
+    for (const target of targets) {
+      for (const reason of SCRAPE_ERROR_REASONS) this.#errors.inc({ target, reason }, 0);
+      this.#skipped.inc({ target }, 0);
+    }
   }
 
   /** Counts one failed scrape of `target`. */
@@ -90,6 +103,11 @@ export class SelfMetrics {
   /** Counts values of `target` that were skipped. */
   countSkipped(target: string, n: number): void {
     if (n > 0) this.#skipped.inc({ target }, n);
+  }
+
+  /** Counts one failed probe; by module, never by target (targets are unbounded). */
+  countProbeError(module: string, reason: ScrapeErrorReason): void {
+    this.#probeErrors.inc({ module, reason });
   }
 
   /** Counts one error that escaped every handler. */

@@ -99,6 +99,14 @@ export function parsePrometheusText(text: string, format: TextFormat): MetricFam
   return format === "openmetrics" ? parser.parseOpenMetrics() : parser.parseText();
 }
 
+/** True when `name` occurs in `s` at `p` (label names are short: a loop beats a slice to compare). */
+function sameChars(s: string, p: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    if (s.charCodeAt(p + i) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** The 1-based line of offset `index`. */
 function lineAt(text: string, index: number): number {
   let line = 1;
@@ -233,7 +241,7 @@ class Parser extends Scanner {
       for (;;) {
         let name = k < prev.length ? prev[k] : "";
         const nameEnd = p + name.length;
-        if (name === "" || s.charCodeAt(nameEnd) !== 61 || s.slice(p, nameEnd) !== name) {
+        if (name === "" || s.charCodeAt(nameEnd) !== 61 || !sameChars(s, p, name)) {
           const nameStart = p;
           if (!isLabelNameStart(s.charCodeAt(p))) return false;
           p++;
@@ -250,7 +258,8 @@ class Parser extends Scanner {
             if (scratch[i] === name) this.fail(`Duplicate label name ${quote(name)}`);
           }
         }
-        if (s.charCodeAt(p + 1) !== 34) return false;
+        // Many labels: the slow path checks duplicates with a set instead of pairwise.
+        if (s.charCodeAt(p + 1) !== 34 || k >= 64) return false;
         const valueStart = p + 2;
         const close = s.indexOf('"', valueStart);
         if (close === -1 || close > lineEnd) return false;

@@ -147,6 +147,8 @@ export class FamilyRegistry {
   readonly #byName = new Map<string, FamilyRecord>();
   /** Bits of `ALL_SUFFIXES` that some record's name ends with: a zero bit skips a lookup. */
   #endings = 0;
+  /** Bits of `ALL_SUFFIXES` that some record claims as a suffix (not its own declared name). */
+  #suffixClaims = 0;
   /** Whether the input is text 0.0.4 (bare counter samples, `_total` stripped from counter names). */
   readonly #text: boolean;
 
@@ -161,17 +163,13 @@ export class FamilyRegistry {
    */
   declared(name: string, line: number): FamilyRecord {
     const found = this.#byName.get(name);
-    if (found !== undefined) {
-      if (found.declaredName === name) return found;
-      throw new ParseError(
-        `Metadata for ${quote(name)} clashes with ${found.family.type} family ${quote(found.family.name)}`,
-        line,
-      );
-    }
+    // A record found under another declared name is a text counter `x_total` known here as `x`: a family
+    // declared as `x` is a different one (see setType), and takes the key.
+    if (found !== undefined && found.declaredName === name) return found;
     // A family declared under exactly this name takes it from another family's suffix claim, unless a
     // sample already used that claim.
     const bit = endingBit(name);
-    if (bit !== 0) {
+    if ((bit & this.#suffixClaims) !== 0) {
       const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
       const base = this.#byName.get(name.slice(0, -suffix.length));
       if (base !== undefined && base.family.name === name.slice(0, -suffix.length)) {
@@ -184,7 +182,7 @@ export class FamilyRegistry {
         }
       }
     }
-    return this.#newRecord(name, false);
+    return this.#newRecord(name, false, bit);
   }
 
   /**
@@ -198,7 +196,7 @@ export class FamilyRegistry {
       if (claim !== undefined) return claim;
     }
     const bit = endingBit(name);
-    if (bit !== 0) {
+    if ((bit & this.#suffixClaims) !== 0) {
       const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
       const baseName = name.slice(0, -suffix.length);
       const base = this.#byName.get(baseName);
@@ -207,13 +205,13 @@ export class FamilyRegistry {
         if (claim !== undefined) return claim;
       }
     }
-    if (exact !== undefined) {
+    if (exact !== undefined && exact.declaredName === name) {
       throw new ParseError(
         `Sample ${quote(name)} does not belong to ${exact.family.type} family ${quote(exact.family.name)}`,
         line,
       );
     }
-    return this.#newRecord(name, true).claims[0];
+    return this.#newRecord(name, true, bit).claims[0];
   }
 
   /** Sets the type of a declared record, renames a text counter `x_total` to `x`, and claims its names. */
@@ -224,17 +222,11 @@ export class FamilyRegistry {
     const declared = record.declaredName;
     let name = declared;
     if (this.#text && type === "counter" && declared.endsWith("_total") && declared.length > 6) {
+      // client_golang pages have a gauge `go_memstats_alloc_bytes` next to a counter
+      // `go_memstats_alloc_bytes_total`: both become families named `go_memstats_alloc_bytes`, told apart by
+      // type and sample names. The alias key `x` is only taken while free.
       name = declared.slice(0, -6);
-      const other = this.#byName.get(name);
-      if (other !== undefined && other !== record) {
-        throw new ParseError(
-          `TYPE ${quote(declared)} makes family ${quote(name)}, which ${
-            quote(other.declaredName)
-          } already declared`,
-          line,
-        );
-      }
-      this.#byName.set(name, record);
+      if (!this.#byName.has(name)) this.#byName.set(name, record);
       family.name = name;
     }
     const suffixes = TYPE_SUFFIXES[type];
@@ -260,6 +252,7 @@ export class FamilyRegistry {
           continue;
         }
       }
+      if (!own) this.#suffixClaims |= bit;
       claims[count++] = { record, suffix, inputName: sampleName, outName: sampleName, kind, used: false };
     }
     // Text 0.0.4 names a counter by its sample (`# TYPE requests counter` + `requests 5`); the model's
@@ -278,7 +271,7 @@ export class FamilyRegistry {
     record.claims = claims;
   }
 
-  #newRecord(name: string, implied: boolean): FamilyRecord {
+  #newRecord(name: string, implied: boolean, endingBit: number): FamilyRecord {
     const family: MetricFamily = { name, type: "unknown", help: "", unit: "", samples: [] };
     const record: FamilyRecord = {
       family,
@@ -296,7 +289,7 @@ export class FamilyRegistry {
     if (implied) record.claims = [bareClaim(record)];
     this.families.push(family);
     this.#byName.set(name, record);
-    this.#endings |= endingBit(name);
+    this.#endings |= endingBit;
     return record;
   }
 }

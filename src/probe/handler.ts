@@ -17,7 +17,7 @@ import { scrapeFamilies } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
 import { type MetricFamily, seriesKey } from "../model.ts";
 import type { ScrapeResult } from "../scrape.ts";
-import { exposition } from "../server.ts";
+import { exposition } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../singleflight.ts";
 import type { HopGuard } from "../upstream_client.ts";
 import { redactUrl } from "../url.ts";

@@ -1,0 +1,38 @@
+/**
+ * Turns families into an HTTP response: the negotiated format, one buffered body with Content-Length, gzip
+ * when the client allows it.
+ *
+ * @module
+ */
+
+import { gzipSync } from "node:zlib";
+import type { MetricFamily } from "../model.ts";
+import { acceptsGzip, negotiateFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./negotiate.ts";
+import { writeOpenMetricsBytes } from "./openmetrics.ts";
+import { writeTextBytes } from "./text.ts";
+
+/** Bodies smaller than this are sent uncompressed: gzip would not pay for its header. */
+const GZIP_MIN_BYTES = 1024;
+
+/**
+ * Renders families in the negotiated format; one buffered body with Content-Length, gzip when asked. A
+ * `format=text|openmetrics` query parameter overrides `Accept` (for debugging, and for a Prometheus job that
+ * must get one format: 2.x has no `scrape_protocols`).
+ */
+export function exposition(req: Request, families: readonly MetricFamily[]): Response {
+  const forced = new URL(req.url).searchParams.get("format");
+  const om = forced === "openmetrics" ||
+    (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
+  let body: Uint8Array<ArrayBuffer> = om ? writeOpenMetricsBytes(families) : writeTextBytes(families);
+  const headers = new Headers({
+    "content-type": om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+    "vary": "Accept, Accept-Encoding",
+  });
+  if (body.byteLength >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {
+    // Level 1: most of gzip's gain on metric text at a fraction of the CPU (docs/PERFORMANCE.md).
+    body = new Uint8Array(gzipSync(body, { level: 1 }));
+    headers.set("content-encoding", "gzip");
+  }
+  headers.set("content-length", String(body.byteLength));
+  return new Response(body, { status: 200, headers });
+}

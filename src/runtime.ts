@@ -1,0 +1,64 @@
+/**
+ * What one loaded configuration becomes: compiled targets (and `/probe` modules), a single-flight group of
+ * its own, and the web config. `main.ts` holds the current one in a {@linkcode ConfigHolder} and swaps it on
+ * reload; nothing here listens or reads signals.
+ *
+ * @module
+ */
+
+import type { Flags } from "./cli.ts";
+import { configFromFlags } from "./config/from_flags.ts";
+import { loadConfigFile } from "./config/load.ts";
+import type { ExporterConfig } from "./config/types.ts";
+import type { ProbeModule } from "./probe/handler.ts";
+import { type CompiledTarget, compileTarget, type ScrapeResult } from "./scrape.ts";
+import { SingleFlight } from "./singleflight.ts";
+import { resolveFileUrl } from "./url.ts";
+import { type LoadedWebConfig, loadWebConfig } from "./web/web_config.ts";
+
+/** One loaded configuration, ready to serve. */
+export interface Runtime {
+  /** Static targets, served on the telemetry path. */
+  targets: CompiledTarget[];
+  /** `/probe` modules by name. */
+  modules: Map<string, ProbeModule>;
+  /** Shares concurrent scrapes of one target; one per loaded config, so a reload never serves old rules. */
+  flight: SingleFlight<ScrapeResult>;
+  /** `--web.config.file`, when given. */
+  web?: LoadedWebConfig;
+}
+
+/**
+ * Reads the configuration the flags name: a config file (the seed flags merged as docs/CONFIG.md says) or
+ * the seed flags alone.
+ *
+ * @throws {ConfigError} For every problem of the file, each with its line.
+ */
+export function loadExporterConfig(flags: Flags, cwd: string): Promise<ExporterConfig> {
+  if (flags.configFile !== undefined) return loadConfigFile(flags.configFile, flags, cwd);
+  return Promise.resolve(configFromFlags(flags, resolveFileUrl(flags.url as string, cwd)));
+}
+
+/**
+ * Loads and compiles everything a server needs; throws on any problem so a reload can keep the old one.
+ *
+ * @throws {ConfigError} For a bad config or web config file.
+ */
+export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
+  const config = await loadExporterConfig(flags, cwd);
+  const web = flags.webConfigFile === undefined ? undefined : await loadWebConfig(flags.webConfigFile);
+  return {
+    targets: config.targets.map(compileTarget),
+    modules: new Map(),
+    flight: new SingleFlight<ScrapeResult>(),
+    web,
+  };
+}
+
+/** The longest scrape deadline of a runtime, in ms: how long a graceful shutdown waits for scrapes. */
+export function longestTimeoutMs(runtime: Runtime): number {
+  let max = 0;
+  for (const t of runtime.targets) max = Math.max(max, t.config.timeoutMs);
+  for (const m of runtime.modules.values()) max = Math.max(max, m.timeoutMs);
+  return max;
+}
