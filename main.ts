@@ -23,7 +23,7 @@ import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from
 import { createHandler } from "./src/server.ts";
 import type { UpstreamBody } from "./src/upstream.ts";
 import { ConfigHolder } from "./src/reload.ts";
-import { loadRuntime, longestTimeoutMs, type Runtime } from "./src/runtime.ts";
+import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/runtime.ts";
 import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/shutdown.ts";
 import { VERSION } from "./src/version.ts";
 import { withWebSecurity } from "./src/web/guard.ts";
@@ -82,13 +82,19 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
     return 1;
   }
   const { targets } = runtime;
-  if (command === "check") {
-    io.stdout(`Config "${flags.configFile}" is valid: ${targets.length} target(s)\n`);
-    return 0;
+  if (command === "start") return await serve(runtime, flags, io, log);
+  try {
+    if (command === "check") {
+      io.stdout(
+        `Config "${flags.configFile}" is valid: ${targets.length} target(s), ${runtime.modules.size} module(s)\n`,
+      );
+      return 0;
+    }
+    if (command === "explain") return await explain(targets, flags, io, log);
+    return await once(targets, flags, io, log);
+  } finally {
+    closeRuntime(runtime);
   }
-  if (command === "explain") return await explain(targets, flags, io, log);
-  if (command === "once") return await once(targets, flags, io, log);
-  return await serve(runtime, flags, io, log);
 }
 
 function hint(command?: Command): string {
@@ -148,9 +154,17 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
   let guarded: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
   const holder = new ConfigHolder<Runtime>({
     load: () => loadRuntime(flags, io.cwd),
-    onSwap: (next) => {
+    onSwap: (next, previous) => {
       self.addTargets(next.targets.map((t) => t.config.name));
       guarded = next.web === undefined ? handler : withWebSecurity<Deno.ServeHandlerInfo>(next.web, handler);
+      // Scrapes still in flight use the old clients: close them once the longest deadline has passed.
+      if (previous !== undefined) {
+        const timer = setTimeout(
+          () => closeRuntime(previous),
+          longestTimeoutMs(previous) + SHUTDOWN_MARGIN_MS,
+        );
+        Deno.unrefTimer(timer);
+      }
     },
     log,
   });
@@ -158,6 +172,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
   const handler = createHandler({
     targets: () => current().targets,
     modules: () => current().modules,
+    moduleTargets: () => current().moduleTargets,
     flight: () => current().flight,
     holder: holder as ConfigHolder<unknown>,
     allowAnyTarget: flags.probeAllowAnyTarget,
@@ -215,6 +230,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     log.info("stopped", { shutdown: outcome });
   }
   await server.finished;
+  closeRuntime(current());
   unsubscribe?.();
   globalThis.removeEventListener("unhandledrejection", onUnhandled);
   return 0;

@@ -424,6 +424,8 @@ if (import.meta.main) {
   const md = renderReport(report);
   await Deno.mkdir(dirname(o.out), { recursive: true });
   await Deno.writeTextFile(o.out, md);
+  // The raw rows too, to re-render or compare runs without measuring again.
+  await Deno.writeTextFile(o.out.replace(/\.md$/, "") + ".json", JSON.stringify(report, null, 1) + "\n");
   out(md);
   log(`written to ${o.out}`);
   Deno.removeSignalListener("SIGINT", interrupt);

@@ -11,7 +11,10 @@ import { configFromFlags } from "./config/from_flags.ts";
 import { loadConfigFile } from "./config/load.ts";
 import type { ExporterConfig } from "./config/types.ts";
 import type { ProbeModule } from "./probe/handler.ts";
-import { type CompiledTarget, compileTarget, type ScrapeResult } from "./scrape.ts";
+import { defaultHttpOptions } from "./config/http_options.ts";
+import { compileAllowList } from "./probe/allow.ts";
+import { type CompiledTarget, compileTarget, type ScrapeResult, scrapeTarget } from "./scrape.ts";
+import { createUpstreamClient } from "./upstream_client.ts";
 import { SingleFlight } from "./singleflight.ts";
 import { resolveFileUrl } from "./url.ts";
 import { type LoadedWebConfig, loadWebConfig } from "./web/web_config.ts";
@@ -22,6 +25,8 @@ export interface Runtime {
   targets: CompiledTarget[];
   /** `/probe` modules by name. */
   modules: Map<string, ProbeModule>;
+  /** The modules' compiled targets (for the landing page and to close their clients). */
+  moduleTargets: CompiledTarget[];
   /** Shares concurrent scrapes of one target; one per loaded config, so a reload never serves old rules. */
   flight: SingleFlight<ScrapeResult>;
   /** `--web.config.file`, when given. */
@@ -36,7 +41,7 @@ export interface Runtime {
  */
 export function loadExporterConfig(flags: Flags, cwd: string): Promise<ExporterConfig> {
   if (flags.configFile !== undefined) return loadConfigFile(flags.configFile, flags, cwd);
-  return Promise.resolve(configFromFlags(flags, resolveFileUrl(flags.url as string, cwd)));
+  return Promise.resolve(configFromFlags(flags, resolveFileUrl(flags.url as string, cwd), cwd));
 }
 
 /**
@@ -47,12 +52,41 @@ export function loadExporterConfig(flags: Flags, cwd: string): Promise<ExporterC
 export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
   const config = await loadExporterConfig(flags, cwd);
   const web = flags.webConfigFile === undefined ? undefined : await loadWebConfig(flags.webConfigFile);
-  return {
-    targets: config.targets.map(compileTarget),
-    modules: new Map(),
-    flight: new SingleFlight<ScrapeResult>(),
-    web,
-  };
+  const context = { baseDir: config.baseDir };
+  const targets: CompiledTarget[] = [];
+  for (const t of config.targets) {
+    const compiled = compileTarget(t);
+    if (!t.url.startsWith("file:")) {
+      compiled.client = await createUpstreamClient(t.http ?? defaultHttpOptions(), context);
+    }
+    targets.push(compiled);
+  }
+  const modules = new Map<string, ProbeModule>();
+  const moduleTargets: CompiledTarget[] = [];
+  for (const m of config.modules) {
+    // Every module gets a client, default options included: it pins each hop to the address the allow-list
+    // check resolved, so a DNS answer that changes between check and connect cannot reach another host.
+    const http = m.target.http ?? defaultHttpOptions();
+    const target: CompiledTarget = {
+      ...compileTarget(m.target),
+      client: await createUpstreamClient(http, context),
+    };
+    moduleTargets.push(target);
+    modules.set(m.name, {
+      allow: m.allowedTargets === undefined ? null : compileAllowList(m.allowedTargets),
+      unixSocket: http.unixSocket !== undefined,
+      timeoutMs: m.target.timeoutMs,
+      minIntervalMs: m.target.minIntervalMs,
+      scrape: (url, options) => scrapeTarget(target, { ...options, url }),
+    });
+  }
+  return { targets, modules, moduleTargets, flight: new SingleFlight<ScrapeResult>(), web };
+}
+
+/** Releases a runtime's HTTP clients (after the scrapes that still use them have ended). */
+export function closeRuntime(runtime: Runtime): void {
+  for (const t of runtime.targets) t.client?.close();
+  for (const t of runtime.moduleTargets) t.client?.close();
 }
 
 /** The longest scrape deadline of a runtime, in ms: how long a graceful shutdown waits for scrapes. */

@@ -11,6 +11,7 @@ import { type BodyDecoder, compileDecoder, decodeBody, type DecodedBody } from "
 import type { MetricFamily } from "./model.ts";
 import { compileTransform, type Transform } from "./transform/transform.ts";
 import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
+import type { HopGuard, UpstreamClient } from "./upstream_client.ts";
 
 /** A target with its rules compiled, ready to scrape many times. */
 export interface CompiledTarget {
@@ -22,6 +23,11 @@ export interface CompiledTarget {
   transform: Transform;
   /** The static labels, flat, for the target's own `prom_exporter_up` series. */
   labels: readonly string[];
+  /**
+   * The HTTP client compiled from the target's `http` options (auth, TLS, proxy, redirects); without one,
+   * a plain fetch that follows no redirect. `file://` URLs never use it.
+   */
+  client?: UpstreamClient;
 }
 
 /** The result of one scrape. */
@@ -50,6 +56,10 @@ export interface ScrapeOptions {
   signal: AbortSignal;
   /** A saved upstream body to use instead of fetching (`--input`). */
   body?: UpstreamBody;
+  /** The URL to fetch instead of the target's own (`/probe`). */
+  url?: string;
+  /** Checks every hop before connecting (the `/probe` allow-list). */
+  guard?: HopGuard;
 }
 
 /**
@@ -80,11 +90,16 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
  * @throws {ParseError} When the body cannot be decoded.
  */
 export async function decodeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<DecodedBody> {
+  const url = options.url ?? target.config.url;
+  const fetchOptions = {
+    signal: options.signal,
+    maxBodyBytes: target.config.maxBodyBytes,
+    guard: options.guard,
+  };
   const body = options.body ??
-    await fetchUpstream(target.config.url, {
-      signal: options.signal,
-      maxBodyBytes: target.config.maxBodyBytes,
-    });
+    (target.client !== undefined && !url.startsWith("file:")
+      ? await target.client.fetch(url, fetchOptions)
+      : await fetchUpstream(url, fetchOptions));
   return decodeBody(target.decoder, body);
 }
 

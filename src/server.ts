@@ -8,6 +8,7 @@
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "./deadline.ts";
 import { exposition } from "./exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
+import { describeHttpOptions } from "./config/http_options.ts";
 import type { Logger } from "./log.ts";
 import type { MetricFamily } from "./model.ts";
 import { handleProbe, type ProbeModule } from "./probe/handler.ts";
@@ -29,6 +30,8 @@ export interface HandlerDeps {
   flight?: () => SingleFlight<ScrapeResult>;
   /** Serves `/-/reload`, `/-/ready` and the reload metrics; without it `/-/ready` is always 200. */
   holder?: ConfigHolder<unknown>;
+  /** The current modules' targets (name, HTTP options), for the landing page. @default {none} */
+  moduleTargets?: () => readonly CompiledTarget[];
   /** `--probe.allow-any-target`. @default {false} */
   allowAnyTarget?: boolean;
   /** The exporter's long-lived metrics. */
@@ -185,14 +188,22 @@ function mergeByName(upstream: MetricFamily[], own: MetricFamily[]): MetricFamil
 }
 
 function landingPage(deps: HandlerDeps, telemetryPath: string): Response {
+  const describe = (t: CompiledTarget) =>
+    t.config.http ? ` (${escapeHtml(describeHttpOptions(t.config.http))})` : "";
   const rows = deps.targets().map((t) =>
-    `<li>${escapeHtml(t.config.name)}: <code>${escapeHtml(redactUrl(t.config.url))}</code></li>`
+    `<li>${escapeHtml(t.config.name)}: <code>${escapeHtml(redactUrl(t.config.url))}</code>${describe(t)}</li>`
+  ).join("");
+  const modules = (deps.moduleTargets?.() ?? []).map((t) =>
+    `<li><a href="/probe?module=${encodeURIComponent(t.config.name)}&amp;target=">${
+      escapeHtml(t.config.name)
+    }</a>${describe(t)}</li>`
   ).join("");
   const html = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>prom-exporter</title></head>
 <body><h1>prom-exporter</h1><p>Version ${escapeHtml(deps.version)}</p>
 <p><a href="${escapeHtml(telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a></p>
-<h2>Targets</h2><ul>${rows}</ul></body></html>
+<h2>Targets</h2><ul>${rows}</ul>
+<h2>Modules</h2><ul>${modules}</ul></body></html>
 `;
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
 }

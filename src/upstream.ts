@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type ScrapeErrorReason, UpstreamError } from "./errors.ts";
+import { UpstreamError } from "./errors.ts";
+import { classifyFetchError, readCapped, tooLarge } from "./upstream_body.ts";
 import { redactUrl } from "./url.ts";
 
 /** The upstream's answer, fully read. */
@@ -69,71 +70,4 @@ export async function fetchUpstream(url: string, options: FetchOptions): Promise
   }
   const bytes = await readCapped(res, maxBodyBytes, signal, shown);
   return { bytes, contentType: res.headers.get("content-type") };
-}
-
-async function readCapped(
-  res: Response,
-  max: number,
-  signal: AbortSignal,
-  shown: string,
-): Promise<Uint8Array> {
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel();
-        throw tooLarge(shown, max);
-      }
-      chunks.push(value);
-    }
-  } catch (e) {
-    if (e instanceof UpstreamError) throw e;
-    throw classifyFetchError(e, signal, shown);
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
-function tooLarge(shown: string, max: number): UpstreamError {
-  return new UpstreamError("too_large", `Cannot fetch "${shown}": body is larger than ${max} bytes`);
-}
-
-/** Maps whatever fetch threw to an UpstreamError with a bounded reason. */
-function classifyFetchError(e: unknown, signal: AbortSignal, shown: string): UpstreamError {
-  if (signal.aborted) {
-    const why = signal.reason instanceof DOMException && signal.reason.name === "TimeoutError"
-      ? "timeout"
-      : signal.reason instanceof UpstreamError
-      ? signal.reason.reason
-      : "timeout";
-    const detail = why === "timeout"
-      ? "deadline exceeded"
-      : String((signal.reason as Error)?.message ?? "aborted");
-    return new UpstreamError(why, `Cannot fetch "${shown}": ${detail}`, { cause: e });
-  }
-  const text = e instanceof Error
-    ? `${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}`
-    : String(e);
-  const reason: ScrapeErrorReason = /refused/i.test(text)
-    ? "refused"
-    : /certificate|tls|ssl|handshake/i.test(text)
-    ? "tls"
-    : "network";
-  // The message of a network error can echo the URL with its userinfo; keep only its first line, redacted.
-  const first = text.split("\n")[0].replaceAll(/[a-z]+:\/\/[^\s"']+/gi, (u) => redactUrl(u)).trim();
-  return new UpstreamError(reason, `Cannot fetch "${shown}": ${first}`, { cause: e });
 }

@@ -100,7 +100,7 @@ const INVALID: [string, string[]][] = [
     "8: targets[0].rules[0].scale: must be a finite number other than 0: got 0",
   ]],
   ["invalid_missing_targets.yaml", [
-    "1: targets: missing required key",
+    "1: targets: the file needs \"targets\", \"modules\" or both",
   ]],
   ["invalid_missing_url.yaml", [
     "2: targets[0].url: missing required key",
@@ -144,7 +144,7 @@ const INVALID: [string, string[]][] = [
     '4: targets[0].rulez: unknown key (did you mean "rules"?)',
   ]],
   ["invalid_unknown_key_top.yaml", [
-    "4: global: unknown key: expected one of $schema, targets",
+    "4: global: unknown key: expected one of $schema, targets, modules",
   ]],
   ["invalid_url.yaml", [
     '3: targets[0].url: invalid URL "not a url"',

@@ -1,37 +1,6 @@
 import assert from "node:assert/strict";
-import { run } from "../main.ts";
 import { json, serveUpstream } from "./_helpers.ts";
-
-/** Starts `run(start ...)` in-process; returns the port, a reload trigger, and a stop that awaits the exit code. */
-async function startExporter(args: string[]) {
-  const stop = new AbortController();
-  const listening = Promise.withResolvers<number>();
-  let reload = () => {};
-  const err: string[] = [];
-  const done = run(["start", "--web.listen-address", "127.0.0.1:0", ...args], {
-    env: {},
-    stdout: () => {},
-    stderr: (t) => err.push(t),
-    cwd: Deno.cwd(),
-    signal: stop.signal,
-    onListen: (a) => listening.resolve(a.port),
-    onReloadSignal: (r) => {
-      reload = r;
-      return () => {};
-    },
-  });
-  const port = await Promise.race([listening.promise, done.then(() => 0)]);
-  assert.ok(port > 0, err.join(""));
-  return {
-    base: `http://127.0.0.1:${port}`,
-    err,
-    reload: () => reload(),
-    stop: async () => {
-      stop.abort();
-      return await done;
-    },
-  };
-}
+import { startExporter } from "./_run.ts";
 
 const config = (url: string, service: string) =>
   `targets:\n  - name: t\n    url: ${url}\n    labels: { service: ${service} }\n`;
@@ -61,7 +30,10 @@ Deno.test("POST /-/reload and the reload signal swap a good config, and keep the
     const bad = await fetch(`${ex.base}/-/reload`, { method: "POST" });
     assert.equal(bad.status, 500);
     const why = await bad.text();
-    assert.match(why, /^failed to reload config: .*config\.yaml:2: targets\[0\]\.url: missing required key$/m);
+    assert.match(
+      why,
+      /^failed to reload config: .*config\.yaml:2: targets\[0\]\.url: missing required key$/m,
+    );
     assert.match(why, /config\.yaml:3: targets\[0\]\.bogus: unknown key/);
     const after = await scrape();
     assert.match(after, /^a\{service="two"\} 1$/m, "the old config keeps serving");

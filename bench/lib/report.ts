@@ -96,6 +96,10 @@ function fmt(x: number, digits = 2): string {
   return x.toFixed(digits);
 }
 
+function cells(xs: readonly string[]): string {
+  return `| ${xs.join(" | ")} |`;
+}
+
 function ratio(x: number): string {
   return Number.isFinite(x) ? `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : "–";
 }
@@ -172,24 +176,26 @@ export function renderReport(rep: Report): string {
     const g = rows.filter((r) => groupKey(r) === key);
     const { format, size, server } = g[0];
     const skipped = g.find((r) => r.skipped !== undefined);
+    const head = [format, size.toLocaleString("en-US"), server];
     if (g.every((r) => r.skipped !== undefined)) {
-      out.push(
-        `| ${format} | ${size.toLocaleString("en-US")} | ${server} | skipped: ${skipped?.skipped} |||||||||`,
-      );
+      out.push(cells([...head, `skipped: ${skipped?.skipped}`, "", "", "", "", "", "", "", "", ""]));
       continue;
     }
+    const a = (pick: (r: Row) => number, digits = 2) => fmt(agg(g, pick), digits);
     const errors = g.reduce((n, r) => n + r.errors, 0);
-    out.push(
-      `| ${format} | ${size.toLocaleString("en-US")} | ${server} | ${
-        fmt(agg(g, (r) => r.bodyBytes / 1024), 1)
-      } | ${fmt(agg(g, (r) => r.samples), 0)} | ${fmt(agg(g, (r) => r.median))} | ${
-        fmt(agg(g, (r) => r.p99))
-      } | ${fmt(agg(g, (r) => r.rps), 1)} | ${fmt(agg(g, (r) => r.loadP50))} / ${
-        fmt(agg(g, (r) => r.loadP99))
-      } | ${fmt(agg(g, (r) => r.cpuMs))} | ${fmt(agg(g, (r) => r.rssMiB), 1)} | ${errors}${
-        skipped ? ` (${skipped.skipped})` : ""
-      } |`,
-    );
+    out.push(cells([
+      ...head,
+      a((r) => r.bodyBytes / 1024, 1),
+      a((r) => r.samples, 0),
+      a((r) => r.median),
+      a((r) => r.p99),
+      a((r) => r.connections, 0),
+      a((r) => r.rps, 1),
+      `${a((r) => r.loadP50)} / ${a((r) => r.loadP99)}`,
+      a((r) => r.cpuMs),
+      `${a((r) => r.rssSeqMiB, 1)} / ${a((r) => r.rssMiB, 1)}`,
+      `${errors}${skipped ? ` (${skipped.skipped})` : ""}`,
+    ]));
   }
   out.push("");
 
@@ -199,12 +205,18 @@ export function renderReport(rep: Report): string {
     "|---|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const [format, size] of formatSizes(rows)) {
-    const r = (pick: (r: Row) => number) => runRatio(rows, format, size, "exporter", "passthrough", pick);
-    out.push(
-      `| ${format} | ${size.toLocaleString("en-US")} | ${ratio(r((x) => x.median))} | ${
-        ratio(r((x) => x.p99))
-      } | ${ratio(r((x) => x.cpuMs))} | ${ratio(r((x) => x.rps))} | ${ratio(r((x) => x.rssMiB))} |`,
-    );
+    const r = (pick: (r: Row) => number) =>
+      ratio(runRatio(rows, format, size, "exporter", "passthrough", pick));
+    out.push(cells([
+      format,
+      size.toLocaleString("en-US"),
+      r((x) => x.median),
+      r((x) => x.p99),
+      r((x) => x.cpuMs),
+      r((x) => x.rps),
+      r((x) => x.rssSeqMiB),
+      r((x) => x.rssMiB),
+    ]));
   }
   out.push("");
 

@@ -9,8 +9,11 @@
 import type { Flags } from "../cli.ts";
 import type { ExporterConfig, TargetConfig } from "./types.ts";
 
-/** Builds the one-target config that the seed flags describe; `url` is already resolved against the cwd. */
-export function configFromFlags(flags: Flags, url: string): ExporterConfig {
+/**
+ * Builds the one-target config that the seed flags describe; `url` is already resolved against `baseDir`
+ * (the working directory).
+ */
+export function configFromFlags(flags: Flags, url: string, baseDir = "."): ExporterConfig {
   const target: TargetConfig = {
     name: flags.service ?? "default",
     url,
@@ -23,7 +26,7 @@ export function configFromFlags(flags: Flags, url: string): ExporterConfig {
     timeoutMs: flags.upstreamTimeoutMs,
     maxBodyBytes: flags.maxBodyBytes,
   };
-  return { targets: [target] };
+  return { targets: [target], modules: [], baseDir };
 }
 
 /** The seed flags that describe one target, by their short spelling, when they were given. */

@@ -18,7 +18,7 @@ import { ConfigError } from "../errors.ts";
 import { resolveFileUrl } from "../url.ts";
 import { applySeedFlags, seedFlagsGiven } from "./from_flags.ts";
 import { formatProblems, type Problem } from "./positions.ts";
-import { resolveTarget } from "./resolve.ts";
+import { resolveModule, resolveTarget } from "./resolve.ts";
 import { allowedKeysAt, type ConfigInput, configSchema } from "./schema.ts";
 import type { ExporterConfig } from "./types.ts";
 import { validateConfig } from "./validate.ts";
@@ -104,8 +104,13 @@ export function parseConfigText(text: string, file: string, flags: Flags, cwd: s
   const input: ConfigInput = parsed.data;
   const baseDir = dirname(resolve(cwd, file));
   const flagUrl = flags.url === undefined ? undefined : resolveFileUrl(flags.url, cwd);
-  const resolved = input.targets.map((t) => resolveTarget(t, flags, baseDir));
-  return { targets: given.length > 0 ? [applySeedFlags(resolved[0], flags, flagUrl)] : resolved };
+  const resolved = (input.targets ?? []).map((t) => resolveTarget(t, flags, baseDir));
+  const modules = Object.entries(input.modules ?? {}).map(([name, m]) => resolveModule(name, m, flags));
+  return {
+    targets: given.length > 0 && resolved.length > 0 ? [applySeedFlags(resolved[0], flags, flagUrl)] : resolved,
+    modules,
+    baseDir,
+  };
 }
 
 function firstLine(s: string): string {
@@ -120,7 +125,8 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
   const out: Problem[] = [];
   for (const issue of issues) {
     const path = issue.path as (string | number)[];
-    if (path.length > 2 && path[0] === "targets" && path[2] === RELABEL_KEY && path.length > 3) continue;
+    const inRelabel = path.length > 3 && (path[0] === "targets" || path[0] === "modules") && path[2] === RELABEL_KEY;
+    if (inRelabel) continue;
     switch (issue.code) {
       case "unrecognized_keys":
         for (const key of issue.keys) {

@@ -9,17 +9,58 @@
 import type { Flags } from "../cli.ts";
 import { parseDurationMs } from "../cli.ts";
 import { resolveFileUrl } from "../url.ts";
-import type { ConfigInput, JsonEntryInput } from "./schema.ts";
-import type { JsonEntry, JsonMetricType, RuleConfig, RuleMetricType, TargetConfig } from "./types.ts";
+import type { ConfigInput, JsonEntryInput, ModuleInput } from "./schema.ts";
+import type {
+  JsonEntry,
+  JsonMetricType,
+  ProbeModuleConfig,
+  RuleConfig,
+  RuleMetricType,
+  TargetConfig,
+} from "./types.ts";
 
-type TargetInput = ConfigInput["targets"][number];
+type TargetInput = NonNullable<ConfigInput["targets"]>[number];
 type RuleInput = NonNullable<TargetInput["rules"]>[number];
 
-/** Resolves one target; `baseDir` is the config file's directory (for relative file URLs). */
+/**
+ * Resolves one target; `baseDir` is the config file's directory (for relative file URLs). The HTTP options'
+ * `timeout` and `max_body_bytes` win over the target's keys of the same name, which win over the flags.
+ */
 export function resolveTarget(t: TargetInput, flags: Flags, baseDir: string): TargetConfig {
+  const timeoutMs = t.timeout === undefined ? undefined : parseDurationMs(t.timeout) as number;
   return {
+    ...resolveShared(t, flags),
     name: t.name,
     url: resolveFileUrl(t.url, baseDir),
+    timeoutMs: t.http?.timeoutMs ?? timeoutMs ?? flags.upstreamTimeoutMs,
+    ...(t.min_interval === undefined ? {} : { minIntervalMs: t.min_interval }),
+    ...(t.http === undefined ? {} : { http: t.http }),
+  };
+}
+
+/** Resolves one `/probe` module into a target without a URL. */
+export function resolveModule(name: string, m: ModuleInput, flags: Flags): ProbeModuleConfig {
+  return {
+    name,
+    target: {
+      ...resolveShared(m, flags),
+      name,
+      url: "",
+      timeoutMs: m.http.timeoutMs ?? flags.upstreamTimeoutMs,
+      minIntervalMs: m.minIntervalMs,
+      http: m.http,
+    },
+    allowedTargets: m.allowedTargets,
+  };
+}
+
+type SharedInput = Pick<
+  TargetInput,
+  "labels" | "format" | "namespace" | "rules" | "metric_relabel_configs" | "json" | "on_duplicate" | "max_body_bytes"
+> & { http?: { maxBodyBytes?: number } };
+
+function resolveShared(t: SharedInput, flags: Flags) {
+  return {
     labels: { ...t.labels },
     format: t.format ?? "auto",
     namespace: t.namespace ?? "",
@@ -27,8 +68,7 @@ export function resolveTarget(t: TargetInput, flags: Flags, baseDir: string): Ta
     metricRelabelConfigs: t.metric_relabel_configs ?? [],
     json: t.json?.map(resolveJsonEntry),
     onDuplicate: t.on_duplicate ?? "error",
-    timeoutMs: t.timeout === undefined ? flags.upstreamTimeoutMs : parseDurationMs(t.timeout) as number,
-    maxBodyBytes: t.max_body_bytes ?? flags.maxBodyBytes,
+    maxBodyBytes: t.http?.maxBodyBytes ?? t.max_body_bytes ?? flags.maxBodyBytes,
   };
 }
 

@@ -8,6 +8,8 @@
 
 import { z } from "zod";
 import { RELABEL_ACTIONS } from "../transform/relabel.ts";
+import { durationSchema, httpOptionsSchema } from "./http_options.ts";
+import { moduleSchemaWith, modulesSchemaOf } from "./modules.ts";
 
 const patternList = z.array(z.string()).describe(
   "Metric names: exact (`exclude_me`), globs with `*` and `?` (`node_cpu_*`) or regexes between slashes (`/go_.+/`)",
@@ -101,16 +103,13 @@ export const jsonEntrySchema: z.ZodType<JsonEntryInput> = z.object({
   },
 }).strict().meta({ id: "JsonEntry" });
 
-/** One upstream target. */
-export const targetSchema = z.object({
-  name: z.string().describe("The target's name: logs and the `target` label of the exporter's own metrics"),
-  url: z.string().describe("The upstream: http://, https:// or file://"),
+/** The keys a target shares with a `/probe` module: how a body becomes metrics. */
+const sharedShape = {
   labels: labelMap.optional().describe("Static labels added to every series of this target"),
   format: z.enum(["auto", "json", "prometheus", "openmetrics"]).optional().describe(
     "Upstream format; `auto` (default) reads the Content-Type",
   ),
   namespace: z.string().optional().describe("Prefix for every name from this target (joined with `_`)"),
-  timeout: z.string().optional().describe("Cap on one fetch, e.g. `10s`; default `--upstream.timeout`"),
   max_body_bytes: z.number().int().optional().describe(
     "Cap on the body; default `--upstream.max-body-bytes`",
   ),
@@ -124,13 +123,37 @@ export const targetSchema = z.object({
   json: z.array(jsonEntrySchema).optional().describe(
     "How a JSON body becomes metrics; default: every number, named by its key path",
   ),
+};
+
+/** One upstream target. */
+export const targetSchema = z.object({
+  name: z.string().describe("The target's name: logs and the `target` label of the exporter's own metrics"),
+  url: z.string().describe("The upstream: http://, https:// or file://"),
+  ...sharedShape,
+  timeout: z.string().optional().describe("Cap on one fetch, e.g. `10s`; default `--upstream.timeout`"),
+  http: httpOptionsSchema.optional().describe("Upstream HTTP options: headers, auth, TLS, proxy, redirects"),
+  min_interval: durationSchema.optional().describe(
+    "Serve the last good result for this long without fetching (off by default; staleness is exposed)",
+  ),
 }).strict();
 
-/** The whole file. */
+/** One `/probe` module: the target keys without `name` and `url`, plus `http`, `allowed_targets` and `min_interval`. */
+export const moduleSchema = moduleSchemaWith(sharedShape);
+
+/** The validated form of one module. */
+export type ModuleInput = z.output<typeof moduleSchema>;
+
+/** The whole file: static `targets`, `/probe` `modules`, or both. */
 export const configSchema = z.object({
   $schema: z.string().optional().describe("Path or URL of this JSON Schema (for editors)"),
-  targets: z.array(targetSchema).min(1).describe("The upstreams to expose"),
-}).strict().describe("prom-exporter config file (docs/CONFIG.md)");
+  targets: z.array(targetSchema).min(1).optional().describe("The upstreams served on /metrics"),
+  modules: modulesSchemaOf(moduleSchema).optional().describe(
+    "Modules for GET /probe?target=URL&module=NAME (docs/OPERATIONS.md)",
+  ),
+}).strict().refine((c) => c.targets !== undefined || c.modules !== undefined, {
+  message: 'the file needs "targets", "modules" or both',
+  path: ["targets"],
+}).describe("prom-exporter config file (docs/CONFIG.md)");
 
 /** The parsed (not yet resolved) file. */
 export type ConfigInput = z.infer<typeof configSchema>;
@@ -150,13 +173,22 @@ export function configSchemaText(): string {
 /** The keys an object at `path` (a key path into the file) may have, for "did you mean" hints. */
 export function allowedKeysAt(path: readonly (string | number)[]): string[] {
   let s: z.ZodType = configSchema;
+  // Optional wrappers, and the transforms that turn module and HTTP option objects into their typed form.
+  const unwrap = () => {
+    for (;;) {
+      if (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.unwrap() as z.ZodType;
+      else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+      else return;
+    }
+  };
   for (const seg of path) {
-    while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    unwrap();
     if (typeof seg === "number" && s instanceof z.ZodArray) s = s.element as z.ZodType;
     else if (typeof seg === "string" && s instanceof z.ZodObject) s = s.shape[seg] as z.ZodType;
+    else if (typeof seg === "string" && s instanceof z.ZodRecord) s = s.valueType as z.ZodType;
     else return [];
     if (s === undefined) return [];
   }
-  while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  unwrap();
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
 }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { HttpOptions } from "./http_options.ts";
+
 /** Upstream formats; `auto` picks one from the Content-Type, then from the first byte. */
 export type UpstreamFormat = "auto" | "json" | "prometheus" | "openmetrics";
 
@@ -141,10 +143,26 @@ export interface TargetConfig {
   maxBodyBytes: number;
   /** Opt-in: serve the last good result younger than this many ms instead of fetching (off when absent). */
   minIntervalMs?: number;
+  /** Upstream HTTP options (headers, auth, TLS, proxy, redirects); defaults when absent. */
+  http?: HttpOptions;
+}
+
+/** One `/probe` module: a target without a fixed URL, plus the targets it may probe. */
+export interface ProbeModuleConfig {
+  /** The module's name, the `module` query parameter. */
+  name: string;
+  /** Everything a scrape needs but the URL (`url` is `""`; `/probe` supplies it). */
+  target: TargetConfig;
+  /** Allow-list entries; `undefined` when the module has none (then only `--probe.allow-any-target` opens it). */
+  allowedTargets?: string[];
 }
 
 /** The whole exporter configuration. */
 export interface ExporterConfig {
   /** Static targets served on the telemetry path. */
   targets: TargetConfig[];
+  /** `/probe` modules, in file order. */
+  modules: ProbeModuleConfig[];
+  /** The directory relative paths resolve against (the config file's, or the working directory). */
+  baseDir: string;
 }

@@ -43,7 +43,12 @@ function isObj(v: unknown): v is Obj {
  */
 export function validateConfig(input: unknown): Problem[] {
   const problems: Problem[] = [];
-  if (!isObj(input) || !Array.isArray(input.targets)) return problems;
+  if (!isObj(input)) return problems;
+  // A module is checked like a target: rules, relabel configs, JSON paths and labels.
+  if (isObj(input.modules)) {
+    for (const [name, m] of Object.entries(input.modules)) if (isObj(m)) checkTarget(m, ["modules", name], problems);
+  }
+  if (!Array.isArray(input.targets)) return problems;
   const names = new Map<string, number>();
   input.targets.forEach((t, i) => {
     if (!isObj(t)) return;

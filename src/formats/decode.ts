@@ -57,7 +57,9 @@ export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBod
   }
   const format = detectFormat(decoder.format, body.contentType, text);
   if (format === "json") {
-    const { families, skipped } = decoder.json === null ? flattenJson(text) : decoder.json.map(parseJson(text));
+    const { families, skipped } = decoder.json === null
+      ? flattenJson(text)
+      : decoder.json.map(parseJson(text));
     return { families, skipped, asSent: false };
   }
   return { families: parsePrometheusText(text, format), skipped: 0, asSent: true };

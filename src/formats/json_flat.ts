@@ -112,13 +112,25 @@ export function flattenInto(value: unknown, options: FlattenOptions, sink: Flatt
   }
 }
 
-function walk(obj: Record<string, unknown>, path: string, options: FlattenOptions, sink: FlattenSink): void {
+/** Deeper objects are refused: no real stats document nests this far, and recursion must stay bounded. */
+export const MAX_JSON_DEPTH = 100;
+
+function walk(
+  obj: Record<string, unknown>,
+  path: string,
+  options: FlattenOptions,
+  sink: FlattenSink,
+  depth = 1,
+): void {
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ParseError(`the JSON document nests objects deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   for (const key of Object.keys(obj)) {
     if (options.skip !== null && options.skip(key)) continue;
     const v = obj[key];
     const sub = path === "" ? key : `${path}_${key}`;
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      walk(v as Record<string, unknown>, sub, options, sink);
+      walk(v as Record<string, unknown>, sub, options, sink, depth + 1);
     } else {
       leaf(v, sub, options, sink);
     }

@@ -1,8 +1,10 @@
 /**
  * Parser for the Prometheus text format 0.0.4 and OpenMetrics 1.0.0 into the internal model
- * ({@linkcode MetricFamily}). One hand-written pass over the string with `charCodeAt`: no regex, no split
- * into lines, label arrays built in place, and repeated sample names, label names and label values reuse the
- * previous sample's strings.
+ * ({@linkcode MetricFamily}). One hand-written pass over the string: no regex and no split into lines. A
+ * fast path takes canonical sample lines (`name{a="x"} 1`), finding quotes and line ends with native
+ * `indexOf` and reusing the previous sample's name and label-name strings and recent label values; anything
+ * else (blanks, escapes, timestamps, exemplars, errors) goes to a full `charCodeAt` scanner. Modules:
+ * `_lex` (characters, numbers), `_scan` (tokens, labels), `_meta` (comment lines), `_families` (grouping).
  *
  * Policy in brief (the tests hold the details):
  * - Any malformed line rejects the whole input with a {@linkcode ParseError} naming the 1-based line.
@@ -18,18 +20,15 @@
  */
 
 import { ParseError } from "../errors.ts";
-import { getLabel, type MetricFamily, type MetricType, type Sample } from "../model.ts";
+import type { MetricFamily, MetricType, Sample } from "../model.ts";
 import {
   type Claim,
   type FamilyRecord,
   FamilyRegistry,
   KIND_BUCKET,
-  KIND_COUNT,
-  KIND_INFO,
   KIND_PLAIN,
-  KIND_QUANTILE,
-  KIND_STATESET,
   KIND_TOTAL,
+  sampleProblem,
 } from "./prometheus_text_families.ts";
 import {
   codePointLength,
@@ -41,33 +40,19 @@ import {
   parseInt64,
   quote,
 } from "./prometheus_text_lex.ts";
-import { Scanner } from "./prometheus_text_scan.ts";
+import { HELP, KEYWORDS, MetadataScanner, TYPE } from "./prometheus_text_meta.ts";
 
 /** The two upstream text formats: Prometheus text 0.0.4 and OpenMetrics 1.0.0. */
 export type TextFormat = "prometheus" | "openmetrics";
 
-/** Metric types a text 0.0.4 `# TYPE` line may name, mapped to the model's names. */
-const TEXT_TYPES: ReadonlyMap<string, MetricType> = new Map([
-  ["counter", "counter"],
-  ["gauge", "gauge"],
-  ["histogram", "histogram"],
-  ["summary", "summary"],
-  ["untyped", "unknown"],
-]);
-
-/** Metric types an OpenMetrics `# TYPE` line may name. */
-const OM_TYPES: ReadonlyMap<string, MetricType> = new Map(
-  (["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"] as const)
-    .map((t) => [t, t]),
-);
-
 /** The OpenMetrics limit on an exemplar's label names plus values, in code points. */
 const EXEMPLAR_MAX_CODE_POINTS = 128;
 
-const HELP = 0;
-const TYPE = 1;
-const UNIT = 2;
-const KEYWORDS = ["HELP", "TYPE", "UNIT"] as const;
+/** Slots of the label value table (a power of two). */
+const INTERN_SLOTS = 4096;
+
+/** Longest label value worth looking up in the table. */
+const MAX_INTERNED_LENGTH = 32;
 
 /**
  * Parses a whole exposition in Prometheus text 0.0.4 or OpenMetrics 1.0.0 into metric families, in the
@@ -107,6 +92,15 @@ function sameChars(s: string, p: number, name: string): boolean {
   return true;
 }
 
+/**
+ * Appends a sample. The first one replaces the empty array with an exact one-element array: a pushed-to
+ * empty array grows to 17 slots, which single-sample families (common) would keep.
+ */
+function addSample(family: MetricFamily, sample: Sample): void {
+  if (family.samples.length === 0) family.samples = [sample];
+  else family.samples.push(sample);
+}
+
 /** The 1-based line of offset `index`. */
 function lineAt(text: string, index: number): number {
   let line = 1;
@@ -114,8 +108,8 @@ function lineAt(text: string, index: number): number {
   return line;
 }
 
-/** One parse: the line grammar over {@linkcode Scanner}. Any error throws. */
-class Parser extends Scanner {
+/** One parse: sample lines and family bookkeeping over {@linkcode MetadataScanner}. Any error throws. */
+class Parser extends MetadataScanner {
   readonly #registry: FamilyRegistry;
   /** The family of the previous sample or metadata line. */
   #current: FamilyRecord | null = null;
@@ -123,6 +117,8 @@ class Parser extends Scanner {
   #lastClaim: Claim | null = null;
   /** Labels of the previous fast-path sample, whose strings are compared and reused. */
   #prevLabels: string[] = [];
+  /** Direct-mapped table of recent short label values (see #value); `"\u0000"` marks an empty slot. */
+  readonly #interned: string[] = new Array(INTERN_SLOTS).fill("\u0000");
   /** Scratch space for the fast path's labels. */
   readonly #scratch: string[] = [];
   /** Offset of the next backslash at or after the last search (`n` when none): escapes force the slow path. */
@@ -135,9 +131,11 @@ class Parser extends Scanner {
     this.#nextBackslash = backslash === -1 ? this.n : backslash;
   }
 
+  /** Parses the whole input as text 0.0.4. */
   parseText(): MetricFamily[] {
     const s = this.s;
     const n = this.n;
+    const families = this.#registry.families;
     while (this.pos < n) {
       let p = this.pos;
       let c = s.charCodeAt(p);
@@ -147,21 +145,23 @@ class Parser extends Scanner {
         this.pos++;
         this.line++;
       } else if (c === 35) {
-        this.#textComment();
+        this.textComment();
       } else if (p < n && !this.#fastSample()) {
         this.#sample();
       }
     }
-    return this.#registry.families;
+    return families;
   }
 
+  /** Parses the whole input as OpenMetrics 1.0.0. */
   parseOpenMetrics(): MetricFamily[] {
     const s = this.s;
     const n = this.n;
+    const families = this.#registry.families;
     while (this.pos < n) {
       const c = s.charCodeAt(this.pos);
       if (c === 35) {
-        if (this.#omComment()) return this.#registry.families;
+        if (this.omComment()) return families;
       } else if (c === 10) {
         this.fail("Blank lines are not allowed in OpenMetrics");
       } else if (!this.#fastSample()) {
@@ -178,6 +178,26 @@ class Parser extends Scanner {
       if (this.#current !== null) this.#current.closed = true;
     }
     this.#current = record;
+  }
+
+  /**
+   * The label value `s[start, end)`. Short values repeat a lot (`instance`, `code`, `le`, ...), so they go
+   * through a small direct-mapped table keyed by a hash computed here: a hit returns the earlier string with
+   * no allocation, which also leaves fewer objects for the GC to keep.
+   */
+  #value(start: number, end: number): string {
+    const length = end - start;
+    if (length > MAX_INTERNED_LENGTH) return this.s.slice(start, end);
+    const s = this.s;
+    let hash = length;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + s.charCodeAt(i)) | 0;
+    const slot = hash & (INTERN_SLOTS - 1);
+    const table = this.#interned;
+    const old = table[slot];
+    if (old.length === length && sameChars(s, start, old)) return old;
+    const value = s.slice(start, end);
+    table[slot] = value;
+    return value;
   }
 
   /** The claim of the current family whose sample name is `s[start, end)`, if any (no allocation). */
@@ -269,7 +289,7 @@ class Parser extends Scanner {
         }
         if (this.#nextBackslash < close) return false;
         scratch[k] = name;
-        scratch[k + 1] = s.slice(valueStart, close);
+        scratch[k + 1] = this.#value(valueStart, close);
         k += 2;
         c = s.charCodeAt(close + 1);
         p = close + 2;
@@ -298,12 +318,15 @@ class Parser extends Scanner {
 
     const record = claim.record;
     if (record !== this.#current) this.#enter(record);
-    if (claim.kind !== KIND_PLAIN) this.#check(claim, labels, value);
+    if (claim.kind !== KIND_PLAIN) {
+      const problem = sampleProblem(claim, labels, value, this.om);
+      if (problem !== undefined) this.fail(problem);
+    }
     claim.used = true;
     record.hasSamples = true;
     this.#lastClaim = claim;
     if (labels.length !== 0) this.#prevLabels = labels;
-    record.family.samples.push({ name: claim.outName, labels, value });
+    addSample(record.family, { name: claim.outName, labels, value });
     this.pos = lineEnd;
     this.nextLine();
     return true;
@@ -393,64 +416,18 @@ class Parser extends Scanner {
     }
     if (p < n && s.charCodeAt(p) !== 10) this.unexpected(p, "Expected end of line");
 
-    if (claim.kind !== KIND_PLAIN) this.#check(claim, labels, value);
+    if (claim.kind !== KIND_PLAIN) {
+      const problem = sampleProblem(claim, labels, value, this.om);
+      if (problem !== undefined) this.fail(problem);
+    }
     claim.used = true;
     record.hasSamples = true;
     const sample: Sample = timestampMs === undefined
       ? { name: claim.outName, labels, value }
       : { name: claim.outName, labels, value, timestampMs };
-    record.family.samples.push(sample);
+    addSample(record.family, sample);
     this.pos = p;
     this.nextLine();
-  }
-
-  /** Per-type checks on one sample (see the KIND_* constants). */
-  #check(claim: Claim, labels: string[], value: number): void {
-    const om = this.om;
-    switch (claim.kind) {
-      case KIND_TOTAL:
-        if (om && !(value >= 0)) this.fail(`Counter sample ${quote(claim.outName)} is negative or NaN`);
-        return;
-      case KIND_BUCKET:
-        this.#floatLabel(labels, "le", claim);
-        this.#count(claim, value);
-        return;
-      case KIND_COUNT:
-        this.#count(claim, value);
-        return;
-      case KIND_QUANTILE:
-        this.#floatLabel(labels, "quantile", claim);
-        if (om && value < 0) this.fail(`Summary quantile sample ${quote(claim.outName)} is negative`);
-        return;
-      case KIND_INFO:
-        if (value !== 1) this.fail(`Info sample ${quote(claim.outName)} must have the value 1`);
-        return;
-      case KIND_STATESET: {
-        const family = claim.record.family.name;
-        if (getLabel(labels, family) === undefined) {
-          this.fail(`Stateset sample ${quote(family)} lacks the label ${quote(family)}`);
-        }
-        if (value !== 0 && value !== 1) this.fail(`Stateset sample ${quote(family)} must be 0 or 1`);
-        return;
-      }
-    }
-  }
-
-  /** `le`/`quantile` must be a float when present; OpenMetrics also requires it. */
-  #floatLabel(labels: string[], label: string, claim: Claim): void {
-    const v = getLabel(labels, label);
-    if (v === undefined) {
-      if (this.om) this.fail(`Sample ${quote(claim.outName)} lacks the label ${quote(label)}`);
-    } else if (parseGoFloat(v, 0, v.length) === undefined) {
-      this.fail(`Label ${quote(label)} of ${quote(claim.outName)} is not a number: ${quote(v)}`);
-    }
-  }
-
-  /** Bucket counts and counts are never negative (and in OpenMetrics never NaN). */
-  #count(claim: Claim, value: number): void {
-    if (value < 0 || (this.om && value !== value)) {
-      this.fail(`Count sample ${quote(claim.outName)} must not be negative${this.om ? " or NaN" : ""}`);
-    }
   }
 
   /** Checks an OpenMetrics exemplar `# {labels} value [timestamp]` at `p` (the `#`) and skips it. */
@@ -483,112 +460,8 @@ class Parser extends Scanner {
     return p;
   }
 
-  // ------------------------------------------------------------------------------------------ metadata
-
-  /** A text 0.0.4 line starting with `#` (at `pos`): HELP, TYPE, or a comment to skip. */
-  #textComment(): void {
-    const s = this.s;
-    let p = this.pos + 1;
-    let c = s.charCodeAt(p);
-    if (c === 32 || c === 9) {
-      while (c === 32 || c === 9) c = s.charCodeAt(++p);
-      // Character tests rather than startsWith(): a builtin call per comment line is measurable.
-      const keyword = c === 72 && s.charCodeAt(p + 1) === 69 && s.charCodeAt(p + 2) === 76 &&
-          s.charCodeAt(p + 3) === 80
-        ? HELP
-        : c === 84 && s.charCodeAt(p + 1) === 89 && s.charCodeAt(p + 2) === 80 && s.charCodeAt(p + 3) === 69
-        ? TYPE
-        : -1;
-      if (keyword !== -1 && this.isBlankOrEnd(p + 4)) {
-        this.#textMetadata(keyword, p + 4);
-        return;
-      }
-    }
-    this.pos = this.endOfLine(p, "comment");
-    this.nextLine();
-  }
-
-  /** `# HELP name text` or `# TYPE name type` in text 0.0.4; `p` is just after the keyword. */
-  #textMetadata(keyword: number, p: number): void {
-    const s = this.s;
-    let c = s.charCodeAt(p);
-    while (c === 32 || c === 9) c = s.charCodeAt(++p);
-    const what = KEYWORDS[keyword];
-    const nameStart = p;
-    if (!isMetricNameStart(c)) this.unexpected(p, `Expected a metric name after ${what}`);
-    p++;
-    while (isMetricNameChar(s.charCodeAt(p))) p++;
-    const name = s.slice(nameStart, p);
-    if (!this.isBlankOrEnd(p)) this.unexpected(p, `Expected whitespace after the metric name in ${what}`);
-    c = s.charCodeAt(p);
-    while (c === 32 || c === 9) c = s.charCodeAt(++p);
-    if (keyword === HELP) {
-      this.#metadata(HELP, name, this.helpText(p));
-    } else {
-      const end = this.endOfLine(p, "TYPE");
-      const word = s.slice(p, end);
-      const type = TEXT_TYPES.get(word);
-      if (type === undefined) this.fail(`Unknown metric type ${quote(word)} in TYPE for ${quote(name)}`);
-      this.pos = end;
-      this.#metadata(TYPE, name, type);
-    }
-    this.nextLine();
-  }
-
-  /**
-   * An OpenMetrics line starting with `#`: `# HELP`, `# TYPE`, `# UNIT` or `# EOF`. Returns true at a valid
-   * `# EOF`, which must end the input (one line feed may follow).
-   */
-  #omComment(): boolean {
-    const s = this.s;
-    const n = this.n;
-    let p = this.pos;
-    if (s.startsWith("# EOF", p) && (p + 5 >= n || s.charCodeAt(p + 5) === 10)) {
-      if (p + 6 < n) this.fail('Content after "# EOF"', this.line + 1);
-      return true;
-    }
-    let keyword = -1;
-    if (s.charCodeAt(p + 1) === 32 && s.charCodeAt(p + 6) === 32) {
-      if (s.startsWith("HELP", p + 2)) keyword = HELP;
-      else if (s.startsWith("TYPE", p + 2)) keyword = TYPE;
-      else if (s.startsWith("UNIT", p + 2)) keyword = UNIT;
-    }
-    if (keyword === -1) {
-      this.endOfLine(p, "comment");
-      this.fail('Only "# HELP", "# TYPE", "# UNIT" and "# EOF" lines may start with "#" in OpenMetrics');
-    }
-    const what = KEYWORDS[keyword];
-    p += 7;
-    const nameStart = p;
-    if (!isMetricNameStart(s.charCodeAt(p))) this.unexpected(p, `Expected a metric name after ${what}`);
-    p++;
-    while (isMetricNameChar(s.charCodeAt(p))) p++;
-    const name = s.slice(nameStart, p);
-    if (s.charCodeAt(p) !== 32) this.unexpected(p, `Expected " " after the metric name in ${what}`);
-    p++;
-    if (keyword === HELP) {
-      this.#metadata(HELP, name, this.helpText(p));
-    } else {
-      const end = this.endOfLine(p, what);
-      const word = s.slice(p, end);
-      this.pos = end;
-      if (keyword === TYPE) {
-        const type = OM_TYPES.get(word);
-        if (type === undefined) this.fail(`Unknown metric type ${quote(word)} in TYPE for ${quote(name)}`);
-        this.#metadata(TYPE, name, type);
-      } else {
-        for (let i = 0; i < word.length; i++) {
-          if (!isMetricNameChar(word.charCodeAt(i))) this.fail(`Invalid unit ${quote(word)}`);
-        }
-        this.#metadata(UNIT, name, word);
-      }
-    }
-    this.nextLine();
-    return false;
-  }
-
   /** Applies one HELP/TYPE/UNIT line to the family declared as `name`. */
-  #metadata(keyword: number, name: string, value: string): void {
+  protected override metadata(keyword: number, name: string, value: string): void {
     const what = KEYWORDS[keyword];
     // HELP and TYPE of one family are usually adjacent: skip the lookup for the current family.
     const current = this.#current;

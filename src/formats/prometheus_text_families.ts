@@ -16,8 +16,8 @@
  */
 
 import { ParseError } from "../errors.ts";
-import type { MetricFamily, MetricType } from "../model.ts";
-import { quote } from "./prometheus_text_lex.ts";
+import { getLabel, type MetricFamily, type MetricType } from "../model.ts";
+import { parseGoFloat, quote } from "./prometheus_text_lex.ts";
 
 /** No per-sample check. */
 export const KIND_PLAIN = 0;
@@ -311,6 +311,62 @@ export function claimOf(record: FamilyRecord, name: string): Claim | undefined {
   if (!record.hasType && record.claims === NO_CLAIMS) record.claims = [bareClaim(record)];
   for (const claim of record.claims) {
     if (name === claim.inputName) return claim;
+  }
+  return undefined;
+}
+
+/**
+ * The per-type check on one sample (see the KIND_* constants): returns the problem, or `undefined` when the
+ * sample is fine. Text 0.0.4 checks only what a number must be (`le`/`quantile` floats, counts not
+ * negative); OpenMetrics also the rules its spec states (required `le`/`quantile`, no NaN or negative
+ * counter, info value 1, stateset label and 0/1 values).
+ */
+export function sampleProblem(
+  claim: Claim,
+  labels: string[],
+  value: number,
+  om: boolean,
+): string | undefined {
+  switch (claim.kind) {
+    case KIND_TOTAL:
+      return om && !(value >= 0) ? `Counter sample ${quote(claim.outName)} is negative or NaN` : undefined;
+    case KIND_BUCKET:
+      return floatLabelProblem(claim, labels, "le", om) ?? countProblem(claim, value, om);
+    case KIND_COUNT:
+      return countProblem(claim, value, om);
+    case KIND_QUANTILE:
+      return floatLabelProblem(claim, labels, "quantile", om) ??
+        (om && value < 0 ? `Summary quantile sample ${quote(claim.outName)} is negative` : undefined);
+    case KIND_INFO:
+      return value !== 1 ? `Info sample ${quote(claim.outName)} must have the value 1` : undefined;
+    case KIND_STATESET: {
+      const family = claim.record.family.name;
+      if (getLabel(labels, family) === undefined) {
+        return `Stateset sample ${quote(family)} lacks the label ${quote(family)}`;
+      }
+      return value !== 0 && value !== 1 ? `Stateset sample ${quote(family)} must be 0 or 1` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `le`/`quantile` must be a float when present; OpenMetrics also requires it. */
+function floatLabelProblem(claim: Claim, labels: string[], label: string, om: boolean): string | undefined {
+  const v = getLabel(labels, label);
+  if (v === undefined) {
+    return om ? `Sample ${quote(claim.outName)} lacks the label ${quote(label)}` : undefined;
+  }
+  if (parseGoFloat(v, 0, v.length) === undefined) {
+    return `Label ${quote(label)} of ${quote(claim.outName)} is not a number: ${quote(v)}`;
+  }
+  return undefined;
+}
+
+/** Bucket counts and counts are never negative (and in OpenMetrics never NaN). */
+function countProblem(claim: Claim, value: number, om: boolean): string | undefined {
+  if (value < 0 || (om && value !== value)) {
+    return `Count sample ${quote(claim.outName)} must not be negative${om ? " or NaN" : ""}`;
   }
   return undefined;
 }

@@ -38,7 +38,7 @@ const POW10 = [
 ];
 
 /** Largest |timestamp in ms| an OpenMetrics float timestamp may reach (int64 range). */
-export const MAX_TIMESTAMP_MS = 9223372036854775807;
+export const MAX_TIMESTAMP_MS = 2 ** 63;
 
 /** True for `[a-zA-Z_:]`, the first character of a metric name. */
 export function isMetricNameStart(c: number): boolean {

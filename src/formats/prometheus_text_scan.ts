@@ -221,7 +221,8 @@ export class Scanner {
   #escapedLabelValue(start: number, p: number, name: string): string {
     const s = this.s;
     const n = this.n;
-    let out = "";
+    // Pieces joined once at the end: `+=` per escape builds a deep rope on escape-heavy values.
+    const parts: string[] = [];
     let segment = start;
     for (;;) {
       if (p >= n) this.fail(`Value of label ${quote(name)} is not terminated`);
@@ -229,11 +230,11 @@ export class Scanner {
       if (c === 34) break;
       if (c === 10) this.fail(`Value of label ${quote(name)} is not terminated before the end of the line`);
       if (c === 92) {
-        out += s.slice(segment, p);
+        if (p > segment) parts.push(s.slice(segment, p));
         const e = s.charCodeAt(p + 1);
-        if (e === 92) out += "\\";
-        else if (e === 34) out += '"';
-        else if (e === 110) out += "\n";
+        if (e === 92) parts.push("\\");
+        else if (e === 34) parts.push('"');
+        else if (e === 110) parts.push("\n");
         else this.fail(`Invalid escape ${quote(s.slice(p, p + 2))} in the value of label ${quote(name)}`);
         p += 2;
         segment = p;
@@ -241,9 +242,9 @@ export class Scanner {
         p++;
       }
     }
-    out += s.slice(segment, p);
+    if (p > segment) parts.push(s.slice(segment, p));
     this.pos = p + 1;
-    return out;
+    return parts.join("");
   }
 
   /** Parses an OpenMetrics timestamp (float seconds, not NaN or infinite) into whole milliseconds. */

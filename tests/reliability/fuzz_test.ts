@@ -78,6 +78,75 @@ const JSON_SEEDS = [
 
 type Edit = [position: number, deleteCount: number, insert: string];
 
+const NAME = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/);
+const LABEL_NAME = fc.oneof(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/), fc.constantFrom("le", "quantile"));
+const LABEL_VALUE = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.constantFrom("+Inf", "0.5", "1", "1e3", "\\", '\\"', "\\n", "ü", "a b"),
+);
+const VALUE = fc.oneof(
+  fc.double().map(String),
+  fc.integer().map(String),
+  fc.constantFrom("NaN", "+Inf", "-Inf", "0", "-0", "1e-300", "17.0"),
+);
+const SUFFIXES: Record<string, readonly string[]> = {
+  counter: ["_total", "_created", ""],
+  gauge: [""],
+  histogram: ["_bucket", "_sum", "_count", "_created"],
+  gaugehistogram: ["_bucket", "_gsum", "_gcount"],
+  summary: ["", "_sum", "_count", "_created"],
+  info: ["_info"],
+  stateset: [""],
+  unknown: [""],
+  untyped: [""],
+};
+
+/**
+ * Mostly valid documents: families with random names, types, HELP, labels (escapes included), values and
+ * timestamps, then zero to two random edits. They reach the parser's deeper checks (family bookkeeping,
+ * histogram rules) that random text rarely gets past.
+ */
+function structured(om: boolean): fc.Arbitrary<string> {
+  const types = om
+    ? ["counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown"]
+    : ["counter", "gauge", "histogram", "summary", "untyped"];
+  const sample = fc.record({
+    suffix: fc.nat(3),
+    labels: fc.array(fc.tuple(LABEL_NAME, LABEL_VALUE), { maxLength: 3 }),
+    value: VALUE,
+    ts: fc.option(om ? fc.double({ min: 0, max: 2e9, noNaN: true }).map(String) : fc.nat().map(String)),
+  });
+  const family = fc.record({
+    name: NAME,
+    type: fc.constantFrom(...types),
+    help: fc.option(fc.string({ maxLength: 12 })),
+    samples: fc.array(sample, { maxLength: 5 }),
+  });
+  const doc = fc.array(family, { maxLength: 6 }).map((families) => {
+    let out = "";
+    for (const f of families) {
+      out += `# TYPE ${f.name} ${f.type}\n`;
+      if (f.help !== null) out += `# HELP ${f.name} ${f.help.replaceAll("\n", " ")}\n`;
+      const suffixes = SUFFIXES[f.type];
+      for (const s of f.samples) {
+        const labels = s.labels.map(([k, v]) => `${k}="${v.replaceAll("\n", "\\n").replaceAll('"', '\\"')}"`);
+        out += `${f.name}${suffixes[s.suffix % suffixes.length]}${labels.length ? `{${labels.join(",")}}` : ""} ${s.value}`;
+        out += s.ts === null ? "\n" : ` ${s.ts}\n`;
+      }
+    }
+    return om ? out + "# EOF\n" : out;
+  });
+  const edit = fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.constantFrom(...TEXT_TOKENS));
+  return fc.tuple(doc, fc.array(edit, { maxLength: 2 })).map(([d, edits]) => {
+    let s = d;
+    for (const [pos, del, ins] of edits) {
+      const at = pos % (s.length + 1);
+      s = s.slice(0, at) + ins + s.slice(at + del);
+    }
+    return s.slice(0, MAX_INPUT);
+  });
+}
+
 /** A seed document with a few random edits (insert a token, delete a range). */
 function mutated(seeds: readonly string[], tokens: readonly string[]): fc.Arbitrary<string> {
   const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 3 })));
@@ -102,8 +171,20 @@ function soup(tokens: readonly string[]): fc.Arbitrary<string> {
 /** Arbitrary strings of any code points, lone surrogates included. */
 const anyString = fc.string({ maxLength: 2_000, unit: "binary" });
 
-const textInputs = fc.oneof(soup(TEXT_TOKENS), mutated(TEXT_SEEDS, TEXT_TOKENS), mutated(OM_SEEDS, TEXT_TOKENS), anyString);
-const omInputs = fc.oneof(soup(TEXT_TOKENS), mutated(OM_SEEDS, TEXT_TOKENS), mutated(TEXT_SEEDS, TEXT_TOKENS), anyString);
+const textInputs = fc.oneof(
+  structured(false),
+  soup(TEXT_TOKENS),
+  mutated(TEXT_SEEDS, TEXT_TOKENS),
+  mutated(OM_SEEDS, TEXT_TOKENS),
+  anyString,
+);
+const omInputs = fc.oneof(
+  structured(true),
+  soup(TEXT_TOKENS),
+  mutated(OM_SEEDS, TEXT_TOKENS),
+  mutated(TEXT_SEEDS, TEXT_TOKENS),
+  anyString,
+);
 /** Nesting up to the 10 KiB input size (2,000 levels), where recursive walkers fail first. */
 const deepJson = fc.tuple(fc.integer({ min: 1, max: 2_000 }), fc.constantFrom('{"a":', "[")).map(([depth, open]) =>
   open.repeat(depth) + "1" + (open === "[" ? "]" : "}").repeat(depth)
@@ -170,11 +251,26 @@ function fuzz<T>(name: string, arb: fc.Arbitrary<T>, fn: (input: T) => unknown):
   });
 }
 
-/** Decoded families must also be writable in both formats (nothing the parser accepts breaks a writer). */
+const KNOWN_OM_COUNTER_DEFECT = /negative or NaN|lacks the label "(le|quantile)"/;
+
+/**
+ * Decoded families must also be writable in both formats, and what the writers produce must parse again
+ * (a writer/parser disagreement would turn an accepted upstream into an exposition Prometheus rejects).
+ */
 function parseAndWrite(text: string, format: "prometheus" | "openmetrics"): void {
   const families = parsePrometheusText(text, format);
-  writeText(families);
-  writeOpenMetrics(families);
+  const asText = writeText(families);
+  const asOm = writeOpenMetrics(families);
+  for (const [out, f] of [[asText, "prometheus"], [asOm, "openmetrics"]] as const) {
+    try {
+      parsePrometheusText(out, f);
+    } catch (e) {
+      // Known defect with its own failing test below ("negative or NaN counter"): skipped here so the fuzzer
+      // keeps looking for other disagreements.
+      if (f === "openmetrics" && KNOWN_OM_COUNTER_DEFECT.test((e as Error).message)) continue;
+      throw new Error(`Our ${f} output of an accepted input does not parse: ${(e as Error).message}\n${out}`);
+    }
+  }
 }
 
 fuzz("Prometheus text parser", textInputs, (s) => parseAndWrite(s, "prometheus"));

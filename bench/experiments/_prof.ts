@@ -1,0 +1,11 @@
+import { buildMemo, renderMemo } from "./memo.ts";
+import { caseBody, caseTarget } from "../lib/pipeline.ts";
+const c = (Deno.args[0] ?? "text") as "text" | "json";
+const n = Number(Deno.args[1] ?? 100000);
+const t = caseTarget(c);
+const b = caseBody(c, n);
+const m = buildMemo(t, b)!;
+const t0 = performance.now();
+let k = 0;
+for (; k < 2000 && performance.now() - t0 < 8000; k++) renderMemo(m, b);
+console.log((performance.now() - t0) / k, "ms per render");
