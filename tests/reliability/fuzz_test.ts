@@ -251,7 +251,15 @@ function fuzz<T>(name: string, arb: fc.Arbitrary<T>, fn: (input: T) => unknown):
   });
 }
 
-const KNOWN_OM_COUNTER_DEFECT = /negative or NaN|lacks the label "(le|quantile)"/;
+/**
+ * Writer/parser disagreements already found, each with its own failing test in "round-trip defects" below;
+ * the fuzzer skips them so it keeps looking for new ones. Remove an entry once its test passes.
+ */
+const KNOWN_ROUND_TRIP_DEFECTS: readonly RegExp[] = [
+  /negative or NaN/, // F1, F3
+  /lacks the label "(le|quantile)"/, // F2
+  /Second TYPE for "[^"]+_total"/, // F4
+];
 
 /**
  * Decoded families must also be writable in both formats, and what the writers produce must parse again
@@ -265,9 +273,7 @@ function parseAndWrite(text: string, format: "prometheus" | "openmetrics"): void
     try {
       parsePrometheusText(out, f);
     } catch (e) {
-      // Known defect with its own failing test below ("negative or NaN counter"): skipped here so the fuzzer
-      // keeps looking for other disagreements.
-      if (f === "openmetrics" && KNOWN_OM_COUNTER_DEFECT.test((e as Error).message)) continue;
+      if (KNOWN_ROUND_TRIP_DEFECTS.some((r) => r.test((e as Error).message))) continue;
       throw new Error(`Our ${f} output of an accepted input does not parse: ${(e as Error).message}\n${out}`);
     }
   }
