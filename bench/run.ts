@@ -72,6 +72,8 @@ export interface BenchOptions {
   wrk: boolean;
   /** Sizes at which to probe `/-/healthy`. */
   probeSizes: number[];
+  /** Also measure bench/experiments/memo_server.ts (`--variant memo`). */
+  memo: boolean;
   /** Extra `--v8-flags=` for the exporter process. */
   v8Flags?: string;
   /** Where the markdown goes. */
@@ -106,6 +108,7 @@ export function parseOptions(args: string[]): BenchOptions {
       "no-wrk": { type: "boolean" },
       "probe-sizes": { type: "string" },
       "v8-flags": { type: "string" },
+      variant: { type: "string" },
       out: { type: "string" },
     },
   });
@@ -137,8 +140,14 @@ export function parseOptions(args: string[]): BenchOptions {
     wrk: v["no-wrk"] !== true && haveWrk(),
     probeSizes: v["probe-sizes"] === undefined ? probeDefault : v["probe-sizes"].split(",").map(parseSize),
     v8Flags: v["v8-flags"],
+    memo: variant(v.variant),
     out: resolve(v.out ?? `${ROOT}/bench/results/latest.md`),
   };
+}
+
+function variant(v: string | undefined): boolean {
+  if (v !== undefined && v !== "memo") throw new RangeError(`Flag "--variant" must be "memo": got "${v}"`);
+  return v === "memo";
 }
 
 const log = (msg: string) => err(`[bench] ${msg}`);
@@ -196,7 +205,10 @@ function startServer(kind: ServerKind, format: Format, upstream: string, o: Benc
     "--log.level",
     "error",
   ];
-  const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : []), `${ROOT}/main.ts`, "start"];
+  const entry = kind === "memo-experiment"
+    ? [`${ROOT}/bench/experiments/memo_server.ts`]
+    : [`${ROOT}/main.ts`, "start"];
+  const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : []), ...entry];
   if (format === "text") args.push("--config.file", `${ROOT}/bench/configs/typical.yaml`, ...common);
   else args.push("-s", "bench", ...common);
   return start({ name: kind, cmd: DENO, args, cwd: ROOT, port, readyPath: "/-/healthy" });
@@ -313,6 +325,42 @@ function machine(): string[] {
   ];
 }
 
+/** Starts a fresh server and probes `/-/healthy` while scrapes run; `null` when it does not start. */
+async function probeHealth(
+  kind: ServerKind,
+  upstream: string,
+  o: BenchOptions,
+): Promise<Omit<ProbeRow, "server" | "size" | "run"> | null> {
+  let s: Server;
+  try {
+    s = await startServer(kind, "text", upstream, o);
+  } catch (e) {
+    log(`  ${(e as Error).message}`);
+    return null;
+  }
+  try {
+    const scrapeUrl = s.origin + "/metrics";
+    // Two scrapes first: JIT warm-up, and the memo experiment builds its memo on the first.
+    for (let i = 0; i < 2; i++) await timedGet(scrapeUrl, {}, 60_000).catch(() => {});
+    const p = await healthProbe(scrapeUrl, s.origin + "/-/healthy", 3, {
+      count: 2_000,
+      maxMs: Math.max(3_000, o.duration * 1000),
+    }, o.wrk);
+    const max = p.latencies.length > 0 ? Math.max(...p.latencies) : NaN;
+    log(`  ${p.latencies.length} probes, max ${max.toFixed(2)} ms`);
+    return {
+      count: p.latencies.length,
+      median: median(p.latencies),
+      p99: percentile(p.latencies, 99),
+      max,
+      scrapes: p.scrapes,
+      scrapeMedian: p.scrapeMedian,
+    };
+  } finally {
+    await stop(s);
+  }
+}
+
 /** Runs the whole bench and returns the report. */
 export async function runBench(o: BenchOptions, command: string): Promise<Report> {
   const rows: Row[] = [];
@@ -342,6 +390,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
       for (let run = 1; run <= o.runs; run++) {
         for (const format of o.formats) {
           const kinds: ServerKind[] = ["passthrough", "exporter"];
+          if (o.memo) kinds.push("memo-experiment");
           if (format === "json" && o.seed !== undefined && size <= o.seedMaxSize) kinds.push("python-seed");
           for (const kind of kinds) {
             log(`size ${size} run ${run} ${format}: ${kind}`);
@@ -373,34 +422,14 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
           }
         }
         if (o.probeSizes.includes(size) && o.formats.includes("text")) {
-          log(`size ${size} run ${run}: /-/healthy probe`);
-          let s: Server;
-          try {
-            s = await startServer("exporter", "text", up.origin, o);
-          } catch (e) {
-            log(`  ${(e as Error).message}`);
-            continue;
-          }
-          try {
-            const scrapeUrl = s.origin + "/metrics";
-            await timedGet(scrapeUrl, {}, 60_000).catch(() => {});
-            const p = await healthProbe(scrapeUrl, s.origin + "/-/healthy", 3, {
-              count: 2_000,
-              maxMs: Math.max(3_000, o.duration * 1000),
-            });
-            probes.push({
-              size,
-              run,
-              count: p.latencies.length,
-              median: median(p.latencies),
-              p99: percentile(p.latencies, 99),
-              max: p.latencies.length > 0 ? Math.max(...p.latencies) : NaN,
-              scrapes: p.scrapes,
-              scrapeMedian: p.scrapeMedian,
-            });
-            log(`  ${p.latencies.length} probes, max ${Math.max(...p.latencies).toFixed(2)} ms`);
-          } finally {
-            await stop(s);
+          // The passthrough is the control: its figure is the floor this machine and harness give.
+          const probed: ServerKind[] = o.memo
+            ? ["passthrough", "exporter", "memo-experiment"]
+            : ["passthrough", "exporter"];
+          for (const kind of probed) {
+            log(`size ${size} run ${run}: /-/healthy probe, ${kind}`);
+            const p = await probeHealth(kind, up.origin, o);
+            if (p !== null) probes.push({ ...p, server: kind, size, run });
           }
         }
       }

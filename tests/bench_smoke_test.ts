@@ -10,6 +10,7 @@ import { parseWrk, percentile } from "../bench/lib/load.ts";
 import { caseBody, caseTarget, scrapeOnce } from "../bench/lib/pipeline.ts";
 import { type Row, runRatio } from "../bench/lib/report.ts";
 import { summarise } from "../bench/profile_report.ts";
+import { buildMemo, renderMemo } from "../bench/experiments/memo.ts";
 import { parseOptions, parseSize } from "../bench/run.ts";
 import { renderMetricsText, renderStatsJson, serveBenchUpstream } from "../bench/upstream.ts";
 
@@ -61,6 +62,42 @@ Deno.test("scrapeOnce() runs each bench case through the real pipeline", () => {
   assert.equal(plain.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length, 100);
   const json = dec.decode(scrapeOnce(caseTarget("json"), caseBody("json", 30)));
   assert.match(json, /^requests_status_2xx\{service="bench"\} 1003$/m);
+});
+
+Deno.test("renderMemo() answers exactly what the pipeline answers, and declines a changed skeleton", () => {
+  const enc = new TextEncoder();
+  for (const c of ["text", "json"] as const) {
+    const target = caseTarget(c);
+    const body = caseBody(c, 200);
+    const memo = buildMemo(target, body);
+    assert.ok(memo !== null, c);
+    // New values in the same skeleton: integers, fractions, exponents, NaN in gauges (text only).
+    const text = dec.decode(body.bytes);
+    const changed = c === "json"
+      ? text.replace(/:(\d+)([,}])/g, (_, d, e) => `:${Number(d) % 3 === 0 ? `${d}.25` : `${d}e3`}${e}`)
+      : text.replace(
+        /(_depth_\d+\{[^}]*\})? (\d+)\n/g,
+        (_, g, d) => `${g ?? ""} ${g && Number(d) % 5 === 0 ? "NaN" : Number(d) * 1.5}\n`,
+      );
+    const body2 = { bytes: enc.encode(changed), contentType: body.contentType };
+    const fast = renderMemo(memo, body2);
+    assert.ok(fast !== null, c);
+    assert.equal(dec.decode(fast), dec.decode(scrapeOnce(target, body2)), c);
+    // A new series, or a changed label value, is not this skeleton.
+    const grown = {
+      bytes: enc.encode(c === "json" ? text.replace("{", '{"new_key":1,') : text + "extra 1\n"),
+      contentType: body.contentType,
+    };
+    assert.equal(renderMemo(memo, grown), null, c);
+  }
+  const target = caseTarget("text");
+  const body = caseBody("text", 50);
+  const memo = buildMemo(target, body)!;
+  const relabelled = dec.decode(body.bytes).replace('code="2xx"', 'code="5xx"');
+  assert.equal(renderMemo(memo, { ...body, bytes: enc.encode(relabelled) }), null);
+  // A value the parser refuses (a NaN counter) goes to the parser, which reports it.
+  const nan = dec.decode(body.bytes).replace(/(upstream_requests_00000_total\{[^}]*\}) \d+/, "$1 NaN");
+  assert.equal(renderMemo(memo, { ...body, bytes: enc.encode(nan) }), null);
 });
 
 Deno.test("parseWrk() reads throughput, errors and latency percentiles", () => {
@@ -177,7 +214,7 @@ Deno.test({
         }
       }
       assert.match(md, /## Exporter ÷ passthrough/);
-      assert.match(md, /## `\/-\/healthy` while the exporter scrapes/);
+      assert.match(md, /## `\/-\/healthy` while a scrape runs/);
       // The text exporter answers the typical rules' output: 10 upstream samples, some dropped, plus self metrics.
       assert.match(md, /\| text \| 10 \| exporter \| [\d.]+ \| \d+ \|/);
     } finally {

@@ -100,7 +100,7 @@ const INVALID: [string, string[]][] = [
     "8: targets[0].rules[0].scale: must be a finite number other than 0: got 0",
   ]],
   ["invalid_missing_targets.yaml", [
-    "1: targets: the file needs \"targets\", \"modules\" or both",
+    '1: targets: the file needs "targets", "modules" or both',
   ]],
   ["invalid_missing_url.yaml", [
     "2: targets[0].url: missing required key",

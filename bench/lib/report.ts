@@ -10,8 +10,11 @@ import { median } from "./load.ts";
 /** The upstream formats measured. */
 export type Format = "text" | "json";
 
-/** The servers measured. */
-export type ServerKind = "exporter" | "passthrough" | "python-seed";
+/** The servers measured: the baseline, the exporter, the Python design and the memo experiment. */
+export type ServerKind = "exporter" | "passthrough" | "python-seed" | "memo-experiment";
+
+/** The servers judged against the baseline, in report order. */
+const CANDIDATES: ServerKind[] = ["exporter", "memo-experiment"];
 
 /** One server at one size in one run. */
 export interface Row {
@@ -55,6 +58,8 @@ export interface Row {
 
 /** The `/-/healthy` probe during scrapes of one size. */
 export interface ProbeRow {
+  /** The server probed. */
+  server: ServerKind;
   /** Upstream series. */
   size: number;
   /** Run number. */
@@ -87,7 +92,7 @@ export interface Report {
   probes: ProbeRow[];
 }
 
-const ORDER: ServerKind[] = ["passthrough", "exporter", "python-seed"];
+const ORDER: ServerKind[] = ["passthrough", "exporter", "memo-experiment", "python-seed"];
 
 function fmt(x: number, digits = 2): string {
   if (!Number.isFinite(x)) return "–";
@@ -199,45 +204,50 @@ export function renderReport(rep: Report): string {
   }
   out.push("");
 
+  const cands = CANDIDATES.filter((c) => rows.some((r) => r.server === c && r.skipped === undefined));
   out.push("## Exporter ÷ passthrough, within each run (median of runs)", "");
   out.push(
-    "| format | series | median latency | p99 latency | CPU per scrape | throughput (exp ÷ pass) | peak RSS, 1 scraper | peak RSS, N scrapers |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| format | series | server | median latency | p99 latency | CPU per scrape | throughput (exp ÷ pass) | peak RSS, 1 scraper | peak RSS, N scrapers |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|",
   );
   for (const [format, size] of formatSizes(rows)) {
-    const r = (pick: (r: Row) => number) =>
-      ratio(runRatio(rows, format, size, "exporter", "passthrough", pick));
-    out.push(cells([
-      format,
-      size.toLocaleString("en-US"),
-      r((x) => x.median),
-      r((x) => x.p99),
-      r((x) => x.cpuMs),
-      r((x) => x.rps),
-      r((x) => x.rssSeqMiB),
-      r((x) => x.rssMiB),
-    ]));
+    for (const c of cands) {
+      const r = (pick: (r: Row) => number) => ratio(runRatio(rows, format, size, c, "passthrough", pick));
+      out.push(cells([
+        format,
+        size.toLocaleString("en-US"),
+        c,
+        r((x) => x.median),
+        r((x) => x.p99),
+        r((x) => x.cpuMs),
+        r((x) => x.rps),
+        r((x) => x.rssSeqMiB),
+        r((x) => x.rssMiB),
+      ]));
+    }
   }
   out.push("");
 
   if (rows.some((r) => r.server === "python-seed" && r.skipped === undefined)) {
-    out.push("## Exporter vs the original Python design (JSON), within each run", "");
+    out.push("## Exporter vs the original Python design (JSON), within each run (median of runs)", "");
     out.push(
-      "| series | throughput (exp ÷ python) | median latency (python ÷ exp) | CPU per scrape (python ÷ exp) |",
+      "| series | server | throughput (exp ÷ python) | median latency (python ÷ exp) | CPU per scrape (python ÷ exp) |",
+      "|---:|---|---:|---:|---:|",
     );
-    out.push("|---:|---:|---:|---:|");
     for (const [format, size] of formatSizes(rows)) {
       if (format !== "json") continue;
       if (!rows.some((r) => r.size === size && r.server === "python-seed" && r.skipped === undefined)) {
         continue;
       }
-      out.push(
-        `| ${size.toLocaleString("en-US")} | ${
-          ratio(runRatio(rows, format, size, "exporter", "python-seed", (x) => x.rps))
-        } | ${ratio(runRatio(rows, format, size, "python-seed", "exporter", (x) => x.median))} | ${
-          ratio(runRatio(rows, format, size, "python-seed", "exporter", (x) => x.cpuMs))
-        } |`,
-      );
+      for (const c of cands) {
+        out.push(cells([
+          size.toLocaleString("en-US"),
+          c,
+          ratio(runRatio(rows, format, size, c, "python-seed", (x) => x.rps)),
+          ratio(runRatio(rows, format, size, "python-seed", c, (x) => x.median)),
+          ratio(runRatio(rows, format, size, "python-seed", c, (x) => x.cpuMs)),
+        ]));
+      }
     }
     out.push("");
   }
@@ -254,19 +264,20 @@ function formatSizes(rows: readonly Row[]): [Format, number][] {
   return [...seen.values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
 }
 
-/** Per-series cost of the exporter by size: plain, and marginal over the smallest size measured. */
+/** Per-series cost of a server by size: plain, and marginal over the smallest size measured. */
 export function perSeries(
   rows: readonly Row[],
   format: Format,
+  server: ServerKind = "exporter",
 ): { size: number; cpuUs: number; cpuMarginalUs: number; latUs: number; latMarginalUs: number }[] {
   const sizes = [
-    ...new Set(rows.filter((r) => r.format === format && r.server === "exporter").map((r) => r.size)),
+    ...new Set(rows.filter((r) => r.format === format && r.server === server).map((r) => r.size)),
   ]
     .sort((a, b) => a - b);
   if (sizes.length === 0) return [];
   const base = sizes[0];
-  const cpu = (n: number) => figure(rows, format, n, "exporter", (r) => r.cpuMs);
-  const lat = (n: number) => figure(rows, format, n, "exporter", (r) => r.median);
+  const cpu = (n: number) => figure(rows, format, n, server, (r) => r.cpuMs);
+  const lat = (n: number) => figure(rows, format, n, server, (r) => r.median);
   return sizes.filter((n) => n >= 1000).map((n) => ({
     size: n,
     cpuUs: cpu(n) * 1000 / n,
@@ -276,94 +287,100 @@ export function perSeries(
   }));
 }
 
+function present(rows: readonly Row[]): ServerKind[] {
+  return CANDIDATES.filter((c) => rows.some((r) => r.server === c && r.skipped === undefined));
+}
+
 function linearity(rows: readonly Row[]): string[] {
   const out: string[] = [];
-  for (const format of ["text", "json"] as const) {
-    const ps = perSeries(rows, format);
-    if (ps.length === 0) continue;
-    const base = Math.min(
-      ...rows.filter((r) => r.format === format && r.server === "exporter").map((r) => r.size),
-    );
-    out.push(
-      `## Per-series cost of the exporter, ${format} (marginal = minus the ${base}-series figure)`,
-      "",
-    );
-    out.push(
-      "| series | CPU µs/series | marginal CPU µs/series | latency µs/series | marginal latency µs/series |",
-    );
-    out.push("|---:|---:|---:|---:|---:|");
-    for (const p of ps) {
-      out.push(
-        `| ${p.size.toLocaleString("en-US")} | ${fmt(p.cpuUs)} | ${fmt(p.cpuMarginalUs)} | ${
-          fmt(p.latUs)
-        } | ${fmt(p.latMarginalUs)} |`,
+  for (const server of present(rows)) {
+    for (const format of ["text", "json"] as const) {
+      const ps = perSeries(rows, format, server);
+      if (ps.length === 0) continue;
+      const base = Math.min(
+        ...rows.filter((r) => r.format === format && r.server === server).map((r) => r.size),
       );
+      out.push(`## Per-series cost, ${server}, ${format} (marginal = minus the ${base}-series figure)`, "");
+      out.push(
+        "| series | CPU µs/series | marginal CPU µs/series | latency µs/series | marginal latency µs/series |",
+        "|---:|---:|---:|---:|---:|",
+      );
+      for (const p of ps) {
+        out.push(cells([
+          p.size.toLocaleString("en-US"),
+          fmt(p.cpuUs),
+          fmt(p.cpuMarginalUs),
+          fmt(p.latUs),
+          fmt(p.latMarginalUs),
+        ]));
+      }
+      out.push("");
     }
-    out.push("");
   }
   return out;
 }
 
 function probes(ps: readonly ProbeRow[]): string[] {
   if (ps.length === 0) return [];
-  const out = ["## `/-/healthy` while the exporter scrapes (text, typical rules)", ""];
+  const out = ["## `/-/healthy` while a scrape runs (text, typical rules)", ""];
   out.push(
-    "| series | run | probes during a scrape | median ms | p99 ms | max ms | scrapes meanwhile | their median ms |",
+    "| series | server | run | probes during a scrape | median ms | p99 ms | max ms | scrapes meanwhile | their median ms |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
   );
-  out.push("|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const p of ps) {
-    out.push(
-      `| ${p.size.toLocaleString("en-US")} | ${p.run} | ${p.count} | ${fmt(p.median)} | ${fmt(p.p99)} | ${
-        fmt(p.max)
-      } | ${p.scrapes} | ${fmt(p.scrapeMedian)} |`,
-    );
+    out.push(cells([
+      p.size.toLocaleString("en-US"),
+      p.server,
+      String(p.run),
+      String(p.count),
+      fmt(p.median),
+      fmt(p.p99),
+      fmt(p.max),
+      String(p.scrapes),
+      fmt(p.scrapeMedian),
+    ]));
   }
   out.push("");
   return out;
 }
 
-/** The issue's targets, each with its figure and a verdict. */
-export function targetLines(rep: Report): [string, string, string][] {
+/** The issue's targets for one server, each with its figure and a verdict. */
+export function targetLines(rep: Report, server: ServerKind = "exporter"): [string, string, string][] {
   const { rows } = rep;
   const lines: [string, string, string][] = [];
-  const has = (format: Format, size: number, server: ServerKind) =>
-    rows.some((r) =>
-      r.format === format && r.size === size && r.server === server && r.skipped === undefined
-    );
-  if (has("text", 100_000, "exporter") && has("text", 100_000, "passthrough")) {
-    const x = runRatio(rows, "text", 100_000, "exporter", "passthrough", (r) => r.median);
+  const has = (format: Format, size: number, s: ServerKind) =>
+    rows.some((r) => r.format === format && r.size === size && r.server === s && r.skipped === undefined);
+  if (has("text", 100_000, server) && has("text", 100_000, "passthrough")) {
+    const x = runRatio(rows, "text", 100_000, server, "passthrough", (r) => r.median);
     lines.push(["100k text, typical rules: median latency ≤ 5× passthrough", ratio(x), verdict(x <= 5)]);
-    const one = figure(rows, "text", 100_000, "exporter", (r) => r.rssSeqMiB);
+    const one = figure(rows, "text", 100_000, server, (r) => r.rssSeqMiB);
+    lines.push(["100k text: peak RSS ≤ 200 MiB, one scraper", `${fmt(one, 1)} MiB`, verdict(one <= 200)]);
+    const n = figure(rows, "text", 100_000, server, (r) => r.connections);
+    const all = figure(rows, "text", 100_000, server, (r) => r.rssMiB);
     lines.push([
-      "100k text, typical rules: peak RSS ≤ 200 MiB, one scraper",
-      `${fmt(one, 1)} MiB`,
-      verdict(one <= 200),
-    ]);
-    const n = figure(rows, "text", 100_000, "exporter", (r) => r.connections);
-    const all = figure(rows, "text", 100_000, "exporter", (r) => r.rssMiB);
-    lines.push([
-      `100k text, typical rules: peak RSS ≤ 200 MiB, ${n} concurrent scrapers`,
+      `100k text: peak RSS ≤ 200 MiB, ${n} concurrent scrapers`,
       `${fmt(all, 1)} MiB`,
       verdict(all <= 200),
     ]);
   }
-  if (has("json", 10_000, "exporter") && has("json", 10_000, "python-seed")) {
-    const x = runRatio(rows, "json", 10_000, "exporter", "python-seed", (r) => r.rps);
+  if (has("json", 10_000, server) && has("json", 10_000, "python-seed")) {
+    const x = runRatio(rows, "json", 10_000, server, "python-seed", (r) => r.rps);
     lines.push(["10k JSON: throughput ≥ 20× the Python design", ratio(x), verdict(x >= 20)]);
   }
-  const ps = perSeries(rows, "text");
-  if (ps.length >= 2) {
+  for (const format of ["text", "json"] as const) {
+    const ps = perSeries(rows, format, server);
+    if (ps.length < 2) continue;
     const xs = ps.map((p) => p.cpuMarginalUs).filter((x) => Number.isFinite(x) && x > 0);
     const spread = Math.max(...xs) / Math.min(...xs);
     lines.push([
-      `linear cost (text, marginal CPU µs/series from ${ps[0].size.toLocaleString("en-US")} to ${
+      `linear cost, ${format} (marginal CPU µs/series, ${ps[0].size.toLocaleString("en-US")} to ${
         ps[ps.length - 1].size.toLocaleString("en-US")
-      } within 2×)`,
+      }, within 2×)`,
       `${xs.map((x) => fmt(x)).join(" / ")} µs (spread ${ratio(spread)})`,
       verdict(spread <= 2),
     ]);
   }
-  const big = rep.probes.filter((p) => p.size >= 100_000);
+  const big = rep.probes.filter((p) => p.size >= 100_000 && p.server === server);
   if (big.length > 0) {
     const max = Math.max(...big.map((p) => p.max));
     const p99 = median(big.map((p) => p.p99));
@@ -381,10 +398,13 @@ function verdict(ok: boolean): string {
 }
 
 function targets(rep: Report): string[] {
-  const lines = targetLines(rep);
-  if (lines.length === 0) return [];
-  const out = ["## Targets (issue 7)", "", "| target | figure | verdict |", "|---|---:|---|"];
-  for (const [t, f, v] of lines) out.push(`| ${t} | ${f} | ${v} |`);
-  out.push("");
+  const out: string[] = [];
+  for (const server of present(rep.rows)) {
+    const lines = targetLines(rep, server);
+    if (lines.length === 0) continue;
+    out.push(`## Targets (issue 7), ${server}`, "", "| target | figure | verdict |", "|---|---:|---|");
+    for (const [t, f, v] of lines) out.push(`| ${t} | ${f} | ${v} |`);
+    out.push("");
+  }
   return out;
 }

@@ -107,7 +107,9 @@ export function parseConfigText(text: string, file: string, flags: Flags, cwd: s
   const resolved = (input.targets ?? []).map((t) => resolveTarget(t, flags, baseDir));
   const modules = Object.entries(input.modules ?? {}).map(([name, m]) => resolveModule(name, m, flags));
   return {
-    targets: given.length > 0 && resolved.length > 0 ? [applySeedFlags(resolved[0], flags, flagUrl)] : resolved,
+    targets: given.length > 0 && resolved.length > 0
+      ? [applySeedFlags(resolved[0], flags, flagUrl)]
+      : resolved,
     modules,
     baseDir,
   };
@@ -125,7 +127,8 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
   const out: Problem[] = [];
   for (const issue of issues) {
     const path = issue.path as (string | number)[];
-    const inRelabel = path.length > 3 && (path[0] === "targets" || path[0] === "modules") && path[2] === RELABEL_KEY;
+    const inRelabel = path.length > 3 && (path[0] === "targets" || path[0] === "modules") &&
+      path[2] === RELABEL_KEY;
     if (inRelabel) continue;
     switch (issue.code) {
       case "unrecognized_keys":

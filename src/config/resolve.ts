@@ -54,10 +54,19 @@ export function resolveModule(name: string, m: ModuleInput, flags: Flags): Probe
   };
 }
 
-type SharedInput = Pick<
-  TargetInput,
-  "labels" | "format" | "namespace" | "rules" | "metric_relabel_configs" | "json" | "on_duplicate" | "max_body_bytes"
-> & { http?: { maxBodyBytes?: number } };
+type SharedInput =
+  & Pick<
+    TargetInput,
+    | "labels"
+    | "format"
+    | "namespace"
+    | "rules"
+    | "metric_relabel_configs"
+    | "json"
+    | "on_duplicate"
+    | "max_body_bytes"
+  >
+  & { http?: { maxBodyBytes?: number } };
 
 function resolveShared(t: SharedInput, flags: Flags) {
   return {

@@ -46,7 +46,9 @@ export function validateConfig(input: unknown): Problem[] {
   if (!isObj(input)) return problems;
   // A module is checked like a target: rules, relabel configs, JSON paths and labels.
   if (isObj(input.modules)) {
-    for (const [name, m] of Object.entries(input.modules)) if (isObj(m)) checkTarget(m, ["modules", name], problems);
+    for (const [name, m] of Object.entries(input.modules)) {
+      if (isObj(m)) checkTarget(m, ["modules", name], problems);
+    }
   }
   if (!Array.isArray(input.targets)) return problems;
   const names = new Map<string, number>();

@@ -135,7 +135,6 @@ class Parser extends MetadataScanner {
   parseText(): MetricFamily[] {
     const s = this.s;
     const n = this.n;
-    const families = this.#registry.families;
     while (this.pos < n) {
       let p = this.pos;
       let c = s.charCodeAt(p);
@@ -150,7 +149,7 @@ class Parser extends MetadataScanner {
         this.#sample();
       }
     }
-    return families;
+    return this.#registry.finish();
   }
 
   /** Parses the whole input as OpenMetrics 1.0.0. */
@@ -319,7 +318,7 @@ class Parser extends MetadataScanner {
     const record = claim.record;
     if (record !== this.#current) this.#enter(record);
     if (claim.kind !== KIND_PLAIN) {
-      const problem = sampleProblem(claim, labels, value, this.om);
+      const problem = sampleProblem(claim, labels, value);
       if (problem !== undefined) this.fail(problem);
     }
     claim.used = true;
@@ -417,7 +416,7 @@ class Parser extends MetadataScanner {
     if (p < n && s.charCodeAt(p) !== 10) this.unexpected(p, "Expected end of line");
 
     if (claim.kind !== KIND_PLAIN) {
-      const problem = sampleProblem(claim, labels, value, this.om);
+      const problem = sampleProblem(claim, labels, value);
       if (problem !== undefined) this.fail(problem);
     }
     claim.used = true;

@@ -72,6 +72,9 @@ export interface FamilyRecord {
   closed: boolean;
 }
 
+/** The `ALL_SUFFIXES` bit of `_created`. */
+const CREATED_BIT = 2;
+
 /** Every suffix any type claims; a bit per entry in {@linkcode FamilyRegistry}'s name-ending mask. */
 const ALL_SUFFIXES = [
   "_total",
@@ -149,6 +152,8 @@ export class FamilyRegistry {
   #endings = 0;
   /** Bits of `ALL_SUFFIXES` that some record claims as a suffix (not its own declared name). */
   #suffixClaims = 0;
+  /** Text families declared with a name ending in `_created`, candidates for {@linkcode FamilyRegistry.finish}. */
+  readonly #createdFamilies: FamilyRecord[] = [];
   /** Whether the input is text 0.0.4 (bare counter samples, `_total` stripped from counter names). */
   readonly #text: boolean;
 
@@ -166,23 +171,29 @@ export class FamilyRegistry {
     // A record found under another declared name is a text counter `x_total` known here as `x`: a family
     // declared as `x` is a different one (see setType), and takes the key.
     if (found !== undefined && found.declaredName === name) return found;
-    // A family declared under exactly this name takes it from another family's suffix claim, unless a
-    // sample already used that claim.
+    // A name that another family's type claims as a sample name (`x_total` of counter `x`) has no valid
+    // rendering in both formats, except client_python's text `x_created` gauge next to counter (histogram,
+    // summary) `x`: both are kept while parsing and merged at the end (see finish).
     const bit = endingBit(name);
     if ((bit & this.#suffixClaims) !== 0) {
       const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
-      const base = this.#byName.get(name.slice(0, -suffix.length));
-      if (base !== undefined && base.family.name === name.slice(0, -suffix.length)) {
-        const index = base.claims.findIndex((c) => c.suffix === suffix);
-        if (index !== -1) {
-          if (base.claims[index].used) {
-            throw new ParseError(`Metadata for ${quote(name)} comes after its samples`, line);
-          }
-          base.claims = base.claims.filter((_, i) => i !== index);
-        }
+      const baseName = name.slice(0, -suffix.length);
+      const base = this.#byName.get(baseName);
+      if (
+        base !== undefined && base.family.name === baseName && base.claims.some((c) => c.suffix === suffix) &&
+        !(this.#text && suffix === "_created")
+      ) {
+        throw new ParseError(
+          `Metadata for ${quote(name)} clashes with the samples of ${base.family.type} family ${
+            quote(baseName)
+          }`,
+          line,
+        );
       }
     }
-    return this.#newRecord(name, false, bit);
+    const record = this.#newRecord(name, false, bit);
+    if (bit === CREATED_BIT && this.#text) this.#createdFamilies.push(record);
+    return record;
   }
 
   /**
@@ -212,6 +223,57 @@ export class FamilyRegistry {
       );
     }
     return this.#newRecord(name, true, bit).claims[0];
+  }
+
+  /**
+   * Returns the families. In text, a gauge or untyped family `x_created` next to a counter, histogram or
+   * summary `x` (client_python's text rendering of the created timestamp) is merged into `x` as its
+   * `x_created` samples, as OpenMetrics has them: kept apart, the two have no valid OpenMetrics rendering.
+   */
+  finish(): MetricFamily[] {
+    return this.#splitClashingCounters(this.#mergeCreated());
+  }
+
+  /**
+   * A text counter `x_total` next to a family `x` (client_golang's gauge `go_memstats_alloc_bytes` beside its
+   * counter `go_memstats_alloc_bytes_total`) would share the family name `x`, which has no valid OpenMetrics
+   * rendering and would merge with the other family in the rules. Such a counter is kept as an `unknown`
+   * family under its full sample name: every series keeps its name and value in both formats.
+   */
+  #splitClashingCounters(families: MetricFamily[]): MetricFamily[] {
+    if (!this.#text) return families;
+    let seen: Map<string, MetricFamily> | undefined;
+    for (const f of families) {
+      seen ??= new Map();
+      const other = seen.get(f.name);
+      if (other === undefined) {
+        seen.set(f.name, f);
+        continue;
+      }
+      const counter = f.type === "counter" ? f : other.type === "counter" ? other : undefined;
+      if (counter === undefined) continue;
+      counter.name = counter.name + "_total";
+      counter.type = "unknown";
+      seen.set(f.name, counter === f ? other : f);
+    }
+    return families;
+  }
+
+  #mergeCreated(): MetricFamily[] {
+    if (this.#createdFamilies.length === 0) return this.families;
+    const merged = new Set<MetricFamily>();
+    for (const record of this.#createdFamilies) {
+      const { family } = record;
+      if (family.type !== "gauge" && family.type !== "unknown") continue;
+      const baseName = family.name.slice(0, -"_created".length);
+      const base = this.#byName.get(baseName);
+      if (base === undefined || base === record || base.family.name !== baseName) continue;
+      const type = base.family.type;
+      if (type !== "counter" && type !== "histogram" && type !== "summary") continue;
+      for (const sample of family.samples) base.family.samples.push(sample);
+      merged.add(family);
+    }
+    return merged.size === 0 ? this.families : this.families.filter((f) => !merged.has(f));
   }
 
   /** Sets the type of a declared record, renames a text counter `x_total` to `x`, and claims its names. */
@@ -246,6 +308,14 @@ export class FamilyRegistry {
           if (other.implied) {
             throw new ParseError(
               `TYPE for ${quote(declared)} comes after its sample ${quote(sampleName)}`,
+              line,
+            );
+          }
+          // A text `x_created` family keeps its samples while parsing (see finish); any other clash has no
+          // valid rendering in both formats.
+          if (!(this.#text && suffix === "_created")) {
+            throw new ParseError(
+              `TYPE for ${quote(declared)} clashes with family ${quote(sampleName)}`,
               line,
             );
           }
@@ -317,26 +387,21 @@ export function claimOf(record: FamilyRecord, name: string): Claim | undefined {
 
 /**
  * The per-type check on one sample (see the KIND_* constants): returns the problem, or `undefined` when the
- * sample is fine. Text 0.0.4 checks only what a number must be (`le`/`quantile` floats, counts not
- * negative); OpenMetrics also the rules its spec states (required `le`/`quantile`, no NaN or negative
- * counter, info value 1, stateset label and 0/1 values).
+ * sample is fine. The rules are OpenMetrics' and apply to text 0.0.4 too, because whatever is accepted must
+ * be writable as valid OpenMetrics: counter totals, bucket and count values are neither negative nor NaN, a
+ * bucket has a numeric `le` (not NaN), a summary quantile a `quantile` in [0, 1]; info samples are 1 and
+ * stateset samples 0 or 1 with a label named after the family (OpenMetrics only has those types).
  */
-export function sampleProblem(
-  claim: Claim,
-  labels: string[],
-  value: number,
-  om: boolean,
-): string | undefined {
+export function sampleProblem(claim: Claim, labels: string[], value: number): string | undefined {
   switch (claim.kind) {
     case KIND_TOTAL:
-      return om && !(value >= 0) ? `Counter sample ${quote(claim.outName)} is negative or NaN` : undefined;
+      return !(value >= 0) ? `Counter sample ${quote(claim.outName)} is negative or NaN` : undefined;
     case KIND_BUCKET:
-      return floatLabelProblem(claim, labels, "le", om) ?? countProblem(claim, value, om);
+      return floatLabelProblem(claim, labels, "le") ?? countProblem(claim, value);
     case KIND_COUNT:
-      return countProblem(claim, value, om);
+      return countProblem(claim, value);
     case KIND_QUANTILE:
-      return floatLabelProblem(claim, labels, "quantile", om) ??
-        (om && value < 0 ? `Summary quantile sample ${quote(claim.outName)} is negative` : undefined);
+      return floatLabelProblem(claim, labels, "quantile");
     case KIND_INFO:
       return value !== 1 ? `Info sample ${quote(claim.outName)} must have the value 1` : undefined;
     case KIND_STATESET: {
@@ -351,22 +416,18 @@ export function sampleProblem(
   }
 }
 
-/** `le`/`quantile` must be a float when present; OpenMetrics also requires it. */
-function floatLabelProblem(claim: Claim, labels: string[], label: string, om: boolean): string | undefined {
+/** `le` must be a number other than NaN, `quantile` a number in [0, 1]; both are required. */
+function floatLabelProblem(claim: Claim, labels: string[], label: string): string | undefined {
   const v = getLabel(labels, label);
-  if (v === undefined) {
-    return om ? `Sample ${quote(claim.outName)} lacks the label ${quote(label)}` : undefined;
-  }
-  if (parseGoFloat(v, 0, v.length) === undefined) {
-    return `Label ${quote(label)} of ${quote(claim.outName)} is not a number: ${quote(v)}`;
+  if (v === undefined) return `Sample ${quote(claim.outName)} lacks the label ${quote(label)}`;
+  const n = parseGoFloat(v, 0, v.length);
+  if (n === undefined || n !== n || (label === "quantile" && !(n >= 0 && n <= 1))) {
+    return `Label ${quote(label)} of ${quote(claim.outName)} is not a valid ${label}: ${quote(v)}`;
   }
   return undefined;
 }
 
-/** Bucket counts and counts are never negative (and in OpenMetrics never NaN). */
-function countProblem(claim: Claim, value: number, om: boolean): string | undefined {
-  if (value < 0 || (om && value !== value)) {
-    return `Count sample ${quote(claim.outName)} must not be negative${om ? " or NaN" : ""}`;
-  }
-  return undefined;
+/** Bucket counts and counts are neither negative nor NaN. */
+function countProblem(claim: Claim, value: number): string | undefined {
+  return !(value >= 0) ? `Count sample ${quote(claim.outName)} is negative or NaN` : undefined;
 }

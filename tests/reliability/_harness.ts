@@ -140,7 +140,9 @@ export interface Scraped {
 /** Scrapes `url` like Prometheus, optionally with `X-Prometheus-Scrape-Timeout-Seconds`. */
 export async function scrape(url: string, timeoutSeconds?: number, init: RequestInit = {}): Promise<Scraped> {
   const headers = new Headers(init.headers);
-  if (timeoutSeconds !== undefined) headers.set("x-prometheus-scrape-timeout-seconds", String(timeoutSeconds));
+  if (timeoutSeconds !== undefined) {
+    headers.set("x-prometheus-scrape-timeout-seconds", String(timeoutSeconds));
+  }
   const started = performance.now();
   const res = await fetch(url, { ...init, headers });
   const text = await res.text();
@@ -196,7 +198,9 @@ export function samples(text: string): SampleLine[] {
 
 /** The value of the first sample named `name` whose labels include `match`, or undefined. */
 export function valueOf(text: string, name: string, match: Record<string, string> = {}): number | undefined {
-  return samples(text).find((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+  return samples(text).find((s) =>
+    s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)
+  )
     ?.value;
 }
 
@@ -293,7 +297,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Runs `fn` over `items` with at most `limit` running at once; results keep their order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -348,6 +356,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for the "listening" log line. @default {20000} */
   startTimeoutMs?: number;
+  /** A command that runs deno, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
+  wrap?: readonly string[];
 }
 
 /**
@@ -356,8 +366,10 @@ export interface SpawnOptions {
  */
 export async function spawnMain(args: readonly string[], options: SpawnOptions = {}): Promise<MainProcess> {
   const preload = (options.preload ?? []).flatMap((p) => ["--preload", p]);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...preload, `${REPO_ROOT}main.ts`, ...args],
+  const argv = [Deno.execPath(), "run", "-A", ...preload, `${REPO_ROOT}main.ts`, ...args];
+  const [cmd, ...rest] = [...(options.wrap ?? []), ...argv];
+  const child = new Deno.Command(cmd, {
+    args: rest,
     cwd: REPO_ROOT,
     stdin: "null",
     stdout: "piped",
@@ -432,4 +444,105 @@ export async function tempFile(text: string, suffix = ".yml"): Promise<{ path: s
       await Deno.remove(path).catch(() => {});
     },
   };
+}
+
+/** What a raw HTTP/1.1 exchange gave. */
+export interface RawAnswer {
+  /** The status code, or null when no status line came. */
+  status: number | null;
+  /** The response head (status line and headers). */
+  head: string;
+  /** The server closed the connection without a complete head. */
+  closed: boolean;
+  /** Nothing conclusive arrived within the timeout. */
+  timedOut: boolean;
+  /** The connection could not be made. */
+  refused: boolean;
+  /** Wall time in ms. */
+  ms: number;
+}
+
+/**
+ * Sends raw bytes to `origin` over a new TCP connection and reads until the response head is complete, the
+ * server closes, or `timeoutMs` passes.
+ */
+export async function rawRequest(
+  origin: string,
+  request: string | Uint8Array,
+  timeoutMs = 5_000,
+): Promise<RawAnswer> {
+  const { hostname, port } = new URL(origin);
+  const started = performance.now();
+  const done = (a: Omit<RawAnswer, "ms">): RawAnswer => ({ ...a, ms: performance.now() - started });
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname, port: Number(port) });
+  } catch {
+    return done({ status: null, head: "", closed: false, timedOut: false, refused: true });
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) =>
+    timer = setTimeout(() => resolve("timeout"), timeoutMs)
+  );
+  let text = "";
+  let closed = false;
+  let timedOut = false;
+  try {
+    const bytes = typeof request === "string" ? new TextEncoder().encode(request) : request;
+    const write = (async () => {
+      for (let at = 0; at < bytes.byteLength;) at += await conn.write(bytes.subarray(at));
+    })().catch(() => "write failed" as const);
+    // A server may answer (431, 400) before it has read everything; reading starts at once.
+    const buf = new Uint8Array(16 * 1024);
+    const dec = new TextDecoder();
+    while (!text.includes("\r\n\r\n")) {
+      const n = await Promise.race([conn.read(buf).catch(() => null), timeout]);
+      if (n === "timeout") {
+        timedOut = true;
+        break;
+      }
+      if (n === null) {
+        closed = true;
+        break;
+      }
+      text += dec.decode(buf.subarray(0, n), { stream: true });
+    }
+    conn.close();
+    await write;
+  } catch {
+    closed = true;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // Closed above.
+    }
+  }
+  const head = text.split("\r\n\r\n")[0];
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+  return done({
+    status: m ? Number(m[1]) : null,
+    head,
+    closed: closed && !m,
+    timedOut: timedOut && !m,
+    refused: false,
+  });
+}
+
+/** A small seeded PRNG (mulberry32), so random request mixes are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The identities (name and labels, without values) of the series in an exposition, sorted. */
+export function seriesSet(text: string): string[] {
+  return samples(text).map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`).sort();
 }

@@ -225,7 +225,9 @@ export class FaultServer implements AsyncDisposable {
           const more = await readSome(conn, 32);
           if (more === null) return;
           pending = concat([pending, more]);
-          if (pending.length > MAX_HEAD_BYTES) return void await this.#simple(conn, 431, "head too large\n", false);
+          if (pending.length > MAX_HEAD_BYTES) {
+            return void await this.#simple(conn, 431, "head too large\n", false);
+          }
         }
         const line = new TextDecoder().decode(pending.subarray(0, indexOfCrlf(pending)));
         const [method = "", target = "/"] = line.split(" ");
@@ -237,7 +239,9 @@ export class FaultServer implements AsyncDisposable {
           const more = await readSome(conn, 16 * 1024);
           if (more === null) return;
           pending = concat([pending, more]);
-          if (pending.length > MAX_HEAD_BYTES) return void await this.#simple(conn, 431, "head too large\n", false);
+          if (pending.length > MAX_HEAD_BYTES) {
+            return void await this.#simple(conn, 431, "head too large\n", false);
+          }
         }
         const headers = parseHeaders(new TextDecoder().decode(pending.subarray(0, end)));
         pending = pending.slice(end + 4);
@@ -267,7 +271,12 @@ export class FaultServer implements AsyncDisposable {
   }
 
   /** Answers one request; returns whether the connection may carry another. */
-  async #route(conn: Deno.Conn, method: string, target: string, headers: Record<string, string>): Promise<boolean> {
+  async #route(
+    conn: Deno.Conn,
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+  ): Promise<boolean> {
     const url = new URL(target, "http://fault.invalid");
     const q = url.searchParams;
     const path = url.pathname;
@@ -292,13 +301,19 @@ export class FaultServer implements AsyncDisposable {
         }
       }
       case "truncated":
-        await writeAll(conn, head(200, { "content-type": "text/plain", "content-length": 1000, connection: "close" }));
+        await writeAll(
+          conn,
+          head(200, { "content-type": "text/plain", "content-length": 1000, connection: "close" }),
+        );
         await writeAll(conn, ENC.encode("# cut off\n"));
         return false;
       case "status":
         return await this.#simple(conn, Number(parts[2]) || 500, `status ${parts[2]}\n`, true);
       case "status-endless": {
-        await writeAll(conn, head(Number(parts[2]) || 500, { "content-type": "text/plain", "transfer-encoding": "chunked" }));
+        await writeAll(
+          conn,
+          head(Number(parts[2]) || 500, { "content-type": "text/plain", "transfer-encoding": "chunked" }),
+        );
         const kib = ENC.encode("error ".repeat(170) + "\n");
         for (;;) {
           await writeAll(conn, chunk(kib));
@@ -330,7 +345,11 @@ export class FaultServer implements AsyncDisposable {
         const bomb = await gzipBomb(this.#bombBytes);
         await writeAll(
           conn,
-          head(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": bomb.byteLength }),
+          head(200, {
+            "content-type": "text/plain",
+            "content-encoding": "gzip",
+            "content-length": bomb.byteLength,
+          }),
         );
         await writeAll(conn, bomb);
         return true;
@@ -396,14 +415,20 @@ export class FaultServer implements AsyncDisposable {
 
   async #simple(conn: Deno.Conn, status: number, text: string, keepAlive: boolean): Promise<boolean> {
     const body = ENC.encode(text);
-    const h: Record<string, string | number> = { "content-type": "text/plain", "content-length": body.byteLength };
+    const h: Record<string, string | number> = {
+      "content-type": "text/plain",
+      "content-length": body.byteLength,
+    };
     if (!keepAlive) h.connection = "close";
     await writeAll(conn, concat([head(status, h), body]));
     return keepAlive;
   }
 
   async #bytes(conn: Deno.Conn, status: number, type: string, body: Uint8Array): Promise<boolean> {
-    await writeAll(conn, concat([head(status, { "content-type": type, "content-length": body.byteLength }), body]));
+    await writeAll(
+      conn,
+      concat([head(status, { "content-type": type, "content-length": body.byteLength }), body]),
+    );
     return true;
   }
 

@@ -34,21 +34,143 @@ const ENC = new TextEncoder();
 
 /** Pieces of the exposition grammar, edge values and hostile characters. */
 const TEXT_TOKENS = [
-  "# HELP ", "# TYPE ", "# UNIT ", "# EOF", "# EOF\n", "#", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "{", "}",
-  "=", ",", '"', "\\", "\\n", '\\"', "\\\\", "\\t", "\0", "metric", "m", "m_total", "m_bucket", "m_count",
-  "m_sum", "m_created", "m_info", "m_gcount", "m_gsum", "_total", "_bucket", "le", 'le="+Inf"', 'le="1"',
-  "quantile", 'quantile="0.5"', "__name__", "counter", "gauge", "histogram", "summary", "untyped", "unknown",
-  "info", "stateset", "gaugehistogram", "NaN", "+Inf", "-Inf", "Inf", "inf", "+infinity", "nan", "1", "0",
-  "-0", "-1", "1e10", "1.5", ".5", "5.", "0x1p-3", "0x10", "1_000", "0B1", "0o1", "true", "9223372036854775807",
-  "-9223372036854775809", "1e400", "1.7976931348623157e308", " # {a=\"b\"} 1 2", ' # {} 1', "a", "b",
-  'a="x"', 'a="x",a="y"', "{A}0", "{} 3.14", 'o{="foo"} 0', "ü", "\u2028", "\ufeff", "😀", "\ud800", "\udfff",
-  "\u0085", "\x7f", "'", "`",
+  "# HELP ",
+  "# TYPE ",
+  "# UNIT ",
+  "# EOF",
+  "# EOF\n",
+  "#",
+  " ",
+  "  ",
+  "\t",
+  "\n",
+  "\n\n",
+  "\r",
+  "\r\n",
+  "{",
+  "}",
+  "=",
+  ",",
+  '"',
+  "\\",
+  "\\n",
+  '\\"',
+  "\\\\",
+  "\\t",
+  "\0",
+  "metric",
+  "m",
+  "m_total",
+  "m_bucket",
+  "m_count",
+  "m_sum",
+  "m_created",
+  "m_info",
+  "m_gcount",
+  "m_gsum",
+  "_total",
+  "_bucket",
+  "le",
+  'le="+Inf"',
+  'le="1"',
+  "quantile",
+  'quantile="0.5"',
+  "__name__",
+  "counter",
+  "gauge",
+  "histogram",
+  "summary",
+  "untyped",
+  "unknown",
+  "info",
+  "stateset",
+  "gaugehistogram",
+  "NaN",
+  "+Inf",
+  "-Inf",
+  "Inf",
+  "inf",
+  "+infinity",
+  "nan",
+  "1",
+  "0",
+  "-0",
+  "-1",
+  "1e10",
+  "1.5",
+  ".5",
+  "5.",
+  "0x1p-3",
+  "0x10",
+  "1_000",
+  "0B1",
+  "0o1",
+  "true",
+  "9223372036854775807",
+  "-9223372036854775809",
+  "1e400",
+  "1.7976931348623157e308",
+  ' # {a="b"} 1 2',
+  " # {} 1",
+  "a",
+  "b",
+  'a="x"',
+  'a="x",a="y"',
+  "{A}0",
+  "{} 3.14",
+  'o{="foo"} 0',
+  "ü",
+  "\u2028",
+  "\ufeff",
+  "😀",
+  "\ud800",
+  "\udfff",
+  "\u0085",
+  "\x7f",
+  "'",
+  "`",
 ];
 
 const JSON_TOKENS = [
-  "{", "}", "[", "]", ":", ",", '"', '"a"', '"b_c"', '"1x"', '""', "1", "-1", "1e308", "1e400", "-0", "0.5",
-  "true", "false", "null", '"NaN"', '"+Inf"', '"12"', '" 3 "', "\\", '"\\u0000"', '"\\ud800"', " ", "\n",
-  "\ufeff", "NaN", "Infinity", "undefined", "//", "/*", "'", "😀", '"__proto__"', '"constructor"',
+  "{",
+  "}",
+  "[",
+  "]",
+  ":",
+  ",",
+  '"',
+  '"a"',
+  '"b_c"',
+  '"1x"',
+  '""',
+  "1",
+  "-1",
+  "1e308",
+  "1e400",
+  "-0",
+  "0.5",
+  "true",
+  "false",
+  "null",
+  '"NaN"',
+  '"+Inf"',
+  '"12"',
+  '" 3 "',
+  "\\",
+  '"\\u0000"',
+  '"\\ud800"',
+  " ",
+  "\n",
+  "\ufeff",
+  "NaN",
+  "Infinity",
+  "undefined",
+  "//",
+  "/*",
+  "'",
+  "😀",
+  '"__proto__"',
+  '"constructor"',
   '{"__proto__":{"x":1}}',
 ];
 
@@ -63,7 +185,7 @@ const TEXT_SEEDS = [
 ];
 
 const OM_SEEDS = [
-  "# TYPE foo counter\n# HELP foo Foo.\nfoo_total 17.0 1520879607.789 # {id=\"c\"} 1 1520879607.5\n" +
+  '# TYPE foo counter\n# HELP foo Foo.\nfoo_total 17.0 1520879607.789 # {id="c"} 1 1520879607.5\n' +
   "foo_created 1520872607.123\n# EOF\n",
   '# TYPE h histogram\n# UNIT h seconds\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3\n# EOF\n',
   '# TYPE i info\ni_info{version="1.0"} 1\n# TYPE s stateset\ns{s="a"} 1\ns{s="b"} 0\n# EOF\n',
@@ -79,7 +201,10 @@ const JSON_SEEDS = [
 type Edit = [position: number, deleteCount: number, insert: string];
 
 const NAME = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/);
-const LABEL_NAME = fc.oneof(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/), fc.constantFrom("le", "quantile"));
+const LABEL_NAME = fc.oneof(
+  fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/),
+  fc.constantFrom("le", "quantile"),
+);
 const LABEL_VALUE = fc.oneof(
   fc.string({ maxLength: 8 }),
   fc.constantFrom("+Inf", "0.5", "1", "1e3", "\\", '\\"', "\\n", "ü", "a b"),
@@ -130,7 +255,9 @@ function structured(om: boolean): fc.Arbitrary<string> {
       const suffixes = SUFFIXES[f.type];
       for (const s of f.samples) {
         const labels = s.labels.map(([k, v]) => `${k}="${v.replaceAll("\n", "\\n").replaceAll('"', '\\"')}"`);
-        out += `${f.name}${suffixes[s.suffix % suffixes.length]}${labels.length ? `{${labels.join(",")}}` : ""} ${s.value}`;
+        out += `${f.name}${suffixes[s.suffix % suffixes.length]}${
+          labels.length ? `{${labels.join(",")}}` : ""
+        } ${s.value}`;
         out += s.ts === null ? "\n" : ` ${s.ts}\n`;
       }
     }
@@ -149,23 +276,32 @@ function structured(om: boolean): fc.Arbitrary<string> {
 
 /** A seed document with a few random edits (insert a token, delete a range). */
 function mutated(seeds: readonly string[], tokens: readonly string[]): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 3 })));
-  return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 8 })).map(([seed, edits]) => {
-    let s = seed;
-    for (const [pos, del, ins] of edits as Edit[]) {
-      const at = pos % (s.length + 1);
-      s = s.slice(0, at) + ins + s.slice(at + del);
-    }
-    return s.slice(0, MAX_INPUT);
-  });
+  const edit = fc.tuple(
+    fc.nat(),
+    fc.nat({ max: 12 }),
+    fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 3 })),
+  );
+  return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 8 })).map(
+    ([seed, edits]) => {
+      let s = seed;
+      for (const [pos, del, ins] of edits as Edit[]) {
+        const at = pos % (s.length + 1);
+        s = s.slice(0, at) + ins + s.slice(at + del);
+      }
+      return s.slice(0, MAX_INPUT);
+    },
+  );
 }
 
 /** A soup of grammar tokens and short random strings. */
 function soup(tokens: readonly string[]): fc.Arbitrary<string> {
-  return fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...tokens) }, {
-    weight: 1,
-    arbitrary: fc.string({ maxLength: 6, unit: "binary" }),
-  }), { maxLength: 400 }).map((parts) => parts.join("").slice(0, MAX_INPUT));
+  return fc.array(
+    fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...tokens) }, {
+      weight: 1,
+      arbitrary: fc.string({ maxLength: 6, unit: "binary" }),
+    }),
+    { maxLength: 400 },
+  ).map((parts) => parts.join("").slice(0, MAX_INPUT));
 }
 
 /** Arbitrary strings of any code points, lone surrogates included. */
@@ -186,9 +322,9 @@ const omInputs = fc.oneof(
   anyString,
 );
 /** Nesting up to the 10 KiB input size (2,000 levels), where recursive walkers fail first. */
-const deepJson = fc.tuple(fc.integer({ min: 1, max: 2_000 }), fc.constantFrom('{"a":', "[")).map(([depth, open]) =>
-  open.repeat(depth) + "1" + (open === "[" ? "]" : "}").repeat(depth)
-);
+const deepJson = fc.tuple(fc.integer({ min: 1, max: 2_000 }), fc.constantFrom('{"a":', "[")).map((
+  [depth, open],
+) => open.repeat(depth) + "1" + (open === "[" ? "]" : "}").repeat(depth));
 const jsonInputs = fc.oneof(
   fc.json({ maxDepth: 6 }),
   mutated(JSON_SEEDS, JSON_TOKENS),
@@ -325,9 +461,13 @@ const mapping = compileJsonMapping(MAPPING);
 fuzz("JSON mapping", jsonInputs, (s) => mapping.map(parseJson(s)));
 
 const autoDecoder = compileDecoder({ format: "auto", json: undefined });
-fuzz("bytes with format detection (decodeBody)", fc.tuple(byteInputs, contentTypes), ([bytes, contentType]) => {
-  decodeBody(autoDecoder, { bytes, contentType });
-});
+fuzz(
+  "bytes with format detection (decodeBody)",
+  fc.tuple(byteInputs, contentTypes),
+  ([bytes, contentType]) => {
+    decodeBody(autoDecoder, { bytes, contentType });
+  },
+);
 
 Deno.test(`fuzz whole scrape pipeline on a given body: ${size(500, 20_000)} bodies, never reason "internal"`, async () => {
   const targets = [
@@ -337,13 +477,21 @@ Deno.test(`fuzz whole scrape pipeline on a given body: ${size(500, 20_000)} bodi
   ];
   const reasons: Record<string, number> = {};
   await fc.assert(
-    fc.asyncProperty(byteInputs, contentTypes, fc.constantFrom(...targets), async (bytes, contentType, target) => {
-      const r = await scrapeTarget(target, { signal: AbortSignal.timeout(5_000), body: { bytes, contentType } });
-      const key = r.ok ? "ok" : r.error.reason;
-      reasons[key] = (reasons[key] ?? 0) + 1;
-      if (!r.ok && r.error.reason === "internal") throw r.error;
-      if (r.ok) writeText(r.families);
-    }),
+    fc.asyncProperty(
+      byteInputs,
+      contentTypes,
+      fc.constantFrom(...targets),
+      async (bytes, contentType, target) => {
+        const r = await scrapeTarget(target, {
+          signal: AbortSignal.timeout(5_000),
+          body: { bytes, contentType },
+        });
+        const key = r.ok ? "ok" : r.error.reason;
+        reasons[key] = (reasons[key] ?? 0) + 1;
+        if (!r.ok && r.error.reason === "internal") throw r.error;
+        if (r.ok) writeText(r.families);
+      },
+    ),
     { numRuns: size(500, 20_000) },
   );
   record("P1 fuzz: whole pipeline", { ...reasons });
@@ -386,7 +534,7 @@ const CRASHERS = [
   "# EOF",
   "# EOF\n# EOF\n",
   "a 1\n# EOF\nb 2\n",
-  ' a 1\n# EOF\n',
+  " a 1\n# EOF\n",
   "# TYPE a counter\n# TYPE a counter\na 1\n",
   "a 1\n# TYPE a counter\n",
   '# TYPE h histogram\nh_bucket{le="x"} 1\n',
@@ -396,10 +544,10 @@ const CRASHERS = [
   "a NaN NaN",
   "a 1 +Inf",
   "\ufeffa 1\n",
-  "a{b=\"\n\"} 1\n",
+  'a{b="\n"} 1\n',
   "\r\n",
   "a 1\r\n",
-  "a{__name__=\"b\"} 1\n",
+  'a{__name__="b"} 1\n',
   'a{b="c",b="d"} 1\n',
   '{"a"} 1\n',
   '{"a","a"} 1\n',
@@ -499,3 +647,37 @@ Deno.test("large single values parse in bounded time: 1 MiB label value, 1 MiB n
     assert.ok(ms < 5_000, `${name}: ${round(ms)} ms`);
   }
 });
+
+// ------------------------------------------------------------------ round-trip defects found by the fuzzer
+
+/**
+ * Inputs our parser accepts whose re-written exposition our own parser (and Python's strict OpenMetrics
+ * parser) rejects: the exporter would serve an invalid exposition for an upstream it accepted. F1–F4 in
+ * docs/RELIABILITY.md; the fix belongs to the writers or the parser (see there).
+ */
+const ROUND_TRIP_CASES: readonly [id: string, input: string, from: "prometheus" | "openmetrics"][] = [
+  ["F1 text counter with a negative value", "# TYPE a counter\na -1\n", "prometheus"],
+  ["F1 text counter with a NaN value", "# TYPE a counter\na NaN\n", "prometheus"],
+  ["F2 text histogram bucket without le", "# TYPE h histogram\nh_bucket 1\n", "prometheus"],
+  ["F2 text summary sample without quantile", "# TYPE s summary\ns 0\n", "prometheus"],
+  ["F3 text histogram count NaN", "# TYPE h histogram\nh_count NaN\n", "prometheus"],
+  [
+    "F4 OpenMetrics HELP for a name clashing with a counter's samples",
+    "# TYPE foo counter\n# HELP foo_total x\n# EOF\n",
+    "openmetrics",
+  ],
+];
+
+for (const [id, input, from] of ROUND_TRIP_CASES) {
+  Deno.test(`round-trip defect ${id}: what we write from an accepted input parses again`, () => {
+    let families;
+    try {
+      families = parsePrometheusText(input, from);
+    } catch (e) {
+      if (e instanceof ParseError) return; // Rejecting the input is also a fix.
+      throw e;
+    }
+    parsePrometheusText(writeText(families), "prometheus");
+    parsePrometheusText(writeOpenMetrics(families), "openmetrics");
+  });
+}

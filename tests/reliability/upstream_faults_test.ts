@@ -82,7 +82,9 @@ function withCredentials(url: string): string {
 }
 
 function faultUrl(f: Fault, server: FaultServer, canary: FaultServer): string {
-  const base = f.path === "refused" ? refusedUrl("/metrics") : server.url(f.path.replace("CANARY", canary.origin));
+  const base = f.path === "refused"
+    ? refusedUrl("/metrics")
+    : server.url(f.path.replace("CANARY", canary.origin));
   return withCredentials(base);
 }
 
@@ -91,7 +93,9 @@ for (const f of FAULTS) {
     await gzipBomb(BOMB_BYTES);
     await using server = FaultServer.start({ bombBytes: BOMB_BYTES });
     await using canary = FaultServer.start();
-    await using exporter = startExporter([targetConfig("t", faultUrl(f, server, canary))], { forbidden: FORBIDDEN });
+    await using exporter = startExporter([targetConfig("t", faultUrl(f, server, canary))], {
+      forbidden: FORBIDDEN,
+    });
     const res = await scrape(`${exporter.origin}/metrics`, HEADER_S);
 
     assert.equal(res.status, 200);
@@ -102,7 +106,10 @@ for (const f of FAULTS) {
       `reason "${f.reason}" counted once; logs: ${exporter.logs.join("\n")}`,
     );
     const warn = exporter.logs.find((l) => l.includes('msg="scrape failed"'));
-    assert.ok(warn !== undefined && warn.includes(`reason=${f.reason}`), `log line names the reason: ${warn}`);
+    assert.ok(
+      warn !== undefined && warn.includes(`reason=${f.reason}`),
+      `log line names the reason: ${warn}`,
+    );
     assert.ok(res.ms <= DEADLINE_MS + HANG_BOUND_MS, `answered in ${res.ms} ms`);
     // Credentials: sent to their origin (so the check below means something), never to the canary, never shown.
     if (f.path !== "refused" && !f.path.startsWith("/reset")) {
@@ -154,9 +161,15 @@ Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 e
       const took = performance.now() - t0;
       const after = memorySnapshot();
       const res = await scrape(`${exporter.origin}/metrics`, REP_HEADER_S);
-      const counted = samples(res.text).filter((s) => s.name === "prom_exporter_scrape_errors_total" && s.value > 0)
+      const counted = samples(res.text).filter((s) =>
+        s.name === "prom_exporter_scrape_errors_total" && s.value > 0
+      )
         .map((s) => `${s.labels.reason}=${s.value}`);
-      assert.deepEqual(counted, [`${f.reason}=${reps + 1}`], `${f.name}: every scrape counted under one reason`);
+      assert.deepEqual(
+        counted,
+        [`${f.reason}=${reps + 1}`],
+        `${f.name}: every scrape counted under one reason`,
+      );
       assert.deepEqual(exporter.leaks, []);
       if (pass === "measured") problems.push(...memoryGrowth(before, after).map((p) => `${f.name}: ${p}`));
       record(`U x${reps} (${pass}): ${f.name}`, {
@@ -174,7 +187,11 @@ Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 e
     }
     const end = memorySnapshot();
     if (pass === "measured") problems.push(...memoryGrowth(start, end).map((p) => `whole pass: ${p}`));
-    record(`U x${reps} (${pass}): all faults`, { ...memoryFigures("start", start), ...memoryFigures("end", end), gc: CAN_GC });
+    record(`U x${reps} (${pass}): all faults`, {
+      ...memoryFigures("start", start),
+      ...memoryFigures("end", end),
+      gc: CAN_GC,
+    });
   }
   assert.equal(canary.connections, 0);
   if (FULL && CAN_GC) assert.deepEqual(problems, []);
