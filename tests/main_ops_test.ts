@@ -70,3 +70,29 @@ Deno.test("stopping the server lets an in-flight slow scrape finish, then exits 
   assert.equal(await stopped, 0);
   assert.match(ex.err.join(""), /msg=stopped shutdown=clean/);
 });
+
+Deno.test("a scraper that disconnects aborts the upstream fetch", async () => {
+  const aborted = Promise.withResolvers<void>();
+  const held = Promise.withResolvers<Response>();
+  await using up = serveUpstream({
+    "/hang": (req) => {
+      req.signal.addEventListener("abort", () => aborted.resolve(), { once: true });
+      return held.promise;
+    },
+  });
+  const ex = await startExporter(["-s", "foo", "-u", `${up.origin}/hang`]);
+  try {
+    const scraper = new AbortController();
+    const scrape = fetch(`${ex.base}/metrics`, { signal: scraper.signal }).catch(() => null);
+    await new Promise((r) => setTimeout(r, 200));
+    scraper.abort();
+    await scrape;
+    const timer = Promise.withResolvers<string>();
+    const t = setTimeout(() => timer.resolve("not aborted"), 3_000);
+    assert.equal(await Promise.race([aborted.promise.then(() => "aborted"), timer.promise]), "aborted");
+    clearTimeout(t);
+  } finally {
+    held.resolve(new Response("{}"));
+    assert.equal(await ex.stop(), 0);
+  }
+});
