@@ -170,3 +170,19 @@ Deno.test({
     await Deno.remove(binary);
   },
 });
+
+Deno.test("Dockerfile pins Deno 2.9.6, compiles with least privilege, runs as non-root on 9999", async () => {
+  const docker = await Deno.readTextFile(new URL("Dockerfile", ROOT));
+  assert.match(docker, /^FROM denoland\/deno:bin-2\.9\.6 AS deno$/m);
+  assert.match(docker, /^USER nonroot:nonroot$/m);
+  assert.match(docker, /^EXPOSE 9999$/m);
+  assert.match(docker, /^ENTRYPOINT \["\/usr\/local\/bin\/prom-exporter"\]$/m);
+  assert.match(docker, /--allow-read=\/etc\/prom-exporter,\/etc\/prom-exporter-secrets /);
+  assert.doesNotMatch(docker, /--allow-(all|write|run|ffi|sys)|\s-A\s/);
+  for (const name of Object.values(ENV_VARS)) assert.match(docker, new RegExp(name));
+  const ci = await Deno.readTextFile(new URL(".ci/run", ROOT));
+  assert.match(ci, /^DENO_VERSION=2\.9\.6$/m);
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  assert.match(readme, /npx -y deno@2\.9\.6 task start/);
+  assert.match(readme, /npx -y deno@2\.9\.6 task test/);
+});
