@@ -76,3 +76,11 @@ export function normalizeVolatile(text: string): string {
     "$1 <volatile>",
   ).replace(/runtime="deno [^"]+"/g, 'runtime="deno <version>"');
 }
+
+/** A port on 127.0.0.1 that was free a moment ago (bound, then released): connections to it are refused. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}

@@ -9,7 +9,7 @@ import type { ScrapeResult } from "../src/scrape.ts";
 import { parsePrometheusText } from "../src/formats/prometheus_text.ts";
 import type { UpstreamError } from "../src/errors.ts";
 import { createUpstreamClient } from "../src/upstream_client.ts";
-import { serveUpstream } from "./_helpers.ts";
+import { freePort, serveUpstream } from "./_helpers.ts";
 import { hasTool, tempDir } from "./_ops_helpers.ts";
 
 const DEPLOY = new URL("../deploy/", import.meta.url).pathname;
@@ -57,14 +57,6 @@ Deno.test("deploy/config.example.yaml and the Kubernetes ConfigMap hold valid mo
     for (const t of config.targets) httpOptionsSchema.parse(t.http ?? {});
   }
 });
-
-/** A port that was free a moment ago. */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test({
   name: "deploy/prometheus-probe.yml relabelling makes Prometheus probe each target through /probe",

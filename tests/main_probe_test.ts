@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
 import { json, serveUpstream } from "./_helpers.ts";
+import { canary } from "./_ops_helpers.ts";
 import { startExporter } from "./_run.ts";
 
 Deno.test("/probe applies a module from the config file to an allowed target, and refuses others", async () => {
   await using up = serveUpstream({ "/stats.json": json({ requests_p99: 0.25, exclude_me: 1 }) });
-  const canary = Deno.listen({ hostname: "127.0.0.2", port: 0 });
-  let connections = 0;
-  const accepting = (async () => {
-    for await (const c of canary) {
-      connections++;
-      c.close();
-    }
-  })();
+  await using trap = canary();
   const dir = await Deno.makeTempDir();
   const file = `${dir}/config.yaml`;
   const port = new URL(up.origin).port;
@@ -38,11 +32,10 @@ Deno.test("/probe applies a module from the config file to an allowed target, an
     assert.match(body, /^prom_exporter_up 1$/m);
     assert.doesNotMatch(body, /exclude_me|process_|prom_exporter_build_info/);
 
-    const canaryPort = (canary.addr as Deno.NetAddr).port;
     for (
       const [query, why] of [
         [
-          `module=svc&target=${encodeURIComponent(`http://127.0.0.2:${canaryPort}/`)}`,
+          `module=svc&target=${encodeURIComponent(`${trap.origin}/`)}`,
           /not allowed|forbidden|refused/i,
         ],
         [`module=nope&target=${encodeURIComponent(`${up.origin}/stats.json`)}`, /module/i],
@@ -53,14 +46,12 @@ Deno.test("/probe applies a module from the config file to an allowed target, an
       assert.equal(res.status, 400, query);
       assert.match(await res.text(), why);
     }
-    assert.equal(connections, 0, "a refused target gets no connection");
+    assert.equal(trap.connections(), 0, "a refused target gets no connection");
 
     const landing = await (await fetch(`${ex.base}/`)).text();
     assert.match(landing, /svc/);
   } finally {
     assert.equal(await ex.stop(), 0);
-    canary.close();
-    await accepting.catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
 });

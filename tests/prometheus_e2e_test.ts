@@ -10,7 +10,7 @@ import { SelfMetrics } from "../src/exposition/self_metrics.ts";
 import { createLogger } from "../src/log.ts";
 import { compileTarget } from "../src/scrape.ts";
 import { createHandler } from "../src/server.ts";
-import { serveUpstream } from "./_helpers.ts";
+import { freePort, serveUpstream } from "./_helpers.ts";
 import { REQUIRE_E2E } from "./_validators.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
@@ -76,13 +76,6 @@ const JOBS = [
   { job: "text", params: "format: [text]" },
   { job: "openmetrics", params: "format: [openmetrics]" },
 ];
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function api<T>(base: string, path: string): Promise<T> {
   const res = await fetch(`${base}${path}`);

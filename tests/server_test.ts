@@ -7,7 +7,7 @@ import { createLogger } from "../src/log.ts";
 import { type CompiledTarget, compileTarget } from "../src/scrape.ts";
 import { createHandler, type Handler } from "../src/server.ts";
 import { VERSION } from "../src/version.ts";
-import { json, normalizeVolatile, SEED_JSON, serveUpstream } from "./_helpers.ts";
+import { freePort, json, normalizeVolatile, SEED_JSON, serveUpstream } from "./_helpers.ts";
 import { promtoolCheck, toolTest } from "./_validators.ts";
 
 const GOLDEN_DIR = new URL("./testdata/core/", import.meta.url);
@@ -37,13 +37,6 @@ function seedExporter(url: string, extra: string[] = [], maxRequests = 0): Expor
 
 function get(path: string, headers?: HeadersInit, method = "GET"): Request {
   return new Request(`http://localhost${path}`, { headers, method });
-}
-
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 Deno.test("handler serves the seed's example exactly (golden)", async () => {
@@ -94,7 +87,7 @@ Deno.test("handler fetches the upstream on every scrape, so values and vanished 
 });
 
 const FAILURES: [string, string, (origin: string) => string][] = [
-  ["refused", "refused", () => `http://127.0.0.1:${closedPort()}/`],
+  ["refused", "refused", () => `http://127.0.0.1:${freePort()}/`],
   ["non-2xx", "status", (o) => `${o}/500`],
   ["bad JSON", "parse", (o) => `${o}/badjson`],
   ["too big", "too_large", (o) => `${o}/big`],

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { UpstreamError } from "../src/errors.ts";
 import { fetchUpstream } from "../src/upstream.ts";
-import { serveUpstream } from "./_helpers.ts";
+import { freePort, serveUpstream } from "./_helpers.ts";
 
 const MAX = 1024;
 
@@ -14,14 +14,6 @@ async function failure(url: string, signal = AbortSignal.timeout(5_000), max = M
     return e;
   }
   return assert.fail("fetch succeeded");
-}
-
-/** A port that refuses connections: bound, then released. */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 Deno.test("fetchUpstream() returns the body and content type, and sends Accept", async () => {
@@ -55,7 +47,7 @@ Deno.test("fetchUpstream() reports a non-2xx status", async () => {
 });
 
 Deno.test("fetchUpstream() reports a refused connection", async () => {
-  const e = await failure(`http://127.0.0.1:${closedPort()}/`);
+  const e = await failure(`http://127.0.0.1:${freePort()}/`);
   assert.equal(e.reason, "refused");
 });
 
@@ -139,7 +131,7 @@ Deno.test("fetchUpstream() does not follow redirects", async () => {
 });
 
 Deno.test("fetchUpstream() never shows URL userinfo in its errors", async () => {
-  const e = await failure(`http://user:s3cret@127.0.0.1:${closedPort()}/`);
+  const e = await failure(`http://user:s3cret@127.0.0.1:${freePort()}/`);
   assert.ok(!e.message.includes("s3cret"), e.message);
   assert.match(e.message, /<redacted>@/);
 });

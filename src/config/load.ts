@@ -18,6 +18,7 @@ import { ConfigError } from "../errors.ts";
 import { resolveFileUrl } from "../url.ts";
 import { applySeedFlags, seedFlagsGiven } from "./from_flags.ts";
 import { formatProblems, type Problem } from "./positions.ts";
+import { readConfigFile } from "./read_file.ts";
 import { resolveModule, resolveTarget } from "./resolve.ts";
 import { allowedKeysAt, type ConfigInput, configSchema } from "./schema.ts";
 import type { ExporterConfig } from "./types.ts";
@@ -32,17 +33,7 @@ import { validateConfig } from "./validate.ts";
  * @throws {ConfigError} Listing every problem as `FILE:LINE: key.path: what is wrong`.
  */
 export async function loadConfigFile(path: string, flags: Flags, cwd: string): Promise<ExporterConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(resolve(cwd, path));
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Error
-      ? e.message
-      : String(e);
-    throw new ConfigError(`${path}: cannot read the config file: ${reason}`, { cause: e });
-  }
+  const text = await readConfigFile(path, "the config file", resolve(cwd, path));
   return parseConfigText(text, path, flags, cwd);
 }
 

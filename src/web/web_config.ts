@@ -13,6 +13,7 @@
 
 import { dirname, isAbsolute, join } from "node:path";
 import { isAlias, isScalar, LineCounter, parseDocument } from "yaml";
+import { readConfigFile } from "../config/read_file.ts";
 import { ConfigError } from "../errors.ts";
 import { checkBcryptHash } from "./basic_auth.ts";
 import { parseGoDuration, type RateLimit } from "./rate_limit.ts";
@@ -146,17 +147,7 @@ export function parseWebConfig(text: string, options: ParseWebConfigOptions): We
  * @throws {ConfigError} When the file cannot be read, or listing every problem found.
  */
 export async function loadWebConfig(path: string): Promise<LoadedWebConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound
-      ? "no such file"
-      : e instanceof Error
-      ? e.message
-      : String(e);
-    throw new ConfigError(`${path}: cannot read web config: ${reason}`, { cause: e });
-  }
+  const text = await readConfigFile(path, "web config");
   const config = parseWebConfig(text, { file: path, baseDir: dirname(path) });
   if (config.tls === undefined) return config;
   return { ...config, tlsOptions: await loadTlsOptions(config.tls) };
