@@ -156,6 +156,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     load: () => loadRuntime(flags, io.cwd),
     onSwap: (next, previous) => {
       self.addTargets(next.targets.map((t) => t.config.name));
+      self.addModules(next.modules.keys());
       guarded = next.web === undefined ? handler : withWebSecurity<Deno.ServeHandlerInfo>(next.web, handler);
       // Scrapes still in flight use the old clients: close them once the longest deadline has passed.
       if (previous !== undefined) {
@@ -220,20 +221,39 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     );
     return 1;
   }
+  // Deno.serve's listener can stop on its own: when accept() fails with EMFILE (more connections than the
+  // file-descriptor limit), `server.finished` rejects and the port stays closed for good. Exit 1 then, so a
+  // supervisor restarts the process, rather than stay alive refusing every connection (docs/RELIABILITY.md).
+  const died = server.finished.then(
+    () => undefined,
+    (e: unknown) => e ?? new Error("the HTTP server stopped"),
+  );
+  const end = (code: number) => {
+    closeRuntime(current());
+    unsubscribe?.();
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    return code;
+  };
   if (io.signal) {
-    await new Promise<void>((resolve) => {
-      if (io.signal?.aborted) resolve();
-      io.signal?.addEventListener("abort", () => resolve(), { once: true });
+    const stopped = new Promise<"stop">((resolve) => {
+      if (io.signal?.aborted) resolve("stop");
+      io.signal?.addEventListener("abort", () => resolve("stop"), { once: true });
     });
+    const first = await Promise.race([stopped, died.then((e) => e ?? new Error("the HTTP server stopped"))]);
+    if (first !== "stop") {
+      log.error("server stopped unexpectedly", { err: String(first) });
+      return end(1);
+    }
     // Stop accepting; scrapes in flight finish within their deadline, plus a margin.
     const outcome = await shutdownGracefully(server, longestTimeoutMs(current()) + SHUTDOWN_MARGIN_MS);
     log.info("stopped", { shutdown: outcome });
   }
-  await server.finished;
-  closeRuntime(current());
-  unsubscribe?.();
-  globalThis.removeEventListener("unhandledrejection", onUnhandled);
-  return 0;
+  const err = await died;
+  if (err !== undefined && !io.signal?.aborted) {
+    log.error("server stopped unexpectedly", { err: String(err) });
+    return end(1);
+  }
+  return end(0);
 }
 
 /** Reads only the environment variables the CLI documents, so `--allow-env` can name them. */

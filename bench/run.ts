@@ -15,7 +15,14 @@
  * deno task bench                                   # sizes 10,1k,10k,100k,1M, 3 runs
  * deno task bench --quick                           # 10,1k,10k, 1 run, short loops
  * deno task bench --sizes 10k,100k --runs 5 --seed ../shared/lab/seed_exporter.py
+ * deno task bench --sizes 100k --variant memo,worker  # also the experiments in bench/experiments/
+ * deno task bench --sizes 100k --formats text --runs 1 --profile bench/results/prof
  * ```
+ *
+ * Options: `--sizes` (10, 1k, 1M, comma-separated), `--formats text,json`, `--runs`, `--requests`
+ * (sequential scrapes), `--duration` (s of concurrent load), `--connections`, `--gzip`, `--seed FILE`
+ * (the Python design, JSON only, up to `--seed-max-size`), `--no-wrk`, `--probe-sizes`, `--variant`,
+ * `--profile DIR`, `--v8-flags FLAGS` (for the exporter), `--out FILE` (also writes FILE's `.json` twin).
  *
  * @module
  */
@@ -72,8 +79,10 @@ export interface BenchOptions {
   wrk: boolean;
   /** Sizes at which to probe `/-/healthy`. */
   probeSizes: number[];
-  /** Also measure bench/experiments/memo_server.ts (`--variant memo`). */
-  memo: boolean;
+  /** Also measure these experiments: `memo` (bench/experiments/memo_server.ts), `worker` (worker_server.ts). */
+  variants: ServerKind[];
+  /** Write a V8 CPU profile of every exporter process into this directory (`--cpu-prof`). */
+  profileDir?: string;
   /** Extra `--v8-flags=` for the exporter process. */
   v8Flags?: string;
   /** Where the markdown goes. */
@@ -109,6 +118,7 @@ export function parseOptions(args: string[]): BenchOptions {
       "probe-sizes": { type: "string" },
       "v8-flags": { type: "string" },
       variant: { type: "string" },
+      profile: { type: "string" },
       out: { type: "string" },
     },
   });
@@ -140,14 +150,19 @@ export function parseOptions(args: string[]): BenchOptions {
     wrk: v["no-wrk"] !== true && haveWrk(),
     probeSizes: v["probe-sizes"] === undefined ? probeDefault : v["probe-sizes"].split(",").map(parseSize),
     v8Flags: v["v8-flags"],
-    memo: variant(v.variant),
+    variants: variants(v.variant),
+    profileDir: v.profile === undefined ? undefined : resolve(v.profile),
     out: resolve(v.out ?? `${ROOT}/bench/results/latest.md`),
   };
 }
 
-function variant(v: string | undefined): boolean {
-  if (v !== undefined && v !== "memo") throw new RangeError(`Flag "--variant" must be "memo": got "${v}"`);
-  return v === "memo";
+function variants(v: string | undefined): ServerKind[] {
+  if (v === undefined) return [];
+  return v.split(",").map((x) => {
+    if (x === "memo") return "memo-experiment";
+    if (x === "worker") return "worker-experiment";
+    throw new RangeError(`Flag "--variant" takes memo and worker: got "${x}"`);
+  });
 }
 
 const log = (msg: string) => err(`[bench] ${msg}`);
@@ -207,8 +222,14 @@ function startServer(kind: ServerKind, format: Format, upstream: string, o: Benc
   ];
   const entry = kind === "memo-experiment"
     ? [`${ROOT}/bench/experiments/memo_server.ts`]
+    : kind === "worker-experiment"
+    ? [`${ROOT}/bench/experiments/worker_server.ts`]
     : [`${ROOT}/main.ts`, "start"];
-  const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : []), ...entry];
+  const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : [])];
+  // The profile is written when the process exits on SIGTERM; it slows the process down, so the figures of a
+  // profiled run are not the bench's figures.
+  if (o.profileDir !== undefined) args.push("--cpu-prof", `--cpu-prof-dir=${o.profileDir}`);
+  args.push(...entry);
   if (format === "text") args.push("--config.file", `${ROOT}/bench/configs/typical.yaml`, ...common);
   else args.push("-s", "bench", ...common);
   return start({ name: kind, cmd: DENO, args, cwd: ROOT, port, readyPath: "/-/healthy" });
@@ -379,7 +400,10 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
     `CPU ms/scrape = the server's utime+stime delta over this phase / completed requests`,
     `peak RSS = VmHWM of the server process (a fresh process per size, run and format), ` +
     `after the sequential phase (1 scraper) and after the concurrent phase`,
-    `gzip: ${o.gzip ? "Accept-Encoding: gzip sent" : "off"}; exporter V8 flags: ${o.v8Flags ?? "none"}`,
+    `gzip: ${o.gzip ? "Accept-Encoding: gzip sent" : "off"}; exporter V8 flags: ${o.v8Flags ?? "none"}` +
+    (o.profileDir
+      ? `; CPU profiles in ${o.profileDir} (profiling slows the exporter: figures not comparable)`
+      : ""),
     `text: exporter with bench/configs/typical.yaml; json: exporter with \`-s bench -u URL\` (the seed's flags)` +
     (o.seed ? `; python-seed = ${o.seed} with /usr/bin/python3 (JSON, sizes <= ${o.seedMaxSize})` : ""),
   ];
@@ -390,7 +414,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
       for (let run = 1; run <= o.runs; run++) {
         for (const format of o.formats) {
           const kinds: ServerKind[] = ["passthrough", "exporter"];
-          if (o.memo) kinds.push("memo-experiment");
+          kinds.push(...o.variants);
           if (format === "json" && o.seed !== undefined && size <= o.seedMaxSize) kinds.push("python-seed");
           for (const kind of kinds) {
             log(`size ${size} run ${run} ${format}: ${kind}`);
@@ -423,9 +447,7 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
         }
         if (o.probeSizes.includes(size) && o.formats.includes("text")) {
           // The passthrough is the control: its figure is the floor this machine and harness give.
-          const probed: ServerKind[] = o.memo
-            ? ["passthrough", "exporter", "memo-experiment"]
-            : ["passthrough", "exporter"];
+          const probed: ServerKind[] = ["passthrough", "exporter", ...o.variants];
           for (const kind of probed) {
             log(`size ${size} run ${run}: /-/healthy probe, ${kind}`);
             const p = await probeHealth(kind, up.origin, o);

@@ -10,11 +10,11 @@ import { median } from "./load.ts";
 /** The upstream formats measured. */
 export type Format = "text" | "json";
 
-/** The servers measured: the baseline, the exporter, the Python design and the memo experiment. */
-export type ServerKind = "exporter" | "passthrough" | "python-seed" | "memo-experiment";
+/** The servers measured: the baseline, the exporter, the Python design and the experiments. */
+export type ServerKind = "exporter" | "passthrough" | "python-seed" | "memo-experiment" | "worker-experiment";
 
 /** The servers judged against the baseline, in report order. */
-const CANDIDATES: ServerKind[] = ["exporter", "memo-experiment"];
+const CANDIDATES: ServerKind[] = ["exporter", "memo-experiment", "worker-experiment"];
 
 /** One server at one size in one run. */
 export interface Row {
@@ -92,7 +92,13 @@ export interface Report {
   probes: ProbeRow[];
 }
 
-const ORDER: ServerKind[] = ["passthrough", "exporter", "memo-experiment", "python-seed"];
+const ORDER: ServerKind[] = [
+  "passthrough",
+  "exporter",
+  "memo-experiment",
+  "worker-experiment",
+  "python-seed",
+];
 
 function fmt(x: number, digits = 2): string {
   if (!Number.isFinite(x)) return "–";

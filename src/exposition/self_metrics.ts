@@ -95,6 +95,16 @@ export class SelfMetrics {
     }
   }
 
+  /**
+   * Starts every probe-error counter of these modules at 0, like {@linkcode addTargets} does for targets: the
+   * set of series is then fixed by the config (modules x reasons), not by which errors happened so far.
+   */
+  addModules(modules: Iterable<string>): void {
+    for (const module of modules) {
+      for (const reason of SCRAPE_ERROR_REASONS) this.#probeErrors.inc({ module, reason }, 0);
+    }
+  }
+
   /** Counts one failed scrape of `target`. */
   countError(target: string, reason: ScrapeErrorReason): void {
     this.#errors.inc({ target, reason });

@@ -22,6 +22,7 @@
 import { ParseError } from "../errors.ts";
 import type { MetricFamily, MetricType, Sample } from "../model.ts";
 import {
+  checkGaugeHistogramNames,
   type Claim,
   type FamilyRecord,
   FamilyRegistry,
@@ -160,7 +161,10 @@ class Parser extends MetadataScanner {
     while (this.pos < n) {
       const c = s.charCodeAt(this.pos);
       if (c === 35) {
-        if (this.omComment()) return families;
+        if (this.omComment()) {
+          checkGaugeHistogramNames(families);
+          return families;
+        }
       } else if (c === 10) {
         this.fail("Blank lines are not allowed in OpenMetrics");
       } else if (!this.#fastSample()) {

@@ -431,3 +431,29 @@ function floatLabelProblem(claim: Claim, labels: string[], label: string): strin
 function countProblem(claim: Claim, value: number): string | undefined {
   return !(value >= 0) ? `Count sample ${quote(claim.outName)} is negative or NaN` : undefined;
 }
+
+/**
+ * A gauge histogram `g` (OpenMetrics only) is written in text 0.0.4 as a histogram, whose reserved sample
+ * names include `g_sum` and `g_count`: another family of either name would make that output invalid, so the
+ * whole input is refused.
+ *
+ * @throws {ParseError} Naming both families.
+ */
+export function checkGaugeHistogramNames(families: readonly MetricFamily[]): void {
+  let reserved: Map<string, string> | undefined;
+  for (const f of families) {
+    if (f.type !== "gaugehistogram") continue;
+    reserved ??= new Map();
+    reserved.set(f.name + "_sum", f.name);
+    reserved.set(f.name + "_count", f.name);
+  }
+  if (reserved === undefined) return;
+  for (const f of families) {
+    const owner = reserved.get(f.name);
+    if (owner !== undefined) {
+      throw new ParseError(
+        `Family ${quote(f.name)} clashes with the samples of gaugehistogram family ${quote(owner)}`,
+      );
+    }
+  }
+}

@@ -394,3 +394,49 @@ Deno.test("security: upstream secrets reach the upstream but no response body an
   record("A3 secrets", { outputs_checked: outputs.length, leaks: leaks.length });
   assert.deepEqual(leaks, []);
 });
+
+Deno.test("security: upstream credentials never follow a redirect to another origin", async () => {
+  await using up = FaultServer.start();
+  await using canary = FaultServer.start();
+  const secret = `pw-${crypto.randomUUID()}`;
+  const hop = encodeURIComponent(canary.url("/ok"));
+  const creds =
+    `basic_auth: { username: scraper, password: "${secret}" }, headers: { X-Api-Key: "${secret}" }`;
+  await using config = await tempFile(
+    [
+      "targets:",
+      "  - name: same_origin_default",
+      `    url: "${up.url(`/redirect?to=${hop}`)}"`,
+      "    labels: { upstream: same_origin_default }",
+      `    http: { ${creds} }`,
+      "  - name: policy_any",
+      `    url: "${up.url(`/redirect?status=307&to=${hop}`)}"`,
+      "    labels: { upstream: policy_any }",
+      `    http: { ${creds}, redirect_policy: any }`,
+      "",
+    ].join("\n"),
+  );
+  await using main = await spawnMain([
+    "start",
+    "--config.file",
+    config.path,
+    "--web.listen-address",
+    "127.0.0.1:0",
+  ]);
+  const text = await (await fetch(`${main.origin}/metrics`)).text();
+  // Default policy: the cross-origin hop is not followed at all.
+  assert.equal(valueOf(text, "prom_exporter_up", { upstream: "same_origin_default" }), 0, text);
+  // Policy any: followed, but without credentials, configured headers or body.
+  assert.equal(valueOf(text, "prom_exporter_up", { upstream: "policy_any" }), 1, text);
+  assert.equal(canary.requestCount, 1, "only the policy-any hop reaches the other origin");
+  const sent = up.requests.map((r) => r.headers);
+  assert.ok(sent.every((h) => h.authorization !== undefined && h["x-api-key"] === secret), "origin got them");
+  const leaked = canary.requests.filter((r) =>
+    r.headers.authorization !== undefined || "x-api-key" in r.headers
+  );
+  assert.deepEqual(leaked, []);
+  record("U7/M2 redirect credentials", {
+    canary_requests: canary.requestCount,
+    canary_with_credentials: leaked.length,
+  });
+});

@@ -131,7 +131,8 @@ for (const f of FAULTS) {
 /**
  * Two passes over every fault: the first warms up V8's heap sizing and the allocator's per-thread caches
  * (measured: native memory grows ~25 MiB over the first ~3,000 concurrent timeouts, then stays within a few
- * MiB over the next 12,000), the second is measured. Both passes are recorded.
+ * MiB over the next 12,000), the second is measured: live JS objects per fault, and live JS objects plus
+ * native memory over the whole pass (21,000 scrapes in the full run). Both passes are recorded.
  */
 Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 every time, memory flat`, async () => {
   const reps = size(20, 1000);
@@ -171,7 +172,11 @@ Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 e
         `${f.name}: every scrape counted under one reason`,
       );
       assert.deepEqual(exporter.leaks, []);
-      if (pass === "measured") problems.push(...memoryGrowth(before, after).map((p) => `${f.name}: ${p}`));
+      // Per fault, only live JS objects are compared: native memory moves by tens of MiB as the allocator
+      // returns memory to the OS and takes it back (measured: -27 MiB at one fault, +18 MiB at another, the
+      // pass as a whole -8 MiB), so native memory is judged over the whole pass below.
+      const heapOnly = memoryGrowth(before, after).filter((p) => p.startsWith("heapUsed"));
+      if (pass === "measured") problems.push(...heapOnly.map((p) => `${f.name}: ${p}`));
       record(`U x${reps} (${pass}): ${f.name}`, {
         reps,
         concurrency,
