@@ -186,3 +186,43 @@ Deno.test("Dockerfile pins Deno 2.9.6, compiles with least privilege, runs as no
   assert.match(readme, /npx -y deno@2\.9\.6 task start/);
   assert.match(readme, /npx -y deno@2\.9\.6 task test/);
 });
+
+Deno.test("run() check exits 0 for a valid file and 1 listing every problem with its line", async () => {
+  const ok = io();
+  assert.equal(await run(["check", "--config.file", "examples/seed.yaml"], ok.io), 0, ok.err.join(""));
+  assert.match(ok.out.join(""), /^Config "examples\/seed\.yaml" is valid: 1 target\(s\), 0 module\(s\)$/m);
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/bad.yaml`,
+    "targets:\n  - name: foo\n    url: ftp://x/\n    rules:\n      - match: '('\n    bogus: 1\n",
+  );
+  const bad = io();
+  assert.equal(await run(["check", "--config.file", `${dir}/bad.yaml`], bad.io), 1);
+  const lines = bad.err.join("").trim().split("\n");
+  assert.ok(lines.length >= 3, lines.join("\n"));
+  assert.match(bad.err.join(""), /bad\.yaml:3: targets\[0\]\.url: /);
+  assert.match(
+    bad.err.join(""),
+    /bad\.yaml:5: targets\[0\]\.rules\[0\]\.match: invalid regular expression "\(": /,
+  );
+  assert.match(bad.err.join(""), /bad\.yaml:6: targets\[0\]\.bogus: unknown key/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("run() explain and once --input read a saved upstream body through the config's rules", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/body.json`, JSON.stringify({ ...SEED_JSON, request_p99: 0.25 }));
+  const explain = io();
+  const args = ["--config.file", "examples/seed.yaml", "--input", `${dir}/body.json`];
+  assert.equal(await run(["explain", ...args], explain.io), 0, explain.err.join(""));
+  const report = explain.out.join("");
+  assert.match(
+    report,
+    /^exclude_me \(untyped, 1 series\)\n  rules\[0\] exclude: "exclude_me" matches "exclude_me": dropped$/m,
+  );
+  assert.match(report, /=> request_latency_seconds\{latency="p99",service="foo"\} 0\.25/);
+  const once = io();
+  assert.equal(await run(["once", ...args], once.io), 0, once.err.join(""));
+  assert.match(once.out.join(""), /^requests_by_status_total\{code="2xx",service="foo"\} 90$/m);
+  await Deno.remove(dir, { recursive: true });
+});
