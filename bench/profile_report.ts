@@ -1,6 +1,6 @@
 /**
  * Summarises a V8 `.cpuprofile` (from `deno run --cpu-prof`): the top functions by self time and by total
- * (inclusive) time, as markdown tables with percentages of all samples.
+ * (inclusive) time, as markdown tables with percentages of the busy (non-idle) samples.
  *
  * Run: `deno run --allow-read bench/profile_report.ts FILE.cpuprofile [--top 20]`.
  *
@@ -81,13 +81,24 @@ if (import.meta.main) {
   const top = Number(values.top);
   for (const file of positionals) {
     const { totalUs, functions } = summarise(JSON.parse(Deno.readTextFileSync(file)) as CpuProfile);
-    const pct = (us: number) => `${(100 * us / totalUs).toFixed(1)}%`;
-    const lines = [`### ${file} (${(totalUs / 1000).toFixed(0)} ms sampled)`, ""];
+    // Percentages of busy time: a server profile holds idle time between requests, which says nothing.
+    const idleUs = functions.find((f) => f.name === "(idle)")?.selfUs ?? 0;
+    const busyUs = totalUs - idleUs;
+    const pct = (us: number) => `${(100 * us / busyUs).toFixed(1)}%`;
+    const lines = [
+      `### ${file}`,
+      "",
+      `${(totalUs / 1000).toFixed(0)} ms sampled, ${
+        (busyUs / 1000).toFixed(0)
+      } ms busy; percentages of busy time.`,
+      "",
+    ];
     lines.push("| self | total | function |", "|---:|---:|---|");
-    const bySelf = [...functions].sort((a, b) => b.selfUs - a.selfUs).slice(0, top);
+    const shown = functions.filter((f) => f.name !== "(idle)" && f.name !== "(root)");
+    const bySelf = [...shown].sort((a, b) => b.selfUs - a.selfUs).slice(0, top);
     for (const f of bySelf) lines.push(`| ${pct(f.selfUs)} | ${pct(f.totalUs)} | \`${f.name}\` |`);
     lines.push("", "Top by total (inclusive) time:", "", "| total | self | function |", "|---:|---:|---|");
-    const byTotal = [...functions].sort((a, b) => b.totalUs - a.totalUs).slice(0, top);
+    const byTotal = [...shown].sort((a, b) => b.totalUs - a.totalUs).slice(0, top);
     for (const f of byTotal) lines.push(`| ${pct(f.totalUs)} | ${pct(f.selfUs)} | \`${f.name}\` |`);
     out(lines.join("\n") + "\n\n");
   }

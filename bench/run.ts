@@ -23,6 +23,7 @@
  * (sequential scrapes), `--duration` (s of concurrent load), `--connections`, `--gzip`, `--seed FILE`
  * (the Python design, JSON only, up to `--seed-max-size`), `--no-wrk`, `--probe-sizes`, `--variant`,
  * `--profile DIR`, `--v8-flags FLAGS` (for the exporter), `--out FILE` (also writes FILE's `.json` twin).
+ * `bench/run.ts --render FILE.json` re-renders a saved run's markdown without measuring.
  *
  * @module
  */
@@ -48,6 +49,7 @@ import {
   type Report,
   type Row,
   type ServerKind,
+  utcMinute,
 } from "./lib/report.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -384,6 +386,7 @@ async function probeHealth(
 
 /** Runs the whole bench and returns the report. */
 export async function runBench(o: BenchOptions, command: string): Promise<Report> {
+  const date = utcMinute();
   const rows: Row[] = [];
   const probes: ProbeRow[] = [];
   const settings = [
@@ -459,10 +462,24 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
       await stop(up);
     }
   }
-  return { command, machine: machine(), settings, rows, probes };
+  return { command, date, machine: machine(), settings, rows, probes };
 }
 
-if (import.meta.main) {
+/** Formats written results as the repo's `deno fmt --check` expects (results live in the repo). */
+async function denoFmt(...files: string[]): Promise<void> {
+  await new Deno.Command(DENO, { args: ["fmt", "--quiet", ...files], stdout: "null", stderr: "null" })
+    .output();
+}
+
+if (import.meta.main && Deno.args[0] === "--render") {
+  // Re-renders a saved run (the `.json` twin of a report) without measuring: `bench/run.ts --render FILE.json`.
+  const report = JSON.parse(await Deno.readTextFile(Deno.args[1])) as Report;
+  const md = renderReport(report);
+  const file = Deno.args[1].replace(/\.json$/, "") + ".md";
+  await Deno.writeTextFile(file, md);
+  await denoFmt(file);
+  out(md);
+} else if (import.meta.main) {
   const o = parseOptions(Deno.args);
   const interrupt = () => {
     for (const s of running) void s.stop(1000);
@@ -476,7 +493,9 @@ if (import.meta.main) {
   await Deno.mkdir(dirname(o.out), { recursive: true });
   await Deno.writeTextFile(o.out, md);
   // The raw rows too, to re-render or compare runs without measuring again.
-  await Deno.writeTextFile(o.out.replace(/\.md$/, "") + ".json", JSON.stringify(report, null, 1) + "\n");
+  const json = o.out.replace(/\.md$/, "") + ".json";
+  await Deno.writeTextFile(json, JSON.stringify(report, null, 1) + "\n");
+  await denoFmt(o.out, json);
   out(md);
   log(`written to ${o.out}`);
   Deno.removeSignalListener("SIGINT", interrupt);

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseWrk, percentile } from "../bench/lib/load.ts";
+import { concurrentDeno, parseWrk, percentile, sequential } from "../bench/lib/load.ts";
 import { caseBody, caseTarget, scrapeOnce } from "../bench/lib/pipeline.ts";
 import { type Row, runRatio } from "../bench/lib/report.ts";
 import { summarise } from "../bench/profile_report.ts";
@@ -98,6 +98,16 @@ Deno.test("renderMemo() answers exactly what the pipeline answers, and declines 
   // A value the parser refuses (a NaN counter) goes to the parser, which reports it.
   const nan = dec.decode(body.bytes).replace(/(upstream_requests_00000_total\{[^}]*\}) \d+/, "$1 NaN");
   assert.equal(renderMemo(memo, { ...body, bytes: enc.encode(nan) }), null);
+});
+
+Deno.test("sequential() and concurrentDeno() stop at their count bound and count failures", async () => {
+  await using up = serveBenchUpstream(10);
+  const seq = await sequential(up.origin + "/metrics", {}, { count: 5, maxMs: 10_000 });
+  assert.deepEqual([seq.requests, seq.errors, seq.latencies.length], [5, 0, 5]);
+  const conc = await concurrentDeno(up.origin + "/stats.json", {}, 3, { count: 7, maxMs: 10_000 });
+  assert.deepEqual([conc.requests, conc.errors], [7, 0]);
+  const bad = await sequential(up.origin + "/nope", {}, { count: 2, maxMs: 10_000 });
+  assert.deepEqual([bad.requests, bad.errors], [0, 2]);
 });
 
 Deno.test("parseWrk() reads throughput, errors and latency percentiles", () => {
@@ -206,19 +216,27 @@ Deno.test({
       const stderr = dec.decode(res.stderr);
       assert.equal(res.code, 0, stderr);
       const md = await Deno.readTextFile(out);
+      // The report is run through `deno fmt`, which pads table cells: compare trimmed cells.
+      const rows = md.split("\n").filter((l) => l.startsWith("|")).map((l) =>
+        l.split("|").slice(1, -1).map((c) => c.trim())
+      );
       for (const format of ["text", "json"]) {
         for (const server of ["passthrough", "exporter"]) {
-          const row = md.split("\n").find((l) => l.startsWith(`| ${format} | 10 | ${server} |`));
+          const row = rows.find((r) => r[0] === format && r[1] === "10" && r[2] === server);
           assert.ok(row !== undefined, `no ${format} ${server} row in:\n${md}`);
-          assert.doesNotMatch(row, /skipped|failed/, row);
+          assert.doesNotMatch(row.join(" | "), /skipped|failed/);
+          // body KiB, median ms and req/s are numbers.
+          for (const i of [3, 5, 8]) assert.match(row[i], /^[\d,.]+$/, row.join(" | "));
         }
       }
       assert.match(md, /## Exporter ÷ passthrough/);
       assert.match(md, /## `\/-\/healthy` while a scrape runs/);
-      // The text exporter answers the typical rules' output: 10 upstream samples, some dropped, plus self metrics.
-      assert.match(md, /\| text \| 10 \| exporter \| [\d.]+ \| \d+ \|/);
+      assert.ok(rows.some((r) => r[1] === "passthrough" && r[0] === "10"), "no passthrough probe row");
+      const json = JSON.parse(await Deno.readTextFile(out.replace(/\.md$/, ".json")));
+      assert.equal(json.rows.length, 4);
     } finally {
       await Deno.remove(out);
+      await Deno.remove(out.replace(/\.md$/, ".json")).catch(() => {});
     }
   },
 });

@@ -218,7 +218,7 @@ Deno.test("run() explain and once --input read a saved upstream body through the
   const report = explain.out.join("");
   assert.match(
     report,
-    /^exclude_me \(untyped, 1 series\)\n  rules\[0\] exclude: "exclude_me" matches "exclude_me": dropped$/m,
+    /^exclude_me \(untyped, 1 series\)\n {2}rules\[0\] exclude: "exclude_me" matches "exclude_me": dropped$/m,
   );
   assert.match(report, /=> request_latency_seconds\{latency="p99",service="foo"\} 0\.25/);
   const once = io();
