@@ -17,10 +17,10 @@ import {
 import { ConfigError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
 import { writeText } from "./src/exposition/text.ts";
-import { scrapeFamilies, SelfMetrics } from "./src/exposition/self_metrics.ts";
+import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
 import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape.ts";
-import { createHandler } from "./src/server.ts";
+import { collectFamilies, createHandler } from "./src/server.ts";
 import type { UpstreamBody } from "./src/upstream.ts";
 import { ConfigHolder } from "./src/reload.ts";
 import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/runtime.ts";
@@ -130,22 +130,11 @@ async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Log
     targets.map((t) => scrapeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body })),
   );
   let failed = false;
-  const families = results.flatMap((r, i) => {
-    if (r.ok) return r.families;
+  const families = collectFamilies(targets, results, self, (t, r) => {
     failed = true;
-    log.error("scrape failed", {
-      target: targets[i].config.name,
-      reason: r.error.reason,
-      err: r.error.message,
-    });
-    return [];
+    log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
   });
-  const outcomes = results.map((r, i) => ({
-    labels: targets[i].labels,
-    ok: r.ok,
-    durationSeconds: r.durationSeconds,
-  }));
-  io.stdout(writeText([...families, ...scrapeFamilies(outcomes), ...await self.families()]));
+  io.stdout(writeText([...families, ...await self.families()]));
   return failed ? 1 : 0;
 }
 

@@ -85,11 +85,6 @@ export function sanitizeMetricName(name: string): string {
   return out === "" ? "_" : out;
 }
 
-/** Makes any string a valid label name (same rules as {@linkcode sanitizeMetricName}). */
-export function sanitizeLabelName(name: string): string {
-  return sanitizeMetricName(name);
-}
-
 /** Returns the value of label `name` in a flat label array, or `undefined` when absent. */
 export function getLabel(labels: readonly string[], name: string): string | undefined {
   for (let i = 0; i < labels.length; i += 2) {

@@ -111,7 +111,14 @@ export function createHandler(deps: HandlerDeps): Handler {
       ),
     );
     const families = [
-      ...collect(targets, results, deps),
+      ...collectFamilies(targets, results, deps.self, (t, r) =>
+        deps.log.warn("scrape failed", {
+          target: t.config.name,
+          url: redactUrl(t.config.url),
+          reason: r.error.reason,
+          err: r.error.message,
+          duration_seconds: Number(r.durationSeconds.toFixed(3)),
+        })),
       lastSuccessFamily(targets.map((t) => ({ labels: t.labels, atMs: group.lastSuccessMs(t.config.name) }))),
       ...deps.holder?.families() ?? [],
       ...await deps.self.families(),
@@ -146,11 +153,17 @@ export function createHandler(deps: HandlerDeps): Handler {
   };
 }
 
-/** Turns scrape results into families: upstream families of good scrapes, then up and duration per target. */
-function collect(
+/**
+ * Turns scrape results into families: upstream families of good scrapes (same-named families of several
+ * targets merged, so each stays contiguous), then `prom_exporter_up` and the duration per target. Counts
+ * skipped values and errors in `self`; `onFailure` reports each failed target (the server logs a warning,
+ * `once` an error).
+ */
+export function collectFamilies(
   targets: readonly CompiledTarget[],
   results: readonly ScrapeResult[],
-  deps: HandlerDeps,
+  self: SelfMetrics,
+  onFailure: (target: CompiledTarget, result: Extract<ScrapeResult, { ok: false }>) => void,
 ): MetricFamily[] {
   const out: MetricFamily[] = [];
   const outcomes: ScrapeOutcome[] = [];
@@ -158,20 +171,14 @@ function collect(
     const t = targets[i];
     outcomes.push({ labels: t.labels, ok: r.ok, durationSeconds: r.durationSeconds });
     if (r.ok) {
-      deps.self.countSkipped(t.config.name, r.skipped);
+      self.countSkipped(t.config.name, r.skipped);
       // Not out.push(...r.families): a call spread over more than about 125k families (a 200k-key JSON
       // upstream) throws "Maximum call stack size exceeded".
       for (const f of r.families) out.push(f);
       return;
     }
-    deps.self.countError(t.config.name, r.error.reason);
-    deps.log.warn("scrape failed", {
-      target: t.config.name,
-      url: redactUrl(t.config.url),
-      reason: r.error.reason,
-      err: r.error.message,
-      duration_seconds: Number(r.durationSeconds.toFixed(3)),
-    });
+    self.countError(t.config.name, r.error.reason);
+    onFailure(t, r);
   });
   return mergeByName(out, scrapeFamilies(outcomes));
 }

@@ -364,6 +364,11 @@ export interface SpawnOptions {
  * Runs `deno run -A main.ts ARGS` (add `--web.listen-address 127.0.0.1:0` to ARGS) and waits until it logs
  * that it listens; the address comes from that log line.
  */
+/** `main.ts start ARGS` on 127.0.0.1 with an OS-chosen port (see {@linkcode spawnMain}). */
+export function spawnStart(args: readonly string[], options: SpawnOptions = {}): Promise<MainProcess> {
+  return spawnMain(["start", ...args, "--web.listen-address", "127.0.0.1:0"], options);
+}
+
 export async function spawnMain(args: readonly string[], options: SpawnOptions = {}): Promise<MainProcess> {
   const preload = (options.preload ?? []).flatMap((p) => ["--preload", p]);
   const argv = [Deno.execPath(), "run", "-A", ...preload, `${REPO_ROOT}main.ts`, ...args];

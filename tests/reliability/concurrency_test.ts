@@ -21,7 +21,7 @@ import {
   samples,
   size,
   sleep,
-  spawnMain,
+  spawnStart,
   tempFile,
 } from "./_harness.ts";
 
@@ -53,15 +53,7 @@ Deno.test(`concurrency: ${SCRAPERS} scrapers for ${size(5, 60)} s over healthy a
     );
   }
   await using config = await tempFile(lines.join("\n") + "\n");
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--web.max-requests",
-    "100",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path, "--web.max-requests", "100"]);
   const url = `${main.origin}/metrics`;
   const problems: string[] = [];
   const latencies: number[] = [];

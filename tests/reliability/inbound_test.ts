@@ -24,6 +24,7 @@ import {
   size,
   sleep,
   spawnMain,
+  spawnStart,
   tempFile,
 } from "./_harness.ts";
 
@@ -345,13 +346,7 @@ Deno.test(`inbound: ${size(10_000, 10_000)} random requests leave the set of sel
       "",
     ].join("\n"),
   );
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path]);
   const seriesNow = async () => seriesSet(await (await fetch(`${main.origin}/metrics`)).text());
   const before = await seriesNow();
   const rand = prng(20261125);

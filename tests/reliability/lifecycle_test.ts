@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { FaultServer } from "./fault_server.ts";
-import { rawRequest, record, round, sleep, spawnMain, tempFile, valueOf } from "./_harness.ts";
+import { rawRequest, record, round, sleep, spawnMain, spawnStart, tempFile, valueOf } from "./_harness.ts";
 
 const SLOW_MS = 2_000;
 
@@ -27,13 +27,7 @@ Deno.test("lifecycle: SIGTERM during in-flight slow scrapes under load: they com
       "",
     ].join("\n"),
   );
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path]);
   const slow = Array.from(
     { length: 8 },
     () =>
@@ -138,15 +132,7 @@ const LOGFMT_LINE = /^time=\S+ level=(debug|info|warn|error) msg=/;
 
 Deno.test("lifecycle: every stderr line of a serving process is a logfmt record", async () => {
   await using up = FaultServer.start();
-  await using main = await spawnMain([
-    "start",
-    "-s",
-    "foo",
-    "-u",
-    up.url("/ok"),
-    "--web.listen-address",
-    "127.0.0.1:0",
-  ]);
+  await using main = await spawnStart(["-s", "foo", "-u", up.url("/ok")]);
   for (let i = 0; i < 5; i++) await (await fetch(`${main.origin}/metrics`)).text();
   await (await fetch(`${main.origin}/nope`)).text();
   main.kill("SIGTERM");

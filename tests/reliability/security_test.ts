@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
 import { FaultServer } from "./fault_server.ts";
-import { pool, quantile, record, round, spawnMain, tempFile, valueOf } from "./_harness.ts";
+import { pool, quantile, record, round, spawnStart, tempFile, valueOf } from "./_harness.ts";
 
 // ------------------------------------------------------------------ basic auth (A1)
 
@@ -44,15 +44,7 @@ Deno.test("security: basic auth resists the CVE-2022-46146 cache-poisoning patte
   const hash = bcrypt.hashSync(password, 4);
   await using up = FaultServer.start();
   await using web = await webConfig({ alice: hash });
-  await using main = await spawnMain([
-    "start",
-    "-u",
-    up.url("/ok"),
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--web.config.file",
-    web.path,
-  ]);
+  await using main = await spawnStart(["-u", up.url("/ok"), "--web.config.file", web.path]);
   const res = await fetch(`${main.origin}/metrics`);
   await res.arrayBuffer();
   assert.equal(res.status, 401);
@@ -108,15 +100,7 @@ Deno.test("security: 300 concurrent mixed logins all get the right code", async 
   const hashes = { alice: bcrypt.hashSync("a-pass", 4), bob: bcrypt.hashSync("b-pass", 4) };
   await using up = FaultServer.start();
   await using web = await webConfig(hashes);
-  await using main = await spawnMain([
-    "start",
-    "-u",
-    up.url("/ok"),
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--web.config.file",
-    web.path,
-  ]);
+  await using main = await spawnStart(["-u", up.url("/ok"), "--web.config.file", web.path]);
   const cases: [string | undefined, number][] = [
     [basic("alice", "a-pass"), 200],
     [basic("bob", "b-pass"), 200],
@@ -137,15 +121,7 @@ Deno.test("security: an unknown user costs about as much as a wrong password (ti
   const hash = bcrypt.hashSync("right", 10);
   await using up = FaultServer.start();
   await using web = await webConfig({ alice: hash });
-  await using main = await spawnMain([
-    "start",
-    "-u",
-    up.url("/ok"),
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--web.config.file",
-    web.path,
-  ]);
+  await using main = await spawnStart(["-u", up.url("/ok"), "--web.config.file", web.path]);
   const time = async (user: string, i: number) => {
     const t0 = performance.now();
     assert.equal(await authStatus(main.origin, basic(user, `wrong-${i}-${crypto.randomUUID()}`)), 401);
@@ -188,13 +164,7 @@ Deno.test("security: /probe SSRF attempts are refused with 400 and never reach t
       "",
     ].join("\n"),
   );
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path]);
   const probe = async (module: string, target: string) => {
     const res = await fetch(`${main.origin}/probe?module=${module}&target=${encodeURIComponent(target)}`);
     return { status: res.status, text: await res.text() };
@@ -276,14 +246,7 @@ Deno.test("security: with --probe.allow-any-target, metadata and this-host addre
   await using canary = FaultServer.start();
   const C = canary.port;
   await using config = await tempFile("modules:\n  any:\n    http: {}\n");
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--probe.allow-any-target",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path, "--probe.allow-any-target"]);
   const wrong: string[] = [];
   for (
     const target of [
@@ -345,15 +308,7 @@ Deno.test("security: upstream secrets reach the upstream but no response body an
       "",
     ].join("\n"),
   );
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-    "--log.level",
-    "debug",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path, "--log.level", "debug"]);
   const bodies: string[] = [];
   const get = async (path: string, init?: RequestInit) => {
     const res = await fetch(`${main.origin}${path}`, init);
@@ -416,13 +371,7 @@ Deno.test("security: upstream credentials never follow a redirect to another ori
       "",
     ].join("\n"),
   );
-  await using main = await spawnMain([
-    "start",
-    "--config.file",
-    config.path,
-    "--web.listen-address",
-    "127.0.0.1:0",
-  ]);
+  await using main = await spawnStart(["--config.file", config.path]);
   const text = await (await fetch(`${main.origin}/metrics`)).text();
   // Default policy: the cross-origin hop is not followed at all.
   assert.equal(valueOf(text, "prom_exporter_up", { upstream: "same_origin_default" }), 0, text);
