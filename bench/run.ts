@@ -15,7 +15,7 @@
  * deno task bench                                   # sizes 10,1k,10k,100k,1M, 3 runs
  * deno task bench --quick                           # 10,1k,10k, 1 run, short loops
  * deno task bench --sizes 10k,100k --runs 5 --seed ../shared/lab/seed_exporter.py
- * deno task bench --sizes 100k --variant memo,worker  # also the experiments in bench/experiments/
+ * deno task bench --sizes 100k --variant no-memo,worker  # also without the memo, and the worker experiment
  * deno task bench --sizes 100k --formats text --runs 1 --profile bench/results/prof
  * ```
  *
@@ -81,7 +81,7 @@ export interface BenchOptions {
   wrk: boolean;
   /** Sizes at which to probe `/-/healthy`. */
   probeSizes: number[];
-  /** Also measure these experiments: `memo` (bench/experiments/memo_server.ts), `worker` (worker_server.ts). */
+  /** Also measure: `no-memo` (the exporter with `--scrape.no-memo`), `worker` (bench/experiments/worker_server.ts). */
   variants: ServerKind[];
   /** Write a V8 CPU profile of every exporter process into this directory (`--cpu-prof`). */
   profileDir?: string;
@@ -161,9 +161,9 @@ export function parseOptions(args: string[]): BenchOptions {
 function variants(v: string | undefined): ServerKind[] {
   if (v === undefined) return [];
   return v.split(",").map((x) => {
-    if (x === "memo") return "memo-experiment";
+    if (x === "no-memo") return "exporter-no-memo";
     if (x === "worker") return "worker-experiment";
-    throw new RangeError(`Flag "--variant" takes memo and worker: got "${x}"`);
+    throw new RangeError(`Flag "--variant" takes no-memo and worker: got "${x}"`);
   });
 }
 
@@ -222,10 +222,10 @@ function startServer(kind: ServerKind, format: Format, upstream: string, o: Benc
     "--log.level",
     "error",
   ];
-  const entry = kind === "memo-experiment"
-    ? [`${ROOT}/bench/experiments/memo_server.ts`]
-    : kind === "worker-experiment"
+  const entry = kind === "worker-experiment"
     ? [`${ROOT}/bench/experiments/worker_server.ts`]
+    : kind === "exporter-no-memo"
+    ? [`${ROOT}/main.ts`, "start", "--scrape.no-memo"]
     : [`${ROOT}/main.ts`, "start"];
   const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : [])];
   // The profile is written when the process exits on SIGTERM; it slows the process down, so the figures of a
@@ -363,7 +363,7 @@ async function probeHealth(
   }
   try {
     const scrapeUrl = s.origin + "/metrics";
-    // Two scrapes first: JIT warm-up, and the memo experiment builds its memo on the first.
+    // Two scrapes first: JIT warm-up, and the memo learns the shape on the first and builds on the second.
     for (let i = 0; i < 2; i++) await timedGet(scrapeUrl, {}, 60_000).catch(() => {});
     const p = await healthProbe(scrapeUrl, s.origin + "/-/healthy", 3, {
       count: 2_000,

@@ -1,7 +1,9 @@
 /**
  * The bench's upstream simulator: serves N series as Prometheus text (`/metrics`) and as a flat JSON object
- * shaped like the seed's input (`/stats.json`), on 127.0.0.1 only. Both bodies are rendered once at start, so
- * serving is a write and the upstream's own cost stays small next to the exporter's.
+ * shaped like the seed's input (`/stats.json`), on 127.0.0.1 only. Like a live system, every answer has new
+ * values: each body is rendered in {@linkcode VERSIONS} versions at start (tick 0, 1, 2: counters and buckets
+ * grow, gauges move) and the requests take them in turn, so serving is a write and the upstream's own cost
+ * stays small next to the exporter's. Tick 0 is byte for byte the lab simulator's body.
  *
  * Run: `deno run --allow-net=127.0.0.1 bench/upstream.ts --series 100000 [--port 0]`; it prints one JSON line
  * `{"port":N,...}` on stdout once it listens, which is how `bench/run.ts` finds the port.
@@ -38,12 +40,16 @@ const STAT_KEYS = [
 /** Content-Type of `/metrics`. */
 export const TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+/** How many versions of each body the simulator serves in turn. */
+export const VERSIONS = 3;
+
 /**
  * Renders `n` series as Prometheus text 0.0.4 (see the module doc for the shape).
  *
  * @param n The number of samples; 0 gives an empty body.
+ * @param tick Which version: every value moves with it (counters, buckets and counts grow).
  */
-export function renderMetricsText(n: number): string {
+export function renderMetricsText(n: number, tick = 0): string {
   const parts: string[] = [];
   let left = n;
   for (let f = 0; left > 0; f++) {
@@ -55,7 +61,7 @@ export function renderMetricsText(n: number): string {
       parts.push(`# HELP ${name} Simulated request latency histogram ${f}.\n# TYPE ${name} histogram\n`);
       let cumulative = 0;
       for (let b = 0; b < LE.length; b++) {
-        cumulative += 10 * (b + 1) + f;
+        cumulative += 10 * (b + 1) + f + tick;
         parts.push(`${name}_bucket{handler="/api/${f}",le="${LE[b]}"} ${cumulative}\n`);
       }
       parts.push(`${name}_sum{handler="/api/${f}"} ${(cumulative * 0.042).toFixed(3)}\n`);
@@ -64,13 +70,15 @@ export function renderMetricsText(n: number): string {
       const name = `upstream_requests_${id}_total`;
       parts.push(`# HELP ${name} Simulated request counter ${f}.\n# TYPE ${name} counter\n`);
       for (let s = 0; s < size; s++) {
-        parts.push(`${name}{instance="node-${s}",code="${CODES[s % 4]}"} ${1000 * f + 7 * s}\n`);
+        parts.push(`${name}{instance="node-${s}",code="${CODES[s % 4]}"} ${1000 * f + 7 * s + 5 * tick}\n`);
       }
     } else {
       const name = `upstream_queue_depth_${id}`;
       parts.push(`# HELP ${name} Simulated gauge ${f}.\n# TYPE ${name} gauge\n`);
       for (let s = 0; s < size; s++) {
-        parts.push(`${name}{instance="node-${s}",queue="q${s}"} ${((f * 31 + s * 17) % 1000) / 10}\n`);
+        parts.push(
+          `${name}{instance="node-${s}",queue="q${s}"} ${((f * 31 + s * 17 + tick * 13) % 1000) / 10}\n`,
+        );
       }
     }
   }
@@ -81,14 +89,15 @@ export function renderMetricsText(n: number): string {
  * Renders `n` keys as the seed's flat JSON object (see the module doc for the shape).
  *
  * @param n The number of keys.
+ * @param tick Which version: every value moves with it.
  */
-export function renderStatsJson(n: number): string {
+export function renderStatsJson(n: number, tick = 0): string {
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
     const round = Math.floor(i / STAT_KEYS.length);
     const base = STAT_KEYS[i % STAT_KEYS.length];
     const key = round === 0 ? base : `${base}_${round}`;
-    const value = base === "uptime_sec" ? 86400.5 + i : 1000 + i * 3;
+    const value = base === "uptime_sec" ? 86400.5 + i + tick * 15 : 1000 + i * 3 + tick;
     parts.push(`${JSON.stringify(key)}:${value}`);
   }
   return `{${parts.join(",")}}`;
@@ -115,16 +124,23 @@ export function serveBenchUpstream(series: number, port = 0): BenchUpstream {
     throw new RangeError(`Series must be a whole number: got ${series}`);
   }
   const enc = new TextEncoder();
-  const bodies: Record<string, [string, Uint8Array<ArrayBuffer>]> = {
-    "/metrics": [TEXT_CONTENT_TYPE, enc.encode(renderMetricsText(series))],
-    "/stats.json": ["application/json", enc.encode(renderStatsJson(series))],
-    "/": ["text/plain; charset=utf-8", enc.encode("/metrics /stats.json\n")],
+  const versions = (render: (n: number, tick: number) => string) =>
+    Array.from({ length: VERSIONS }, (_, tick) => enc.encode(render(series, tick)));
+  const bodies: Record<string, [string, Uint8Array<ArrayBuffer>[]]> = {
+    "/metrics": [TEXT_CONTENT_TYPE, versions(renderMetricsText)],
+    "/stats.json": ["application/json", versions(renderStatsJson)],
+    "/": ["text/plain; charset=utf-8", [enc.encode("/metrics /stats.json\n")]],
   };
+  const served = new Map<string, number>();
   const ac = new AbortController();
   const server = Deno.serve({ hostname: "127.0.0.1", port, signal: ac.signal, onListen: () => {} }, (req) => {
     const entry = bodies[new URL(req.url).pathname];
     if (entry === undefined) return new Response("Not found\n", { status: 404 });
-    const [type, body] = entry;
+    const [type, all] = entry;
+    const path = new URL(req.url).pathname;
+    const n = served.get(path) ?? 0;
+    served.set(path, n + 1);
+    const body = all[n % all.length];
     return new Response(body, {
       headers: { "content-type": type, "content-length": String(body.byteLength) },
     });
@@ -134,7 +150,7 @@ export function serveBenchUpstream(series: number, port = 0): BenchUpstream {
     await server.finished;
   };
   const sizes: Record<string, number> = {};
-  for (const [path, [, body]] of Object.entries(bodies)) sizes[path] = body.byteLength;
+  for (const [path, [, all]] of Object.entries(bodies)) sizes[path] = all[0].byteLength;
   return { origin: `http://127.0.0.1:${server.addr.port}`, sizes, close, [Symbol.asyncDispose]: close };
 }
 

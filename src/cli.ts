@@ -60,6 +60,8 @@ export interface Flags {
   input?: string;
   /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any non-link-local target. */
   probeAllowAnyTarget: boolean;
+  /** `--scrape.no-memo`: run the whole pipeline on every scrape (the memo's kill switch). */
+  noMemo: boolean;
 }
 
 /** What the command line asks for. */
@@ -109,6 +111,7 @@ const OPTIONS = {
   "log.format": { type: "string" },
   input: { type: "string" },
   "probe.allow-any-target": { type: "boolean" },
+  "scrape.no-memo": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -160,6 +163,7 @@ export function helpText(command?: Command): string {
     "      --input FILE               once/explain: read this saved upstream body instead of fetching",
     "      --probe.allow-any-target   /probe modules without allowed_targets may probe any target",
     "                                 (never link-local or metadata addresses); off by default",
+    "      --scrape.no-memo           run every rule on every scrape, not once per upstream shape",
     "  -h, --help                     this help",
     "      --version                  print the version",
   ].join("\n");
@@ -303,6 +307,7 @@ function toFlags(
     logFormat: logFormat as LogFormat,
     input: v.input,
     probeAllowAnyTarget: v["probe.allow-any-target"] ?? false,
+    noMemo: v["scrape.no-memo"] ?? false,
   };
 }
 

@@ -7,7 +7,16 @@
 
 import type { TargetConfig } from "./config/types.ts";
 import { ParseError, UpstreamError } from "./errors.ts";
-import { type BodyDecoder, compileDecoder, decodeBody, type DecodedBody } from "./formats/decode.ts";
+import {
+  type BodyDecoder,
+  bodyText,
+  compileDecoder,
+  decodeBody,
+  type DecodedBody,
+  decodeText,
+} from "./formats/decode.ts";
+import { type ConcreteFormat, detectFormat } from "./formats/detect.ts";
+import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
 import type { MetricFamily } from "./model.ts";
 import { compileTransform, type Transform } from "./transform/transform.ts";
 import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
@@ -28,11 +37,21 @@ export interface CompiledTarget {
    * a plain fetch that follows no redirect. `file://` URLs never use it.
    */
   client?: UpstreamClient;
+  /** The scrape memo ({@linkcode withMemo}): static targets have one, `/probe` modules do not. */
+  memo?: ScrapeMemo;
 }
 
 /** The result of one scrape. */
 export type ScrapeResult =
-  | { ok: true; families: MetricFamily[]; skipped: number; durationSeconds: number }
+  | {
+    ok: true;
+    /** The transformed families (on a memo hit, computed on first read). */
+    families: MetricFamily[];
+    skipped: number;
+    durationSeconds: number;
+    /** Set when the body matched the target's memo: the answer can be written from it. */
+    memo?: MemoHit;
+  }
   | { ok: false; error: UpstreamError; durationSeconds: number };
 
 /**
@@ -48,6 +67,34 @@ export function compileTarget(config: TargetConfig): CompiledTarget {
     transform: compileTransform(config),
     labels: Object.entries(config.labels).flat(),
   };
+}
+
+/** Gives a compiled target a scrape memo (src/memo/memo.ts), for a server that scrapes it repeatedly. */
+export function withMemo(target: CompiledTarget): CompiledTarget {
+  // A JSON mapping (states, value maps) or a scale (of 0) can map different values to one result: then an
+  // output value that stays the same across the memo's tagged runs is not proven to be a constant.
+  const { config } = target;
+  const constants = config.json === undefined && config.rules.every((r) => !("scale" in r) || r.scale !== 0);
+  target.memo = new ScrapeMemo((text, format) => runPipeline(target, text, format), constants);
+  return target;
+}
+
+/**
+ * The whole pipeline on a body's text: decode in `format` ({@linkcode detectFormat}'s choice) and apply the
+ * target's rules.
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
+  const { families, skipped, asSent } = decodeText(target.decoder, text, format);
+  return { families: target.transform.apply(families, { asSent }), skipped };
+}
+
+/** {@linkcode runPipeline} on a body, in the format it is detected as. */
+function decodeAndApply(target: CompiledTarget, body: UpstreamBody) {
+  const text = bodyText(body);
+  const format = detectFormat(target.decoder.format, body.contentType, text);
+  return { ...runPipeline(target, text, format), format };
 }
 
 /** Options for {@linkcode scrapeTarget}. */
@@ -70,13 +117,26 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const { families, skipped, asSent } = await decodeTarget(target, options);
-    return {
-      ok: true,
-      families: target.transform.apply(families, { asSent }),
-      skipped,
-      durationSeconds: seconds(),
-    };
+    const body = await fetchBody(target, options);
+    const memo = options.body === undefined ? target.memo : undefined;
+    const binary = memo ? binaryText(body.bytes) : "";
+    const hit = memo?.lookup(binary, body.contentType);
+    if (hit) {
+      let families: MetricFamily[] | undefined;
+      return {
+        ok: true,
+        // Only when the answer cannot be written from the memo (a family name met another target's).
+        get families() {
+          return families ??= decodeAndApply(target, body).families;
+        },
+        skipped: hit.skipped,
+        durationSeconds: seconds(),
+        memo: hit,
+      };
+    }
+    const { families, skipped, format } = decodeAndApply(target, body);
+    memo?.learn(binary, body.contentType, format, skipped);
+    return { ok: true, families, skipped, durationSeconds: seconds() };
   } catch (e) {
     return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
   }
@@ -90,6 +150,11 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
  * @throws {ParseError} When the body cannot be decoded.
  */
 export async function decodeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<DecodedBody> {
+  return decodeBody(target.decoder, await fetchBody(target, options));
+}
+
+/** The given body, or the fetched one. */
+async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promise<UpstreamBody> {
   const url = options.url ?? target.config.url;
   const fetchOptions = {
     signal: options.signal,
@@ -100,7 +165,7 @@ export async function decodeTarget(target: CompiledTarget, options: ScrapeOption
     (target.client !== undefined && !url.startsWith("file:")
       ? await target.client.fetch(url, fetchOptions)
       : await fetchUpstream(url, fetchOptions));
-  return decodeBody(target.decoder, body);
+  return body;
 }
 
 /** Turns anything a scrape threw into an {@linkcode UpstreamError} with a bounded reason. */

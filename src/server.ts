@@ -6,7 +6,12 @@
  */
 
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "./deadline.ts";
-import { exposition } from "./exposition/respond.ts";
+import { ByteWriter, estimateSize } from "./exposition/escape.ts";
+import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./exposition/openmetrics.ts";
+import { exposition, expositionResponse, wantsOpenMetrics } from "./exposition/respond.ts";
+import { writeTextInto } from "./exposition/text.ts";
+import { disjointOutputs, type MemoHit } from "./memo/memo.ts";
+import type { OutputMemo } from "./memo/output.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
 import { describeHttpOptions } from "./config/http_options.ts";
 import type { Logger } from "./log.ts";
@@ -47,6 +52,9 @@ export interface HandlerDeps {
   /** In-flight scrapes before answering 503; 0 means no cap. @default {0} */
   maxRequests?: number;
 }
+
+/** Memo answers with at least this many values yield to the event loop before they are written. */
+const YIELD_MIN_VALUES = 50_000;
 
 /** A request handler. */
 export type Handler = (req: Request) => Promise<Response>;
@@ -110,20 +118,28 @@ export function createHandler(deps: HandlerDeps): Handler {
         })
       ),
     );
-    const families = [
-      ...collectFamilies(targets, results, deps.self, (t, r) =>
-        deps.log.warn("scrape failed", {
-          target: t.config.name,
-          url: redactUrl(t.config.url),
-          reason: r.error.reason,
-          err: r.error.message,
-          duration_seconds: Number(r.durationSeconds.toFixed(3)),
-        })),
+    const outcomes = accountResults(targets, results, deps.self, (t, r) =>
+      deps.log.warn("scrape failed", {
+        target: t.config.name,
+        url: redactUrl(t.config.url),
+        reason: r.error.reason,
+        err: r.error.message,
+        duration_seconds: Number(r.durationSeconds.toFixed(3)),
+      }));
+    const own = [
       lastSuccessFamily(targets.map((t) => ({ labels: t.labels, atMs: group.lastSuccessMs(t.config.name) }))),
       ...deps.holder?.families() ?? [],
       ...await deps.self.families(),
     ];
-    return exposition(req, families);
+    const om = wantsOpenMetrics(req);
+    // Reading a large body's values and writing its answer are two long synchronous steps: between them, let
+    // requests that arrived meanwhile (a health check) run.
+    if (results.some((r) => r.ok && r.memo !== undefined && r.memo.values.length >= YIELD_MIN_VALUES)) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const fromMemo = writeFromMemo(results, scrapeFamilies(outcomes), own, om);
+    if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
+    return exposition(req, [...mergeByName(upstreamFamilies(results), scrapeFamilies(outcomes)), ...own]);
   }
 
   async function route(req: Request): Promise<Response> {
@@ -163,24 +179,80 @@ export function collectFamilies(
   targets: readonly CompiledTarget[],
   results: readonly ScrapeResult[],
   self: SelfMetrics,
-  onFailure: (target: CompiledTarget, result: Extract<ScrapeResult, { ok: false }>) => void,
+  onFailure: FailureReporter,
 ): MetricFamily[] {
-  const out: MetricFamily[] = [];
-  const outcomes: ScrapeOutcome[] = [];
-  results.forEach((r, i) => {
+  const outcomes = accountResults(targets, results, self, onFailure);
+  return mergeByName(upstreamFamilies(results), scrapeFamilies(outcomes));
+}
+
+/** Reports one failed target. */
+type FailureReporter = (target: CompiledTarget, result: Extract<ScrapeResult, { ok: false }>) => void;
+
+/** Counts skipped values and errors per target in `self`, reports failures, and returns each outcome. */
+function accountResults(
+  targets: readonly CompiledTarget[],
+  results: readonly ScrapeResult[],
+  self: SelfMetrics,
+  onFailure: FailureReporter,
+): ScrapeOutcome[] {
+  return results.map((r, i) => {
     const t = targets[i];
-    outcomes.push({ labels: t.labels, ok: r.ok, durationSeconds: r.durationSeconds });
-    if (r.ok) {
-      self.countSkipped(t.config.name, r.skipped);
-      // Not out.push(...r.families): a call spread over more than about 125k families (a 200k-key JSON
-      // upstream) throws "Maximum call stack size exceeded".
-      for (const f of r.families) out.push(f);
-      return;
+    if (r.ok) self.countSkipped(t.config.name, r.skipped);
+    else {
+      self.countError(t.config.name, r.error.reason);
+      onFailure(t, r);
     }
-    self.countError(t.config.name, r.error.reason);
-    onFailure(t, r);
+    return { labels: t.labels, ok: r.ok, durationSeconds: r.durationSeconds };
   });
-  return mergeByName(out, scrapeFamilies(outcomes));
+}
+
+/** The upstream families of the good scrapes, in target order. */
+function upstreamFamilies(results: readonly ScrapeResult[]): MetricFamily[] {
+  const out: MetricFamily[] = [];
+  for (const r of results) {
+    // Not out.push(...r.families): a call spread over more than about 125k families (a 200k-key JSON
+    // upstream) throws "Maximum call stack size exceeded".
+    if (r.ok) { for (const f of r.families) out.push(f); }
+  }
+  return out;
+}
+
+/**
+ * The whole document written from the scrape memo, or `null` when it cannot be: a good scrape that missed the
+ * memo, an answer that is not a plain copy of its values, or a family name two parts share (merging them is
+ * the pipeline's job). Otherwise the bytes equal what the families would give (tests/memo_test.ts).
+ */
+function writeFromMemo(
+  results: readonly ScrapeResult[],
+  scrape: readonly MetricFamily[],
+  own: readonly MetricFamily[],
+  om: boolean,
+): Uint8Array<ArrayBuffer> | null {
+  const hits: MemoHit[] = [];
+  const outputs: OutputMemo[] = [];
+  for (const r of results) {
+    if (!r.ok) continue;
+    const out = r.memo?.output(om);
+    if (!out) return null;
+    hits.push(r.memo as MemoHit);
+    outputs.push(out);
+  }
+  if (hits.length === 0) return null;
+  const ownNames = [...scrape, ...own].map((f) => f.name);
+  if (!disjointOutputs(outputs, ownNames)) return null;
+  const w = new ByteWriter(
+    hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own) + estimateSize(scrape)),
+  );
+  for (const h of hits) h.writeInto(w, om);
+  if (om) {
+    writeOpenMetricsInto(w, scrape);
+    writeOpenMetricsInto(w, own);
+    w.raw(OPENMETRICS_EOF);
+  } else {
+    writeTextInto(w, scrape);
+    writeTextInto(w, own);
+  }
+  return w.bytes();
 }
 
 /** Appends families, merging same-named families of several targets so each family stays contiguous. */

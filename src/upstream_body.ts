@@ -32,18 +32,28 @@ export async function readCapped(
 ): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0);
   const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+  // One buffer, sized by Content-Length when the body is not compressed (fetch decompresses, so the header
+  // would be the compressed size), grown by doubling otherwise: no array of chunks to join at the end.
+  const declared = res.headers.has("content-encoding")
+    ? NaN
+    : Number(res.headers.get("content-length") ?? NaN);
+  let out = new Uint8Array(Number.isSafeInteger(declared) && declared <= max ? declared : 64 * 1024);
   let total = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.byteLength;
-      if (total > max) {
+      if (total + value.byteLength > max) {
         await reader.cancel();
         throw tooLarge(shown, max);
       }
-      chunks.push(value);
+      if (total + value.byteLength > out.length) {
+        const grown = new Uint8Array(Math.min(max, Math.max(out.length * 2, total + value.byteLength)));
+        grown.set(out.subarray(0, total));
+        out = grown;
+      }
+      out.set(value, total);
+      total += value.byteLength;
     }
   } catch (e) {
     if (e instanceof UpstreamError) throw e;
@@ -51,14 +61,7 @@ export async function readCapped(
   } finally {
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return out.subarray(0, total);
 }
 
 /** The error for a body past the cap. */

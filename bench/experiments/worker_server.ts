@@ -3,7 +3,7 @@
  * Worker, so the main thread only serves HTTP. Measures what a worker costs per scrape and what it gives
  * `/-/healthy` while a big scrape runs (`bench/run.ts --variant worker`).
  *
- * Same flags and limits as ./memo_server.ts: `--config.file`, `-u`, `-s`, `--web.listen-address`,
+ * The subset of `main.ts start` flags bench/run.ts passes: `--config.file`, `-u`, `-s`, `--web.listen-address`,
  * `--upstream.max-body-bytes`; text 0.0.4 only, no self metrics, negotiation or gzip.
  *
  * @module

@@ -11,8 +11,9 @@ import { parseCommandLine } from "../../src/cli.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { decodeBody } from "../../src/formats/decode.ts";
-import { type CompiledTarget, compileTarget } from "../../src/scrape.ts";
+import { bodyText } from "../../src/formats/decode.ts";
+import { detectFormat } from "../../src/formats/detect.ts";
+import { type CompiledTarget, compileTarget, runPipeline } from "../../src/scrape.ts";
 import type { UpstreamBody } from "../../src/upstream.ts";
 import { renderMetricsText, renderStatsJson, TEXT_CONTENT_TYPE } from "../upstream.ts";
 
@@ -48,6 +49,8 @@ export function caseTarget(c: Case): CompiledTarget {
 
 /** One scrape's CPU work as `server.ts` does it: decode, transform, write text 0.0.4 as bytes. */
 export function scrapeOnce(target: CompiledTarget, body: UpstreamBody): Uint8Array {
-  const { families } = decodeBody(target.decoder, body);
-  return writeTextBytes(target.transform.apply(families));
+  const text = bodyText(body);
+  return writeTextBytes(
+    runPipeline(target, text, detectFormat(target.decoder.format, body.contentType, text)).families,
+  );
 }

@@ -11,10 +11,15 @@ import { median } from "./load.ts";
 export type Format = "text" | "json";
 
 /** The servers measured: the baseline, the exporter, the Python design and the experiments. */
-export type ServerKind = "exporter" | "passthrough" | "python-seed" | "memo-experiment" | "worker-experiment";
+export type ServerKind =
+  | "exporter"
+  | "passthrough"
+  | "python-seed"
+  | "exporter-no-memo"
+  | "worker-experiment";
 
 /** The servers judged against the baseline, in report order. */
-const CANDIDATES: ServerKind[] = ["exporter", "memo-experiment", "worker-experiment"];
+const CANDIDATES: ServerKind[] = ["exporter", "exporter-no-memo", "worker-experiment"];
 
 /** One server at one size in one run. */
 export interface Row {
@@ -97,7 +102,7 @@ export interface Report {
 const ORDER: ServerKind[] = [
   "passthrough",
   "exporter",
-  "memo-experiment",
+  "exporter-no-memo",
   "worker-experiment",
   "python-seed",
 ];

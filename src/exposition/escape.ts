@@ -243,6 +243,20 @@ export class ByteWriter {
     this.#pos = pos;
   }
 
+  /** Appends bytes `[from, to)` of `src` (already UTF-8). */
+  copy(src: Uint8Array, from: number, to: number): void {
+    const buf = this.#reserve(to - from);
+    let pos = this.#pos;
+    if (to - from < 48) {
+      // Short runs (most constants between two values): a loop beats allocating a subarray view.
+      for (let i = from; i < to; i++) buf[pos++] = src[i];
+    } else {
+      buf.set(src.subarray(from, to), pos);
+      pos += to - from;
+    }
+    this.#pos = pos;
+  }
+
   /** Appends one ASCII byte. */
   byte(c: number): void {
     this.#reserve(1)[this.#pos++] = c;
@@ -288,6 +302,11 @@ export class ByteWriter {
       return;
     }
     this.raw(formatNumber(v));
+  }
+
+  /** The number of bytes written so far. */
+  get length(): number {
+    return this.#pos;
   }
 
   /** The bytes written so far (a view, not a copy). */

@@ -61,6 +61,16 @@ export function writeOpenMetricsBytes(families: readonly MetricFamily[]): Uint8A
 
 function render(families: readonly MetricFamily[]): ByteWriter {
   const w = new ByteWriter(estimateSize(families));
+  writeOpenMetricsInto(w, families);
+  w.raw(OPENMETRICS_EOF);
+  return w;
+}
+
+/** The line that ends an OpenMetrics document. */
+export const OPENMETRICS_EOF = "# EOF\n";
+
+/** Appends families as OpenMetrics to `w`, without the closing `# EOF` (see {@linkcode OPENMETRICS_EOF}). */
+export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFamily[]): void {
   // Bucket bounds and quantiles repeat on every series of a family; canonicalise each spelling once.
   let canon: Map<string, string> | undefined;
   for (let f = 0; f < families.length; f++) {
@@ -84,8 +94,6 @@ function render(families: readonly MetricFamily[]): ByteWriter {
     if (special !== "") canon ??= new Map();
     for (let i = 0; i < samples.length; i++) writeSample(w, samples[i], special, canon);
   }
-  w.raw("# EOF\n");
-  return w;
 }
 
 /** Whether `name` ends with `_<unit>`. */

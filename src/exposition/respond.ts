@@ -15,15 +15,27 @@ import { writeTextBytes } from "./text.ts";
 const GZIP_MIN_BYTES = 1024;
 
 /**
- * Renders families in the negotiated format; one buffered body with Content-Length, gzip when asked. A
- * `format=text|openmetrics` query parameter overrides `Accept` (for debugging, and for a Prometheus job that
- * must get one format: 2.x has no `scrape_protocols`).
+ * Whether a scrape gets OpenMetrics (else text 0.0.4). A `format=text|openmetrics` query parameter overrides
+ * `Accept` (for debugging, and for a Prometheus job that must get one format: 2.x has no `scrape_protocols`).
  */
-export function exposition(req: Request, families: readonly MetricFamily[]): Response {
+export function wantsOpenMetrics(req: Request): boolean {
   const forced = new URL(req.url).searchParams.get("format");
-  const om = forced === "openmetrics" ||
+  return forced === "openmetrics" ||
     (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
-  let body: Uint8Array<ArrayBuffer> = om ? writeOpenMetricsBytes(families) : writeTextBytes(families);
+}
+
+/** Renders families in the negotiated format; see {@linkcode exposition}. */
+export function exposition(req: Request, families: readonly MetricFamily[]): Response {
+  const om = wantsOpenMetrics(req);
+  return expositionResponse(req, om, om ? writeOpenMetricsBytes(families) : writeTextBytes(families));
+}
+
+/**
+ * The response for a finished document in the format {@linkcode wantsOpenMetrics} chose: one buffered body
+ * with Content-Length, gzip when asked.
+ */
+export function expositionResponse(req: Request, om: boolean, document: Uint8Array<ArrayBuffer>): Response {
+  let body = document;
   const headers = new Headers({
     "content-type": om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
     "vary": "Accept, Accept-Encoding",

@@ -58,6 +58,12 @@ export function writeTextBytes(families: readonly MetricFamily[]): Uint8Array<Ar
 
 function render(families: readonly MetricFamily[]): ByteWriter {
   const w = new ByteWriter(estimateSize(families));
+  writeTextInto(w, families);
+  return w;
+}
+
+/** Appends families as text 0.0.4 to `w` (a document is any run of families: no header, no trailer). */
+export function writeTextInto(w: ByteWriter, families: readonly MetricFamily[]): void {
   for (let f = 0; f < families.length; f++) {
     const fam = families[f];
     const name = fam.name;
@@ -89,7 +95,6 @@ function render(families: readonly MetricFamily[]): ByteWriter {
         break;
     }
   }
-  return w;
 }
 
 /** `# HELP` (only when help is non-empty) and `# TYPE` for one metadata name. */

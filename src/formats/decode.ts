@@ -9,7 +9,7 @@ import type { TargetConfig, UpstreamFormat } from "../config/types.ts";
 import { ParseError } from "../errors.ts";
 import type { MetricFamily } from "../model.ts";
 import type { UpstreamBody } from "../upstream.ts";
-import { detectFormat } from "./detect.ts";
+import { type ConcreteFormat, detectFormat } from "./detect.ts";
 import { flattenJson, parseJson } from "./json_flat.ts";
 import { compileJsonMapping, type JsonMapping } from "./json_map.ts";
 import { parsePrometheusText } from "./prometheus_text.ts";
@@ -49,13 +49,29 @@ export function compileDecoder(config: Pick<TargetConfig, "format" | "json">): B
  * @throws {ParseError} For bytes that are not valid UTF-8 or not a valid document of the format.
  */
 export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBody {
-  let text: string;
+  const text = bodyText(body);
+  return decodeText(decoder, text, detectFormat(decoder.format, body.contentType, text));
+}
+
+/**
+ * A body's text (a leading BOM dropped).
+ *
+ * @throws {ParseError} For bytes that are not valid UTF-8.
+ */
+export function bodyText(body: UpstreamBody): string {
   try {
-    text = UTF8.decode(body.bytes);
+    return UTF8.decode(body.bytes);
   } catch (e) {
     throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
   }
-  const format = detectFormat(decoder.format, body.contentType, text);
+}
+
+/**
+ * Decodes a body's text in a format {@linkcode detectFormat} chose.
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function decodeText(decoder: BodyDecoder, text: string, format: ConcreteFormat): DecodedBody {
   if (format === "json") {
     const { families, skipped } = decoder.json === null
       ? flattenJson(text)

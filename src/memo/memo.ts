@@ -1,0 +1,227 @@
+/**
+ * The scrape memo: the rule work done once per upstream shape instead of once per scrape.
+ *
+ * A target's {@linkcode ScrapeMemo} remembers the skeleton of the last body the real pipeline took (./skeleton.ts).
+ * When the next body has the same skeleton, {@linkcode ScrapeMemo.lookup} parses only its values and returns a
+ * {@linkcode MemoHit}; the server then writes the answer from constants and values (./output.ts), built on
+ * the first hit of each format. Anything else (a new series, another label, a timestamp, a value the parser
+ * would refuse, a rule that changes values) goes to the real pipeline, which also reports any error.
+ *
+ * An upstream whose shape keeps changing, or whose answer is not a plain copy of its values, backs the memo
+ * off exponentially (up to 64 scrapes, 1024 for an answer that cannot be memoized), so it never costs more
+ * than a small share of the scrapes it cannot help. See docs/PERFORMANCE.md for the measurements.
+ *
+ * @module
+ */
+
+import { ByteWriter } from "../exposition/escape.ts";
+import { writeOpenMetricsInto } from "../exposition/openmetrics.ts";
+import { writeTextInto } from "../exposition/text.ts";
+import type { ConcreteFormat } from "../formats/detect.ts";
+import type { MetricFamily } from "../model.ts";
+import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
+import { binaryText, fillSkeleton, findSkeleton, readValues, type Skeleton } from "./skeleton.ts";
+
+export { binaryText };
+
+/** The real pipeline of a target: decode a body text of a known format, then apply the rules. */
+export type MemoPipeline = (
+  text: string,
+  format: ConcreteFormat,
+) => { families: MetricFamily[]; skipped: number };
+
+/** Cooldown caps, as powers of two scrapes: a changed shape, and an answer that cannot be memoized. */
+const MAX_CHANGED_BACKOFF = 6;
+const MAX_REFUSED_BACKOFF = 10;
+
+/** One skeleton and what was learnt from it. */
+class Shape {
+  /** Set when an answer cannot be memoized: the owner drops the shape at its next lookup. */
+  refused = false;
+  readonly #outputs: (OutputMemo | null | undefined)[] = [undefined, undefined];
+
+  constructor(
+    readonly skeleton: Skeleton,
+    readonly skipped: number,
+    readonly pipeline: MemoPipeline,
+    readonly constants: boolean,
+  ) {}
+
+  /** Set once an answer was memoized: hits of this shape save work, so the backoff starts over. */
+  proven = false;
+
+  /** The memo of one format (0 text, 1 OpenMetrics), built on first use; `null` if it cannot be. */
+  output(om: boolean): OutputMemo | null {
+    const index = om ? 1 : 0;
+    let out = this.#outputs[index];
+    if (out === undefined) {
+      out = this.#build(om);
+      this.#outputs[index] = out;
+      if (out === null) this.refused = true;
+    }
+    return out;
+  }
+
+  #build(om: boolean): OutputMemo | null {
+    const n = this.skeleton.pieces.length - 1;
+    try {
+      const whole = this.#tagged(om, (i) => i);
+      const half = whole && this.#tagged(om, (i) => i + 0.5);
+      const out = half ? buildOutput(whole, half, n, this.constants) : null;
+      if (out !== null) this.proven = true;
+      return out;
+    } catch {
+      return null; // the tags broke a check of the real pipeline (an info or stateset value): not memoizable
+    }
+  }
+
+  /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
+  #tagged(om: boolean, tag: (i: number) => number): TaggedAnswer | null {
+    const { families, skipped } = this.pipeline(fillSkeleton(this.skeleton, tag), this.skeleton.format);
+    const names = new Set<string>();
+    for (const f of families) names.add(f.name);
+    if (skipped !== this.skipped || names.size !== families.length) return null;
+    const w = new ByteWriter();
+    if (om) writeOpenMetricsInto(w, families);
+    else writeTextInto(w, families);
+    return { bytes: w.bytes(), names };
+  }
+}
+
+/** A scrape whose body matched the memo's skeleton: its values, and how to write its answer. */
+export class MemoHit {
+  readonly #shape: Shape;
+  /** The answer per format, kept so scrapes that share this result (single-flight) only copy it. */
+  readonly #written: (Uint8Array | undefined)[] = [undefined, undefined];
+
+  /** @param values The body's values, in skeleton order. */
+  constructor(shape: Shape, readonly values: Float64Array) {
+    this.#shape = shape;
+  }
+
+  /** Values the pipeline skipped (JSON leaves that are not numbers): a property of the skeleton. */
+  get skipped(): number {
+    return this.#shape.skipped;
+  }
+
+  /** The format's memo (built on first use), or `null` when the answer is not a plain copy of the values. */
+  output(om: boolean): OutputMemo | null {
+    return this.#shape.output(om);
+  }
+
+  /** Appends the upstream part of the answer; call only after {@linkcode MemoHit.output} gave a memo. */
+  writeInto(w: ByteWriter, om: boolean): void {
+    const index = om ? 1 : 0;
+    const written = this.#written[index];
+    if (written !== undefined) {
+      w.copy(written, 0, written.length);
+      return;
+    }
+    const out = this.#shape.output(om);
+    if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
+    const start = w.length;
+    renderOutput(out, this.values, w);
+    // A view, not a copy: a Response copies the bytes it is given (Fetch, "extract a body"), and this writer's
+    // later bytes land after it or in a new buffer when it grows.
+    this.#written[index] = w.bytes().subarray(start);
+  }
+
+  /** Bytes {@linkcode MemoHit.writeInto} will add, to size a buffer. */
+  sizeHint(om: boolean): number {
+    const out = this.#shape.output(om);
+    return out === null ? 0 : outputSize(out);
+  }
+}
+
+/** One target's memo; see the module doc. Not shared between config loads: the rules are part of it. */
+export class ScrapeMemo {
+  /** Counts, for tests and benchmarks: lookups answered, and skeletons learnt. */
+  readonly stats = { hits: 0, learnt: 0 };
+  #shape: Shape | null = null;
+  #misses = 0;
+  #cooldown = 0;
+  readonly #pipeline: MemoPipeline;
+  readonly #constants: boolean;
+
+  /**
+   * @param pipeline The target's real pipeline, used to learn each shape.
+   * @param constants Whether the pipeline has no value-dependent step (see {@linkcode buildOutput}), so an
+   *   output value equal in both tagged answers belongs to the skeleton. @default {true}
+   */
+  constructor(pipeline: MemoPipeline, constants = true) {
+    this.#pipeline = pipeline;
+    this.#constants = constants;
+  }
+
+  /**
+   * The values of a body ({@linkcode binaryText}) with the remembered skeleton, or `null`: then run the
+   * pipeline, and {@linkcode ScrapeMemo.learn}.
+   */
+  lookup(binary: string, contentType: string | null): MemoHit | null {
+    const shape = this.#shape;
+    if (shape === null) return null;
+    if (shape.refused) {
+      this.#forget(MAX_REFUSED_BACKOFF);
+      return null;
+    }
+    const values = readValues(shape.skeleton, contentType, binary);
+    if (values === null) {
+      this.#forget(MAX_CHANGED_BACKOFF);
+      return null;
+    }
+    if (shape.proven) this.#misses = 0;
+    this.stats.hits++;
+    return new MemoHit(shape, values);
+  }
+
+  /** Remembers the skeleton of a body ({@linkcode binaryText}) the pipeline has just taken in `format`. */
+  learn(binary: string, contentType: string | null, format: ConcreteFormat, skipped: number): void {
+    if (this.#shape !== null) return;
+    if (this.#cooldown > 0) {
+      this.#cooldown--;
+      return;
+    }
+    const skeleton = findSkeleton(format, contentType, binary);
+    if (skeleton === null) this.#forget(MAX_CHANGED_BACKOFF);
+    else {
+      this.#shape = new Shape(skeleton, skipped, this.#pipeline, this.#constants);
+      this.stats.learnt++;
+    }
+  }
+
+  #forget(maxBackoff: number): void {
+    this.#shape = null;
+    this.#misses = Math.min(this.#misses + 1, maxBackoff);
+    this.#cooldown = (1 << this.#misses) - 1;
+  }
+}
+
+/** Whether no two answers share a family name, so writing them one after another equals merging them. */
+export function disjointOutputs(outputs: readonly OutputMemo[], ownNames: readonly string[]): boolean {
+  for (let i = 0; i < outputs.length; i++) {
+    for (const name of ownNames) if (outputs[i].names.has(name)) return false;
+    for (let j = i + 1; j < outputs.length; j++) if (!disjointPair(outputs[i], outputs[j])) return false;
+  }
+  return true;
+}
+
+const pairs = new WeakMap<OutputMemo, WeakMap<OutputMemo, boolean>>();
+
+/** Cached per pair: both are immutable, and large (a 100k-key JSON answer has 100k names). */
+function disjointPair(a: OutputMemo, b: OutputMemo): boolean {
+  let row = pairs.get(a);
+  if (row === undefined) pairs.set(a, row = new WeakMap());
+  let ok = row.get(b);
+  if (ok === undefined) {
+    const [small, large] = a.names.size <= b.names.size ? [a.names, b.names] : [b.names, a.names];
+    ok = true;
+    for (const name of small) {
+      if (large.has(name)) {
+        ok = false;
+        break;
+      }
+    }
+    row.set(b, ok);
+  }
+  return ok;
+}
