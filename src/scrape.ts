@@ -120,7 +120,7 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
     const body = await fetchBody(target, options);
     const memo = options.body === undefined ? target.memo : undefined;
     const binary = memo ? binaryText(body.bytes) : "";
-    const hit = memo?.lookup(binary, body.contentType);
+    const hit = memo?.lookup(body.bytes, binary, body.contentType);
     if (hit) {
       let families: MetricFamily[] | undefined;
       return {

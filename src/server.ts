@@ -134,7 +134,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     const om = wantsOpenMetrics(req);
     // Reading a large body's values and writing its answer are two long synchronous steps: between them, let
     // requests that arrived meanwhile (a health check) run.
-    if (results.some((r) => r.ok && r.memo !== undefined && r.memo.values.length >= YIELD_MIN_VALUES)) {
+    if (results.some((r) => r.ok && r.memo !== undefined && r.memo.size >= YIELD_MIN_VALUES)) {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const fromMemo = writeFromMemo(results, scrapeFamilies(outcomes), own, om);

@@ -82,7 +82,7 @@ function memoAnswer(target: CompiledTarget, base: UpstreamBody, next: UpstreamBo
   const learn = bodyText(base);
   const format = detectFormat(target.decoder.format, base.contentType, learn);
   memo.learn(binaryText(base.bytes), base.contentType, format, runPipeline(target, learn, format).skipped);
-  const hit = memo.lookup(binaryText(next.bytes), next.contentType);
+  const hit = memo.lookup(next.bytes, binaryText(next.bytes), next.contentType);
   if (hit === null || hit.output(false) === null) return null;
   const w = new ByteWriter();
   hit.writeInto(w, false);

@@ -17,6 +17,7 @@ import { writeTextInto } from "../src/exposition/text.ts";
 import { type ConcreteFormat, detectFormat } from "../src/formats/detect.ts";
 import { createLogger } from "../src/log.ts";
 import { binaryText, ScrapeMemo } from "../src/memo/memo.ts";
+import { isCanonical } from "../src/memo/skeleton.ts";
 import { type CompiledTarget, compileTarget, runPipeline, withMemo } from "../src/scrape.ts";
 import { createHandler } from "../src/server.ts";
 import { VERSION } from "../src/version.ts";
@@ -30,6 +31,12 @@ const FLAGS = (() => {
 
 /** The memo's view of a body: its UTF-8 bytes, one char per byte. */
 const bin = (text: string) => binaryText(new TextEncoder().encode(text));
+
+/** Looks a body up the way scrape.ts does: its bytes and their Latin-1 reading. */
+function lookupText(memo: ScrapeMemo, text: string, contentType: string | null) {
+  const bytes = new TextEncoder().encode(text);
+  return memo.lookup(bytes, binaryText(bytes), contentType);
+}
 
 function targetFrom(yaml: string): TargetConfig {
   return parseConfigText(yaml, "memo.yaml", FLAGS, Deno.cwd()).targets[0];
@@ -180,32 +187,28 @@ targets:
 ];
 
 const TEXT_VALUES = [
-  "0",
-  "1",
-  "42",
-  "-1",
-  "1.5",
-  "1e3",
-  "NaN",
-  "+Inf",
-  "-Inf",
-  "-0",
-  "1e-7",
-  "123456789012345678",
-  "nan",
-  "x",
+  ...[
+    "0",
+    "1",
+    "42",
+    "-1",
+    "1.5",
+    "1e3",
+    "NaN",
+    "+Inf",
+    "-Inf",
+    "-0",
+    "1e-7",
+    "123456789012345678",
+    "nan",
+    "x",
+  ],
+  ...["0.10", "00", "01", "1.50", "-0.5", "0.000001", "0.0000001", "123456789012345", "1234567890123456"],
+  ...["-12.25", "1234567890.12345", "0.1234567890123456", "+5", "5.", ".5", "1_000", "0x10", "1E3"],
 ];
 const JSON_VALUES = [
-  "0",
-  "-1",
-  "1.5e300",
-  "1e400",
-  "-0",
-  "3.25",
-  "12345678901234567890",
-  "0.1",
-  '"7"',
-  "true",
+  ...["0", "-1", "1.5e300", "1e400", "-0", "3.25", "12345678901234567890", "0.1", '"7"', "true"],
+  ...["0.10", "-0.5", "0.000001", "0.0000001", "1234567890.12345", "1234567890123456", "1E3", "-0.0"],
 ];
 
 function expected(target: CompiledTarget, text: string, contentType: string) {
@@ -232,7 +235,7 @@ function check(c: Case, base: readonly string[], next: readonly string[]): "hit"
   memo.learn(bin(c.body(base)), c.contentType, first.format, first.result.skipped);
   const text = c.body(next);
   const want = expected(target, text, c.contentType);
-  const hit = memo.lookup(bin(text), c.contentType);
+  const hit = lookupText(memo, text, c.contentType);
   if (hit === null) return "fallback";
   assert.ok(want.result, `${c.name}: the memo took values the pipeline refuses: ${next} (${want.error})`);
   assert.equal(hit.skipped, want.result.skipped);
@@ -280,6 +283,31 @@ for (const c of CASES) {
   });
 }
 
+Deno.test("isCanonical(): a canonical token is exactly how the writers spell its number (property)", () => {
+  const digits = (min: number, max: number) =>
+    fc.array(fc.constantFrom(..."0123456789"), { minLength: min, maxLength: max }).map((d) => d.join(""));
+  const token = fc.tuple(fc.constantFrom("", "-"), digits(1, 17), fc.option(digits(1, 17)), fc.boolean())
+    .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? "" : `.${frac}`}${exp ? "e2" : ""}`);
+  let canonical = 0;
+  fc.assert(
+    fc.property(token, (t) => {
+      if (!isCanonical(t, 0, t.length)) return;
+      canonical++;
+      const w = new ByteWriter();
+      w.number(Number(t));
+      assert.equal(w.text(), t);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.ok(canonical > 500, `only ${canonical} canonical tokens generated`);
+  for (const t of ["0", "7", "-3", "0.5", "12.25", "0.000001", "999999999999999"]) {
+    assert.ok(isCanonical(t, 0, t.length), t);
+  }
+  for (const t of ["-0", "00", "0.10", "1.", "1e3", "0.0000001", "1234567890123456", "+1", "NaN"]) {
+    assert.ok(!isCanonical(t, 0, t.length), t);
+  }
+});
+
 Deno.test("memo: a changed skeleton falls back (new series, changed label, timestamp, other content type)", () => {
   const c = CASES[0];
   const base = Array.from({ length: c.slots }, (_, i) => c.plain(i));
@@ -294,14 +322,14 @@ Deno.test("memo: a changed skeleton falls back (new series, changed label, times
   for (const other of changed) {
     const memo = new ScrapeMemo((t, f) => runPipeline(target, t, f));
     memo.learn(bin(text), c.contentType, format, 0);
-    assert.equal(memo.lookup(bin(other), c.contentType), null, other);
+    assert.equal(lookupText(memo, other, c.contentType), null, other);
   }
   const other = new ScrapeMemo((t, f) => runPipeline(target, t, f));
   other.learn(bin(text), c.contentType, format, 0);
-  assert.equal(other.lookup(bin(text), "text/plain; charset=utf-8"), null);
+  assert.equal(lookupText(other, text, "text/plain; charset=utf-8"), null);
   const same = new ScrapeMemo((t, f) => runPipeline(target, t, f));
   same.learn(bin(text), c.contentType, format, 0);
-  assert.notEqual(same.lookup(bin(text), c.contentType), null, "the same body must hit");
+  assert.notEqual(lookupText(same, text, c.contentType), null, "the same body must hit");
 });
 
 Deno.test("memo: an answer that cannot be memoized backs off (tagged runs stay rare)", () => {
@@ -315,7 +343,7 @@ Deno.test("memo: an answer that cannot be memoized backs off (tagged runs stay r
   const text = c.body(Array.from({ length: c.slots }, (_, i) => c.plain(i)));
   const format = detectFormat("auto", c.contentType, text);
   for (let scrape = 0; scrape < 1000; scrape++) {
-    const hit = memo.lookup(bin(text), c.contentType);
+    const hit = lookupText(memo, text, c.contentType);
     if (hit !== null) assert.equal(hit.output(false), null);
     else memo.learn(bin(text), c.contentType, format, 0);
   }
@@ -329,7 +357,7 @@ Deno.test("memo: a shape that changes every scrape backs off", () => {
   const memo = new ScrapeMemo((t, f) => runPipeline(target, t, f));
   for (let scrape = 0; scrape < 1000; scrape++) {
     const text = `a{ts="${scrape}"} 1\n`;
-    if (memo.lookup(text, null) === null) memo.learn(text, null, "prometheus", 0);
+    if (lookupText(memo, text, null) === null) memo.learn(text, null, "prometheus", 0);
   }
   const { learnt, hits } = memo.stats;
   assert.equal(hits, 0);

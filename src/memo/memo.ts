@@ -20,7 +20,14 @@ import { writeTextInto } from "../exposition/text.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { MetricFamily } from "../model.ts";
 import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
-import { binaryText, fillSkeleton, findSkeleton, readValues, type Skeleton } from "./skeleton.ts";
+import {
+  binaryText,
+  type BodyValues,
+  fillSkeleton,
+  findSkeleton,
+  readValues,
+  type Skeleton,
+} from "./skeleton.ts";
 
 export { binaryText };
 
@@ -94,9 +101,17 @@ export class MemoHit {
   /** The answer per format, kept so scrapes that share this result (single-flight) only copy it. */
   readonly #written: (Uint8Array | undefined)[] = [undefined, undefined];
 
-  /** @param values The body's values, in skeleton order. */
-  constructor(shape: Shape, readonly values: Float64Array) {
+  /**
+   * @param values The body's values, in skeleton order.
+   * @param body The body's bytes, which canonical values are copied from.
+   */
+  constructor(shape: Shape, readonly values: BodyValues, readonly body: Uint8Array) {
     this.#shape = shape;
+  }
+
+  /** How many values the body has. */
+  get size(): number {
+    return this.values.numbers.length;
   }
 
   /** Values the pipeline skipped (JSON leaves that are not numbers): a property of the skeleton. */
@@ -120,7 +135,7 @@ export class MemoHit {
     const out = this.#shape.output(om);
     if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
     const start = w.length;
-    renderOutput(out, this.values, w);
+    renderOutput(out, this.values, this.body, w);
     // A view, not a copy: a Response copies the bytes it is given (Fetch, "extract a body"), and this writer's
     // later bytes land after it or in a new buffer when it grows.
     this.#written[index] = w.bytes().subarray(start);
@@ -154,10 +169,13 @@ export class ScrapeMemo {
   }
 
   /**
-   * The values of a body ({@linkcode binaryText}) with the remembered skeleton, or `null`: then run the
-   * pipeline, and {@linkcode ScrapeMemo.learn}.
+   * The values of a body with the remembered skeleton, or `null`: then run the pipeline, and
+   * {@linkcode ScrapeMemo.learn}.
+   *
+   * @param bytes The body.
+   * @param binary The same body as {@linkcode binaryText}.
    */
-  lookup(binary: string, contentType: string | null): MemoHit | null {
+  lookup(bytes: Uint8Array, binary: string, contentType: string | null): MemoHit | null {
     const shape = this.#shape;
     if (shape === null) return null;
     if (shape.refused) {
@@ -171,7 +189,7 @@ export class ScrapeMemo {
     }
     if (shape.proven) this.#misses = 0;
     this.stats.hits++;
-    return new MemoHit(shape, values);
+    return new MemoHit(shape, values, bytes);
   }
 
   /** Remembers the skeleton of a body ({@linkcode binaryText}) the pipeline has just taken in `format`. */

@@ -13,6 +13,7 @@
  */
 
 import type { ByteWriter } from "../exposition/escape.ts";
+import type { BodyValues } from "./skeleton.ts";
 
 /** One format's answer for one skeleton. */
 export interface OutputMemo {
@@ -149,14 +150,21 @@ export function outputSize(m: OutputMemo): number {
   return m.consts.length + 24 * m.slots.length;
 }
 
-/** Writes the answer for `values` (the input values of a body with the memo's skeleton). */
-export function renderOutput(m: OutputMemo, values: Float64Array, w: ByteWriter): void {
+/**
+ * Writes the answer for the values of a body with the memo's skeleton: a canonical token is copied from the
+ * body's bytes, any other value written as a number.
+ */
+export function renderOutput(m: OutputMemo, values: BodyValues, body: Uint8Array, w: ByteWriter): void {
   const { consts, ends, slots } = m;
+  const { spans, numbers } = values;
   let from = 0;
   for (let k = 0; k < slots.length; k++) {
     const to = ends[k];
     w.copy(consts, from, to);
-    w.number(values[slots[k]]);
+    const slot = slots[k];
+    const start = spans[2 * slot];
+    if (start >= 0) w.copy(body, start, spans[2 * slot + 1]);
+    else w.number(numbers[slot]);
     from = to;
   }
   w.copy(consts, from, ends[slots.length]);

@@ -171,16 +171,28 @@ function jsonNumberEnd(t: string, i: number): number {
 }
 
 /**
+ * A body's values, in skeleton order. A value token already spelled the way the writers spell its number (see
+ * {@linkcode isCanonical}) is kept as its span in the body, to be copied, not parsed and formatted again.
+ */
+export interface BodyValues {
+  /** Per value: `[start, end)` of its token in the body, or `start` -1 when only `numbers` holds it. */
+  spans: Int32Array;
+  /** Per value whose span is -1: the number. */
+  numbers: Float64Array;
+}
+
+/**
  * Reads a body's values if it has exactly the skeleton's pieces, with the parser's number syntax and value
  * checks; `null` on any difference (the caller then runs the real pipeline, which also reports any error).
  * Both the body and the skeleton are {@linkcode binaryText}; the format is the skeleton's, since the format
  * detection only looks at the Content-Type and the first character, which is never a value.
  */
-export function readValues(s: Skeleton, contentType: string | null, t: string): Float64Array | null {
+export function readValues(s: Skeleton, contentType: string | null, t: string): BodyValues | null {
   if (contentType !== s.contentType) return null;
   const { pieces, nonNegative } = s;
   const n = pieces.length - 1;
-  const values = new Float64Array(n);
+  const spans = new Int32Array(2 * n);
+  const numbers = new Float64Array(n);
   const json = s.format === "json";
   const om = s.format === "openmetrics";
   let at = 0;
@@ -199,34 +211,59 @@ export function readValues(s: Skeleton, contentType: string | null, t: string): 
     if (json) {
       end = jsonNumberEnd(t, at);
       if (end < 0) return null;
-      values[i] = end - at <= 15 ? jsonInteger(t, at, end) : Number(t.slice(at, end));
     } else {
       end = at;
       for (let c = t.charCodeAt(end); end < t.length && c !== 10 && c !== 32 && (om || c !== 9);) {
         c = t.charCodeAt(++end);
       }
-      const v = parseGoFloat(t, at, end);
+    }
+    if (isCanonical(t, at, end)) {
+      if (nonNegative[i] === 1 && t.charCodeAt(at) === 45) return null;
+      spans[2 * i] = at;
+      spans[2 * i + 1] = end;
+    } else {
+      const v = json ? Number(t.slice(at, end)) : parseGoFloat(t, at, end);
       if (v === undefined || (nonNegative[i] === 1 && !(v >= 0))) return null;
-      values[i] = v;
+      spans[2 * i] = -1;
+      numbers[i] = v;
     }
     at = end;
   }
-  return at === t.length ? values : null;
+  return at === t.length ? { spans, numbers } : null;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Whether a token is exactly how the writers spell its number (`ByteWriter.number`: integer digits, else
+ * JavaScript's shortest round-trip form), so it can be copied: an optional `-`, an integer part without a
+ * leading zero, an optional fraction without a trailing zero, at most 15 significant digits (a decimal of 15
+ * digits or fewer is its own shortest form), no exponent, not below 1e-6 (written with an exponent), not `-0`
+ * (written `0`).
+ */
+export function isCanonical(t: string, at: number, end: number): boolean {
+  let i = at;
+  if (t.charCodeAt(i) === 45) i++;
+  const intStart = i;
+  while (i < end && isDigitCode(t.charCodeAt(i))) i++;
+  const intLen = i - intStart;
+  if (intLen === 0 || (intLen > 1 && t.charCodeAt(intStart) === 48)) return false;
+  const zero = intLen === 1 && t.charCodeAt(intStart) === 48;
+  if (i === end) return intLen <= 15 && !(zero && intStart > at);
+  if (t.charCodeAt(i) !== 46) return false;
+  const fracStart = ++i;
+  while (i < end && isDigitCode(t.charCodeAt(i))) i++;
+  if (i !== end || i === fracStart || t.charCodeAt(end - 1) === 48) return false;
+  if (!zero) return intLen + (end - fracStart) <= 15;
+  let first = fracStart;
+  while (t.charCodeAt(first) === 48) first++;
+  return first - fracStart <= 5 && end - first <= 15;
 }
 
 /** Pieces shorter than this are compared char by char: cheaper than slicing a string to compare it. */
 const SHORT_PIECE = 16;
-
-/** A JSON number token of at most 15 chars: digits read directly when it is a plain integer (exact). */
-function jsonInteger(t: string, at: number, end: number): number {
-  let v = 0;
-  for (let k = at; k < end; k++) {
-    const c = t.charCodeAt(k);
-    if (c < 48 || c > 57) return Number(t.slice(at, end));
-    v = v * 10 + (c - 48);
-  }
-  return v;
-}
 
 /** A body's bytes as a Latin-1 string: one char per byte (see the module doc). */
 export function binaryText(bytes: Uint8Array): string {
