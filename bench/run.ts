@@ -258,7 +258,9 @@ async function measure(
   const samples = o.gzip || !body.startsWith("#") ? NaN : countSamples(body);
   for (let i = 0; i < 2; i++) await timedGet(url, headers, 60_000).catch(() => {});
 
+  const s0 = cpuMs(s.pid);
   const seq = await sequential(url, headers, { count: o.requests, maxMs: o.seqMaxMs });
+  const seqCpuMs = seq.requests > 0 ? (cpuMs(s.pid) - s0) / seq.requests : NaN;
   const rssSeqMiB = statusMiB(s.pid, "VmHWM");
   // Long enough for every scraper to finish a few scrapes at this latency (capped at 60 s); above 100k series
   // only 2 scrapers, so 1M-series pipelines in parallel cannot exhaust a shared machine's memory.
@@ -289,6 +291,7 @@ async function measure(
     loadP99: conc.p99,
     errors: seq.errors + conc.errors,
     cpuMs: conc.requests > 0 ? (c1 - c0) / conc.requests : NaN,
+    seqCpuMs,
     rssSeqMiB,
     rssMiB: statusMiB(s.pid, "VmHWM"),
   };
@@ -308,6 +311,7 @@ function failedRow(base: Pick<Row, "size" | "format" | "server" | "run">, why: s
     loadP99: NaN,
     errors: 0,
     cpuMs: NaN,
+    seqCpuMs: NaN,
     connections: 0,
     rssSeqMiB: NaN,
     rssMiB: NaN,
@@ -395,12 +399,13 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
     }; ${o.runs} run(s), figures are the median of runs`,
     `sequential phase: ${o.requests} scrapes (at most ${
       o.seqMaxMs / 1000
-    } s) after 3 warm-up scrapes; median and p99`,
+    } s) after 3 warm-up scrapes; median and p99; CPU ms/scrape, 1 scraper = the server's utime+stime delta over this phase / scrapes`,
     `concurrent phase: ${
       o.wrk ? "wrk -t2 --latency" : "a Deno loop"
     }, ${o.connections} scrapers for ${o.duration} s, ` +
     `longer (at most 60 s) when each scraper would finish fewer than 3 scrapes, 2 scrapers above 100k series; ` +
-    `CPU ms/scrape = the server's utime+stime delta over this phase / completed requests`,
+    `CPU ms/answer = the server's utime+stime delta over this phase / completed requests (overlapping scrapes share one ` +
+    `upstream fetch and pipeline run)`,
     `peak RSS = VmHWM of the server process (a fresh process per size, run and format), ` +
     `after the sequential phase (1 scraper) and after the concurrent phase`,
     `gzip: ${o.gzip ? "Accept-Encoding: gzip sent" : "off"}; exporter V8 flags: ${o.v8Flags ?? "none"}` +
@@ -436,9 +441,9 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
                 `  median ${row.median.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${
                   row.rps.toFixed(1)
                 } req/s, ` +
-                  `CPU ${row.cpuMs.toFixed(2)} ms/scrape, RSS ${row.rssSeqMiB.toFixed(1)} / ${
-                    row.rssMiB.toFixed(1)
-                  } MiB${row.skipped ? `, skipped: ${row.skipped}` : ""}${
+                  `CPU ${row.seqCpuMs.toFixed(2)} ms/scrape, ${row.cpuMs.toFixed(2)} ms/answer, RSS ${
+                    row.rssSeqMiB.toFixed(1)
+                  } / ${row.rssMiB.toFixed(1)} MiB${row.skipped ? `, skipped: ${row.skipped}` : ""}${
                     row.errors > 0 ? `, ${row.errors} errors` : ""
                   }`,
               );

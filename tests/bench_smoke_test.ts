@@ -167,6 +167,7 @@ Deno.test("percentile() and runRatio() use nearest rank and ratios within a run"
     loadP99: 1,
     errors: 0,
     cpuMs: 1,
+    seqCpuMs: 1,
     rssSeqMiB: 1,
     rssMiB: 1,
   });
