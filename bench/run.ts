@@ -67,6 +67,8 @@ export interface BenchOptions {
   requests: number;
   /** Time bound of the sequential phase, ms. */
   seqMaxMs: number;
+  /** Keep scraping sequentially at least this long, in ms, so the CPU per scrape is measurable. */
+  seqMinMs: number;
   /** Length of the concurrent phase, s. */
   duration: number;
   /** Concurrent scrapers. */
@@ -144,6 +146,7 @@ export function parseOptions(args: string[]): BenchOptions {
     runs: int(v.runs, quick ? 1 : 3, "runs"),
     requests: int(v.requests, quick ? 10 : 30, "requests"),
     seqMaxMs: quick ? 5_000 : 20_000,
+    seqMinMs: quick ? 0 : 3_000,
     duration: int(v.duration, quick ? 2 : 5, "duration"),
     connections: int(v.connections, 8, "connections"),
     gzip: v.gzip === true,
@@ -259,7 +262,7 @@ async function measure(
   for (let i = 0; i < 2; i++) await timedGet(url, headers, 60_000).catch(() => {});
 
   const s0 = cpuMs(s.pid);
-  const seq = await sequential(url, headers, { count: o.requests, maxMs: o.seqMaxMs });
+  const seq = await sequential(url, headers, { count: o.requests, maxMs: o.seqMaxMs, minMs: o.seqMinMs });
   const seqCpuMs = seq.requests > 0 ? (cpuMs(s.pid) - s0) / seq.requests : NaN;
   const rssSeqMiB = statusMiB(s.pid, "VmHWM");
   // Long enough for every scraper to finish a few scrapes at this latency (capped at 60 s); above 100k series
@@ -397,9 +400,9 @@ export async function runBench(o: BenchOptions, command: string): Promise<Report
     `sizes ${o.sizes.join(", ")}; formats ${
       o.formats.join(", ")
     }; ${o.runs} run(s), figures are the median of runs`,
-    `sequential phase: ${o.requests} scrapes (at most ${
-      o.seqMaxMs / 1000
-    } s) after 3 warm-up scrapes; median and p99; CPU ms/scrape, 1 scraper = the server's utime+stime delta over this phase / scrapes`,
+    `sequential phase: ${o.requests} scrapes (at most ${o.seqMaxMs / 1000} s), and more until ${
+      o.seqMinMs / 1000
+    } s have passed (CPU is counted in 10 ms ticks), after 3 warm-up scrapes; median and p99; CPU ms/scrape, 1 scraper = the server's utime+stime delta over this phase / scrapes`,
     `concurrent phase: ${
       o.wrk ? "wrk -t2 --latency" : "a Deno loop"
     }, ${o.connections} scrapers for ${o.duration} s, ` +

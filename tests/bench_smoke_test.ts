@@ -127,6 +127,9 @@ Deno.test("sequential() and concurrentDeno() stop at their count bound and count
   assert.deepEqual([seq.requests, seq.errors, seq.latencies.length], [5, 0, 5]);
   const conc = await concurrentDeno(up.origin + "/stats.json", {}, 3, { count: 7, maxMs: 10_000 });
   assert.deepEqual([conc.requests, conc.errors], [7, 0]);
+  // minMs keeps a sequential phase going past its count, up to 100 times the count.
+  const long = await sequential(up.origin + "/metrics", {}, { count: 2, maxMs: 10_000, minMs: 300 });
+  assert.ok(long.requests > 2 && long.requests <= 200, `${long.requests} requests`);
   const bad = await sequential(up.origin + "/nope", {}, { count: 2, maxMs: 10_000 });
   assert.deepEqual([bad.requests, bad.errors], [0, 2]);
 });
