@@ -1,8 +1,8 @@
 /**
  * The scrape memo: the rule work done once per upstream shape instead of once per scrape.
  *
- * A target's {@linkcode ScrapeMemo} remembers the skeleton of the last body the real pipeline took (./skeleton.ts).
- * When the next body has the same skeleton, {@linkcode ScrapeMemo.lookup} parses only its values and returns a
+ * A target's {@linkcode ScrapeMemo} remembers the skeleton of the last body the real pipeline took
+ * (./skeleton.ts). When the next body has the same skeleton, {@linkcode ScrapeMemo.lookup} parses only its values and returns a
  * {@linkcode MemoHit}; the server then writes the answer from constants and values (./output.ts), built on
  * the first hit of each format. Anything else (a new series, another label, a timestamp, a value the parser
  * would refuse, a rule that changes values) goes to the real pipeline, which also reports any error.
@@ -45,6 +45,8 @@ const MAX_REFUSED_BACKOFF = 10;
 class Shape {
   /** Set when an answer cannot be memoized: the owner drops the shape at its next lookup. */
   refused = false;
+  /** Set once an answer was memoized: hits of this shape save work, so the backoff starts over. */
+  proven = false;
   readonly #outputs: (OutputMemo | null | undefined)[] = [undefined, undefined];
 
   constructor(
@@ -53,9 +55,6 @@ class Shape {
     readonly pipeline: MemoPipeline,
     readonly constants: boolean,
   ) {}
-
-  /** Set once an answer was memoized: hits of this shape save work, so the backoff starts over. */
-  proven = false;
 
   /** The memo of one format (0 text, 1 OpenMetrics), built on first use; `null` if it cannot be. */
   output(om: boolean): OutputMemo | null {
