@@ -56,6 +56,19 @@ for (const [c, n] of [["text", 10_000], ["text", 100_000], ["json", 10_000]] as 
     const binary = binaryText(next.bytes);
     const hit = memo.lookup(next.bytes, binary, contentType)!;
     Deno.bench({ name: "Latin-1 read", group: "memo stages", fn: () => void binaryText(next.bytes) });
+    // What the memo reads instead: the pipeline's validating UTF-8 decode, and a non-validating one.
+    const validating = new TextDecoder("utf-8", { fatal: true });
+    const lenient = new TextDecoder();
+    Deno.bench({
+      name: "UTF-8 decode, validating",
+      group: "memo stages",
+      fn: () => void validating.decode(next.bytes),
+    });
+    Deno.bench({
+      name: "UTF-8 decode, lenient",
+      group: "memo stages",
+      fn: () => void lenient.decode(next.bytes),
+    });
     Deno.bench({
       name: "skeleton check + values",
       group: "memo stages",

@@ -9,13 +9,12 @@ import type { TargetConfig } from "./config/types.ts";
 import { ParseError, UpstreamError } from "./errors.ts";
 import {
   type BodyDecoder,
-  bodyText,
   compileDecoder,
   decodeBody,
   type DecodedBody,
   decodeText,
 } from "./formats/decode.ts";
-import { type ConcreteFormat, detectFormat } from "./formats/detect.ts";
+import type { ConcreteFormat } from "./formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
 import type { MetricFamily } from "./model.ts";
 import { compileTransform, type Transform } from "./transform/transform.ts";
@@ -86,15 +85,13 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
 export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
-  const { families, skipped, asSent } = decodeText(target.decoder, text, format);
-  return { families: target.transform.apply(families, { asSent }), skipped };
+  return applyRules(target, decodeText(target.decoder, text, format));
 }
 
-/** {@linkcode runPipeline} on a body, in the format it is detected as. */
-function decodeAndApply(target: CompiledTarget, body: UpstreamBody) {
-  const text = bodyText(body);
-  const format = detectFormat(target.decoder.format, body.contentType, text);
-  return { ...runPipeline(target, text, format), format };
+/** The target's rules on decoded families, keeping the count of skipped values and the format. */
+function applyRules(target: CompiledTarget, decoded: DecodedBody) {
+  const { families, skipped, asSent, format } = decoded;
+  return { families: target.transform.apply(families, { asSent }), skipped, format };
 }
 
 /** Options for {@linkcode scrapeTarget}. */
@@ -127,14 +124,14 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         ok: true,
         // Only when the answer cannot be written from the memo (a family name met another target's).
         get families() {
-          return families ??= decodeAndApply(target, body).families;
+          return families ??= applyRules(target, decodeBody(target.decoder, body)).families;
         },
         skipped: hit.skipped,
         durationSeconds: seconds(),
         memo: hit,
       };
     }
-    const { families, skipped, format } = decodeAndApply(target, body);
+    const { families, skipped, format } = applyRules(target, decodeBody(target.decoder, body));
     memo?.learn(binary, body.contentType, format, skipped);
     return { ok: true, families, skipped, durationSeconds: seconds() };
   } catch (e) {

@@ -7,9 +7,7 @@
 
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "./deadline.ts";
 import { ByteWriter, estimateSize } from "./exposition/escape.ts";
-import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./exposition/openmetrics.ts";
-import { exposition, expositionResponse, wantsOpenMetrics } from "./exposition/respond.ts";
-import { writeTextInto } from "./exposition/text.ts";
+import { endDocument, exposition, expositionResponse, wantsOpenMetrics } from "./exposition/respond.ts";
 import { disjointOutputs, type MemoHit } from "./memo/memo.ts";
 import type { OutputMemo } from "./memo/output.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
@@ -137,9 +135,10 @@ export function createHandler(deps: HandlerDeps): Handler {
     if (results.some((r) => r.ok && r.memo !== undefined && r.memo.size >= YIELD_MIN_VALUES)) {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    const fromMemo = writeFromMemo(results, scrapeFamilies(outcomes), own, om);
+    const scrape = scrapeFamilies(outcomes);
+    const fromMemo = writeFromMemo(results, [...scrape, ...own], om);
     if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
-    return exposition(req, [...mergeByName(upstreamFamilies(results), scrapeFamilies(outcomes)), ...own]);
+    return exposition(req, [...mergeByName(upstreamFamilies(results), scrape), ...own]);
   }
 
   async function route(req: Request): Promise<Response> {
@@ -224,7 +223,6 @@ function upstreamFamilies(results: readonly ScrapeResult[]): MetricFamily[] {
  */
 function writeFromMemo(
   results: readonly ScrapeResult[],
-  scrape: readonly MetricFamily[],
   own: readonly MetricFamily[],
   om: boolean,
 ): Uint8Array<ArrayBuffer> | null {
@@ -232,26 +230,17 @@ function writeFromMemo(
   const outputs: OutputMemo[] = [];
   for (const r of results) {
     if (!r.ok) continue;
-    const out = r.memo?.output(om);
-    if (!out) return null;
-    hits.push(r.memo as MemoHit);
+    const hit = r.memo;
+    const out = hit?.output(om);
+    if (!hit || !out) return null;
+    hits.push(hit);
     outputs.push(out);
   }
   if (hits.length === 0) return null;
-  const ownNames = [...scrape, ...own].map((f) => f.name);
-  if (!disjointOutputs(outputs, ownNames)) return null;
-  const w = new ByteWriter(
-    hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own) + estimateSize(scrape)),
-  );
+  if (!disjointOutputs(outputs, own.map((f) => f.name))) return null;
+  const w = new ByteWriter(hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own)));
   for (const h of hits) h.writeInto(w, om);
-  if (om) {
-    writeOpenMetricsInto(w, scrape);
-    writeOpenMetricsInto(w, own);
-    w.raw(OPENMETRICS_EOF);
-  } else {
-    writeTextInto(w, scrape);
-    writeTextInto(w, own);
-  }
+  endDocument(w, own, om);
   return w.bytes();
 }
 

@@ -8,8 +8,9 @@
 import { gzipSync } from "node:zlib";
 import type { MetricFamily } from "../model.ts";
 import { acceptsGzip, negotiateFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./negotiate.ts";
-import { writeOpenMetricsBytes } from "./openmetrics.ts";
-import { writeTextBytes } from "./text.ts";
+import { ByteWriter, estimateSize } from "./escape.ts";
+import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./openmetrics.ts";
+import { writeTextInto } from "./text.ts";
 
 /** Bodies smaller than this are sent uncompressed: gzip would not pay for its header. */
 const GZIP_MIN_BYTES = 1024;
@@ -24,10 +25,24 @@ export function wantsOpenMetrics(req: Request): boolean {
     (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
 }
 
-/** Renders families in the negotiated format; see {@linkcode exposition}. */
+/** Renders families in the negotiated format; see {@linkcode expositionResponse}. */
 export function exposition(req: Request, families: readonly MetricFamily[]): Response {
   const om = wantsOpenMetrics(req);
-  return expositionResponse(req, om, om ? writeOpenMetricsBytes(families) : writeTextBytes(families));
+  const w = new ByteWriter(estimateSize(families));
+  endDocument(w, families, om);
+  return expositionResponse(req, om, w.bytes());
+}
+
+/** Appends families in OpenMetrics (`om`) or text 0.0.4, without OpenMetrics' closing `# EOF`. */
+export function writeFamiliesInto(w: ByteWriter, families: readonly MetricFamily[], om: boolean): void {
+  if (om) writeOpenMetricsInto(w, families);
+  else writeTextInto(w, families);
+}
+
+/** Appends the last families of a document and, for OpenMetrics, the closing `# EOF`. */
+export function endDocument(w: ByteWriter, families: readonly MetricFamily[], om: boolean): void {
+  writeFamiliesInto(w, families, om);
+  if (om) w.raw(OPENMETRICS_EOF);
 }
 
 /**

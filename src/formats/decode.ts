@@ -32,6 +32,8 @@ export interface DecodedBody {
   skipped: number;
   /** True for a text exposition (families as the upstream sent them), false for a JSON mapping. */
   asSent: boolean;
+  /** The format the body was decoded as. */
+  format: ConcreteFormat;
 }
 
 /**
@@ -76,7 +78,7 @@ export function decodeText(decoder: BodyDecoder, text: string, format: ConcreteF
     const { families, skipped } = decoder.json === null
       ? flattenJson(text)
       : decoder.json.map(parseJson(text));
-    return { families, skipped, asSent: false };
+    return { families, skipped, asSent: false, format };
   }
-  return { families: parsePrometheusText(text, format), skipped: 0, asSent: true };
+  return { families: parsePrometheusText(text, format), skipped: 0, asSent: true, format };
 }

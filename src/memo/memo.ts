@@ -15,8 +15,7 @@
  */
 
 import { ByteWriter } from "../exposition/escape.ts";
-import { writeOpenMetricsInto } from "../exposition/openmetrics.ts";
-import { writeTextInto } from "../exposition/text.ts";
+import { writeFamiliesInto } from "../exposition/respond.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { MetricFamily } from "../model.ts";
 import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
@@ -88,8 +87,7 @@ class Shape {
     for (const f of families) names.add(f.name);
     if (skipped !== this.skipped || names.size !== families.length) return null;
     const w = new ByteWriter();
-    if (om) writeOpenMetricsInto(w, families);
-    else writeTextInto(w, families);
+    writeFamiliesInto(w, families, om);
     return { bytes: w.bytes(), names };
   }
 }
