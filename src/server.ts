@@ -86,6 +86,9 @@ export function createHandler(deps: HandlerDeps): Handler {
   const reload = deps.holder ? reloadHandler(deps.holder) : undefined;
   const ready = deps.holder ? readyHandler(deps.holder) : undefined;
   let inFlight = 0;
+  // One buffer for every /metrics answer: a Response copies the bytes it is given (Fetch, "extract a
+  // body"), so the buffer is free again as soon as the Response exists (docs/PERFORMANCE.md).
+  const scratch = new ByteWriter(0);
 
   /** Runs a scrape-like request within the in-flight cap: beyond it, an immediate 503. */
   async function limited(work: () => Promise<Response>): Promise<Response> {
@@ -136,9 +139,9 @@ export function createHandler(deps: HandlerDeps): Handler {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     const scrape = scrapeFamilies(outcomes);
-    const fromMemo = writeFromMemo(results, [...scrape, ...own], om);
+    const fromMemo = writeFromMemo(scratch, results, [...scrape, ...own], om);
     if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
-    return exposition(req, [...mergeByName(upstreamFamilies(results), scrape), ...own]);
+    return exposition(req, [...mergeByName(upstreamFamilies(results), scrape), ...own], scratch);
   }
 
   async function route(req: Request): Promise<Response> {
@@ -219,9 +222,11 @@ function upstreamFamilies(results: readonly ScrapeResult[]): MetricFamily[] {
 /**
  * The whole document written from the scrape memo, or `null` when it cannot be: a good scrape that missed the
  * memo, an answer that is not a plain copy of its values, or a family name two parts share (merging them is
- * the pipeline's job). Otherwise the bytes equal what the families would give (tests/memo_test.ts).
+ * the pipeline's job). Otherwise the bytes equal what the families would give (tests/memo_test.ts). They are
+ * a view into `w`, valid until its next reset: make the Response before anything else writes.
  */
 function writeFromMemo(
+  w: ByteWriter,
   results: readonly ScrapeResult[],
   own: readonly MetricFamily[],
   om: boolean,
@@ -238,7 +243,7 @@ function writeFromMemo(
   }
   if (hits.length === 0) return null;
   if (!disjointOutputs(outputs, own.map((f) => f.name))) return null;
-  const w = new ByteWriter(hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own)));
+  w.reset(hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own)));
   for (const h of hits) h.writeInto(w, om);
   endDocument(w, own, om);
   return w.bytes();

@@ -1015,3 +1015,24 @@ toolTest(
     );
   },
 );
+
+Deno.test("ByteWriter.reset() starts over, keeping a buffer that fits and dropping one far too large", () => {
+  const w = new ByteWriter(1024);
+  w.raw("first document");
+  const kept = w.bytes().buffer;
+  w.reset(512);
+  w.raw("second");
+  assert.equal(w.text(), "second");
+  assert.equal(w.bytes().buffer, kept, "a buffer between 1x and 4x the size asked for is reused");
+  w.reset(4096);
+  assert.equal(w.length, 0);
+  assert.notEqual(w.bytes().buffer, kept, "a buffer smaller than asked for is replaced");
+  const big = w.bytes().buffer;
+  w.reset(4);
+  w.raw("x");
+  assert.equal(w.text(), "x");
+  assert.equal(w.bytes().buffer, big, "4096 bytes is within 4x of 4 bytes plus 64 KiB");
+  w.reset(10 << 20);
+  w.reset(16);
+  assert.ok(w.bytes().buffer.byteLength < 1 << 20, "a 10 MiB buffer is dropped for a 16-byte document");
+});

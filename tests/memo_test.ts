@@ -439,3 +439,26 @@ Deno.test("memo: the handler's answers equal the pipeline's over a real upstream
     }
   }
 });
+
+Deno.test("memo: scrapes sharing one flight all get the whole answer, in both formats", async () => {
+  // The server writes every answer into one reused buffer, so a shared hit must keep its own copy of the
+  // upstream part for the third and later sharers (MemoHit.writeInto).
+  const gen = { n: 3 };
+  await using up = changingUpstream(gen);
+  const target = compileFor(up.origin, "/metrics", "a", true);
+  const withMemoHandler = handlerFor([target]);
+  const plainHandler = handlerFor([compileFor(up.origin, "/metrics", "a", false)]);
+  const om = "application/openmetrics-text; version=1.0.0";
+  const req = (accept: string) => new Request("http://x/metrics", { headers: { accept } });
+  const read = async (r: Response) => normalizeVolatile(await r.text());
+  for (let i = 0; i < 2; i++) await withMemoHandler(req("")); // learn the shape, then build its answer
+  gen.n = 11;
+  const hitsBefore = target.memo!.stats.hits;
+  const accepts = ["", om, "", om, "", om, "", ""];
+  const shared = await Promise.all(accepts.map((a) => withMemoHandler(req(a)).then(read)));
+  assert.equal(target.memo!.stats.hits, hitsBefore + 1, "all requests shared one memo hit");
+  const want = new Map<string, string>();
+  for (const a of new Set(accepts)) want.set(a, await read(await plainHandler(req(a))));
+  accepts.forEach((a, i) => assert.equal(shared[i], want.get(a), `request ${i} (accept=${a || "none"})`));
+  assert.ok(want.get("")!.includes(" 165\n"), want.get(""));
+});

@@ -257,6 +257,15 @@ export class ByteWriter {
     this.#pos = pos;
   }
 
+  /** Appends a Latin-1 string (one char per byte, as node:buffer `latin1` reads bytes) byte for byte. */
+  latin1(s: string): void {
+    const n = s.length;
+    const buf = this.#reserve(n);
+    let pos = this.#pos;
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    this.#pos = pos;
+  }
+
   /** Appends one ASCII byte. */
   byte(c: number): void {
     this.#reserve(1)[this.#pos++] = c;
@@ -302,6 +311,16 @@ export class ByteWriter {
       return;
     }
     this.raw(formatNumber(v));
+  }
+
+  /**
+   * Starts over for a document of about `capacity` bytes, keeping the buffer unless it is smaller, or more
+   * than 4x larger: a buffer kept after one huge document would hold that memory for good.
+   */
+  reset(capacity: number): void {
+    this.#pos = 0;
+    const size = this.#buf.length;
+    if (size < capacity || size > 4 * capacity + (1 << 16)) this.#buf = new Uint8Array(capacity);
   }
 
   /** The number of bytes written so far. */

@@ -25,10 +25,17 @@ export function wantsOpenMetrics(req: Request): boolean {
     (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
 }
 
-/** Renders families in the negotiated format; see {@linkcode expositionResponse}. */
-export function exposition(req: Request, families: readonly MetricFamily[]): Response {
+/**
+ * Renders families in the negotiated format; see {@linkcode expositionResponse}.
+ *
+ * @param scratch A writer to reuse (reset here; free again once this returns, as the Response copies its
+ *   bytes), else a new one.
+ */
+export function exposition(req: Request, families: readonly MetricFamily[], scratch?: ByteWriter): Response {
   const om = wantsOpenMetrics(req);
-  const w = new ByteWriter(estimateSize(families));
+  const size = estimateSize(families);
+  const w = scratch ?? new ByteWriter(size);
+  scratch?.reset(size);
   endDocument(w, families, om);
   return expositionResponse(req, om, w.bytes());
 }

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { ByteWriter } from "../exposition/escape.ts";
+import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { writeFamiliesInto } from "../exposition/respond.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { MetricFamily } from "../model.ts";
@@ -86,7 +86,7 @@ class Shape {
     const names = new Set<string>();
     for (const f of families) names.add(f.name);
     if (skipped !== this.skipped || names.size !== families.length) return null;
-    const w = new ByteWriter();
+    const w = new ByteWriter(estimateSize(families));
     writeFamiliesInto(w, families, om);
     return { bytes: w.bytes(), names };
   }
@@ -95,8 +95,10 @@ class Shape {
 /** A scrape whose body matched the memo's skeleton: its values, and how to write its answer. */
 export class MemoHit {
   readonly #shape: Shape;
-  /** The answer per format, kept so scrapes that share this result (single-flight) only copy it. */
+  /** The answer per format, kept once a second scrape shares this result (single-flight): it only copies. */
   readonly #written: (Uint8Array | undefined)[] = [undefined, undefined];
+  /** How many times each format's answer was written. */
+  readonly #renders = [0, 0];
 
   /**
    * @param values The body's values, in skeleton order.
@@ -133,9 +135,9 @@ export class MemoHit {
     if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
     const start = w.length;
     renderOutput(out, this.values, this.body, w);
-    // A view, not a copy: a Response copies the bytes it is given (Fetch, "extract a body"), and this writer's
-    // later bytes land after it or in a new buffer when it grows.
-    this.#written[index] = w.bytes().subarray(start);
+    // The first answer goes straight into the caller's buffer, which the server reuses for its next answer
+    // (src/server.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
+    if (++this.#renders[index] >= 2) this.#written[index] = w.bytes().slice(start);
   }
 
   /** Bytes {@linkcode MemoHit.writeInto} will add, to size a buffer. */

@@ -18,6 +18,7 @@
 import { Buffer } from "node:buffer";
 
 import type { ConcreteFormat } from "../formats/detect.ts";
+import { ByteWriter } from "../exposition/escape.ts";
 import { parseGoFloat } from "../formats/prometheus_text_lex.ts";
 
 /** One upstream shape: the text around the values, and what the real parser checks on each value. */
@@ -277,9 +278,16 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * text the pipeline takes.
  */
 export function fillSkeleton(s: Skeleton, tag: (i: number) => number): string {
-  const parts: string[] = [];
-  const n = s.pieces.length - 1;
-  for (let i = 0; i < n; i++) parts.push(s.pieces[i], String(tag(i)));
-  parts.push(s.pieces[n]);
-  return UTF8.decode(Buffer.from(parts.join(""), "latin1"));
+  const { pieces } = s;
+  const n = pieces.length - 1;
+  // Written straight into one buffer: the memo's build runs on the largest bodies, where 2n strings and
+  // their join would add to its peak memory.
+  let size = 0;
+  for (let i = 0; i <= n; i++) size += pieces[i].length;
+  const w = new ByteWriter(size + n * 12);
+  for (let i = 0; i <= n; i++) {
+    w.latin1(pieces[i]);
+    if (i < n) w.number(tag(i));
+  }
+  return UTF8.decode(w.bytes());
 }
