@@ -247,7 +247,9 @@ async function measure(
   o: BenchOptions,
 ): Promise<Row> {
   const url = s.origin + "/metrics";
-  const headers: Record<string, string> = o.gzip ? { "accept-encoding": "gzip" } : {};
+  // Explicit both ways: Deno's fetch sends `Accept-Encoding: gzip, br` when none is given, which made the
+  // exporter compress every answer of a "gzip: off" run before 2026-11-25 (docs/PERFORMANCE.md, "Bugs").
+  const headers: Record<string, string> = { "accept-encoding": o.gzip ? "gzip" : "identity" };
   const empty = failedRow(base, "");
   // First scrape: checks the answer, counts samples, warms up (JIT, connection pools).
   let body: string;

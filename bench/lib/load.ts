@@ -222,7 +222,7 @@ export async function healthProbe(
       for (let i = 0; i < b.count && !done && performance.now() < until; i++) {
         inFlight = true;
         try {
-          scrapeTimes.push((await timedGet(scrapeUrl, {}, 60_000))[0]);
+          scrapeTimes.push((await timedGet(scrapeUrl, { "accept-encoding": "identity" }, 60_000))[0]);
         } catch {
           // Counted by the main measurement; the probe only needs load.
         } finally {

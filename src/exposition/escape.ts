@@ -314,8 +314,8 @@ export class ByteWriter {
   }
 
   /**
-   * Starts over for a document of about `capacity` bytes, keeping the buffer unless it is smaller, or more
-   * than 4x larger: a buffer kept after one huge document would hold that memory for good.
+   * Starts over for a document of about `capacity` bytes, keeping the buffer unless it is smaller, or larger
+   * than 4x `capacity` plus 64 KiB: a buffer kept after one huge document would hold that memory for good.
    */
   reset(capacity: number): void {
     this.#pos = 0;

@@ -1,0 +1,67 @@
+/**
+ * Where a memo hit's latency goes at 100k text series: the upstream fetch alone, the exporter's handler called
+ * in process (fetch, memo check, answer), and the same handler behind `Deno.serve` with a client in the same
+ * process. The numbers behind docs/PERFORMANCE.md "Where the time goes".
+ *
+ * Run: `deno run -A bench/experiments/latency_parts.ts [SERIES]`; prints medians of 40 requests each.
+ *
+ * @module
+ */
+
+import { parseCommandLine } from "../../src/cli.ts";
+import { parseConfigText } from "../../src/config/load.ts";
+import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
+import { createLogger } from "../../src/log.ts";
+import { compileTarget, withMemo } from "../../src/scrape.ts";
+import { createHandler } from "../../src/server.ts";
+import { out } from "../lib/io.ts";
+import { spawnServer } from "../lib/proc.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const REQUESTS = 40;
+const IDENTITY = { "accept-encoding": "identity" };
+
+const series = Number(Deno.args[0] ?? 100_000);
+const up = await spawnServer({
+  name: "upstream",
+  cmd: Deno.execPath(),
+  args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/upstream.ts`, "--series", String(series)],
+  port: "stdout-json",
+  startTimeoutMs: 120_000,
+});
+try {
+  const url = up.origin + "/metrics";
+  const config = `${ROOT}/bench/configs/typical.yaml`;
+  const inv = parseCommandLine(["start", "--config.file", config, "-u", url], {});
+  if (inv.kind !== "run") throw new Error("Cannot build the bench flags");
+  const target = withMemo(
+    compileTarget(parseConfigText(Deno.readTextFileSync(config), config, inv.flags, "/").targets[0]),
+  );
+  const handler = createHandler({
+    targets: () => [target],
+    self: new SelfMetrics({ version: "bench", targets: [target.config.name] }),
+    log: createLogger({ level: "error", format: "logfmt", write: () => {} }),
+    version: "bench",
+  });
+  const median = async (request: () => Promise<Response>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const t0 = performance.now();
+      await (await request()).arrayBuffer();
+      ms.push(performance.now() - t0);
+    }
+    return ms.sort((a, b) => a - b)[ms.length >> 1].toFixed(1);
+  };
+  const fetchOnly = await median(() => fetch(url, { headers: IDENTITY }));
+  const inProcess = await median(() => handler(new Request("http://x/metrics")));
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, handler);
+  const origin = `http://127.0.0.1:${server.addr.port}/metrics`;
+  const served = await median(() => fetch(origin, { headers: IDENTITY }));
+  await server.shutdown();
+  out(
+    `${series} series: upstream fetch ${fetchOnly} ms; handler in process ${inProcess} ms; ` +
+      `through Deno.serve ${served} ms (memo hits: ${target.memo?.stats.hits})\n`,
+  );
+} finally {
+  await up.stop();
+}
