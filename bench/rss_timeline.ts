@@ -12,7 +12,7 @@
  */
 
 import { out } from "./lib/io.ts";
-import { freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
+import { benchUpstreamSpawn, freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
@@ -38,13 +38,7 @@ async function scrape(origin: string): Promise<string> {
   return await res.text();
 }
 
-const upstream = await spawnServer({
-  name: "upstream",
-  cmd: DENO,
-  args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/upstream.ts`, "--series", String(series)],
-  port: "stdout-json",
-  startTimeoutMs: 120_000,
-});
+const upstream = await spawnServer(benchUpstreamSpawn(series));
 out(`| V8 flags | start | after scrape 1 | after scrape 2 | after ${scrapes} | V8 heap at the end |\n`);
 out(`| --- | ---: | ---: | ---: | ---: | ---: |\n`);
 try {

@@ -41,7 +41,7 @@ import {
   sequential,
   timedGet,
 } from "./lib/load.ts";
-import { cpuMs, freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
+import { benchUpstreamSpawn, cpuMs, freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
 import {
   type Format,
   type ProbeRow,
@@ -187,13 +187,7 @@ async function stop(s: Server): Promise<void> {
 }
 
 function startUpstream(size: number): Promise<Server> {
-  return start({
-    name: "upstream",
-    cmd: DENO,
-    args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/upstream.ts`, "--series", String(size)],
-    port: "stdout-json",
-    startTimeoutMs: 120_000,
-  });
+  return start(benchUpstreamSpawn(size));
 }
 
 function startServer(kind: ServerKind, format: Format, upstream: string, o: BenchOptions): Promise<Server> {

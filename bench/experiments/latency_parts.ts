@@ -8,35 +8,22 @@
  * @module
  */
 
-import { parseCommandLine } from "../../src/cli.ts";
-import { parseConfigText } from "../../src/config/load.ts";
 import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
-import { compileTarget, withMemo } from "../../src/scrape.ts";
+import { withMemo } from "../../src/scrape.ts";
 import { createHandler } from "../../src/server.ts";
 import { out } from "../lib/io.ts";
-import { spawnServer } from "../lib/proc.ts";
+import { caseTarget } from "../lib/pipeline.ts";
+import { benchUpstreamSpawn, spawnServer } from "../lib/proc.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const REQUESTS = 40;
 const IDENTITY = { "accept-encoding": "identity" };
 
 const series = Number(Deno.args[0] ?? 100_000);
-const up = await spawnServer({
-  name: "upstream",
-  cmd: Deno.execPath(),
-  args: ["run", "--allow-net=127.0.0.1", `${ROOT}/bench/upstream.ts`, "--series", String(series)],
-  port: "stdout-json",
-  startTimeoutMs: 120_000,
-});
+const up = await spawnServer(benchUpstreamSpawn(series));
 try {
   const url = up.origin + "/metrics";
-  const config = `${ROOT}/bench/configs/typical.yaml`;
-  const inv = parseCommandLine(["start", "--config.file", config, "-u", url], {});
-  if (inv.kind !== "run") throw new Error("Cannot build the bench flags");
-  const target = withMemo(
-    compileTarget(parseConfigText(Deno.readTextFileSync(config), config, inv.flags, "/").targets[0]),
-  );
+  const target = withMemo(caseTarget("text", url));
   const handler = createHandler({
     targets: () => [target],
     self: new SelfMetrics({ version: "bench", targets: [target.config.name] }),

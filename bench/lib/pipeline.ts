@@ -32,9 +32,13 @@ export function caseBody(c: Case, n: number): UpstreamBody {
     : { bytes: ENC.encode(renderMetricsText(n)), contentType: TEXT_CONTENT_TYPE };
 }
 
-/** The compiled target of a case, built from the same config and flags `bench/run.ts` gives `main.ts`. */
-export function caseTarget(c: Case): CompiledTarget {
-  const url = c === "json" ? "http://127.0.0.1:9100/stats.json" : "http://127.0.0.1:9100/metrics";
+/**
+ * The compiled target of a case, built from the same config and flags `bench/run.ts` gives `main.ts`.
+ *
+ * @param url The upstream URL, for a target that fetches; else a placeholder.
+ */
+export function caseTarget(c: Case, url?: string): CompiledTarget {
+  url ??= c === "json" ? "http://127.0.0.1:9100/stats.json" : "http://127.0.0.1:9100/metrics";
   if (c === "text") {
     const inv = parseCommandLine(["start", "--config.file", TYPICAL_CONFIG.pathname, "-u", url], {});
     if (inv.kind !== "run") throw new Error("Cannot build the bench flags");

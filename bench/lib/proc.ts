@@ -52,6 +52,23 @@ export function freePort(): number {
   return port;
 }
 
+/** How to start the bench upstream (bench/upstream.ts) serving `series` series, as a child process. */
+export function benchUpstreamSpawn(series: number): SpawnOptions {
+  return {
+    name: "upstream",
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      new URL("../upstream.ts", import.meta.url).pathname,
+      "--series",
+      String(series),
+    ],
+    port: "stdout-json",
+    startTimeoutMs: 120_000,
+  };
+}
+
 /** Starts a server and waits until it answers. */
 export async function spawnServer(o: SpawnOptions): Promise<Server> {
   const child = new Deno.Command(o.cmd, {
