@@ -7,6 +7,8 @@
 
 import {
   type Command,
+  DEMO,
+  DEMO_ENV_VAR,
   ENV_VARS,
   type Flags,
   helpText,
@@ -14,8 +16,10 @@ import {
   USAGE,
   UsageError,
 } from "./src/cli.ts";
-import { ConfigError } from "./src/errors.ts";
+import { indistinctTargets } from "./src/config/lint.ts";
+import { ConfigError, ParseError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
+import { decodeBody, tracingDecoder } from "./src/formats/decode.ts";
 import { writeText } from "./src/exposition/text.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
@@ -73,10 +77,21 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
     format: flags.logFormat,
     write: (l) => io.stderr(l + "\n"),
   });
+  if (flags.demo) {
+    log.info("serving the demo upstream: deno task start was given no -u or --config.file", {
+      url: DEMO.url,
+      service: flags.service,
+    });
+  }
   let runtime: Runtime;
   try {
     runtime = await loadRuntime(flags, io.cwd);
   } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      // A permission Deno was not given (e.g. --allow-env for the yaml library): one line, not a stack trace.
+      io.stderr(`prom-exporter: Cannot load the configuration: ${e.message}\n`);
+      return 1;
+    }
     if (!(e instanceof ConfigError) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
     io.stderr(`prom-exporter: ${e.message}\n`);
     return 1;
@@ -85,10 +100,11 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
   if (command === "start") return await serve(runtime, flags, io, log);
   try {
     if (command === "check") {
+      for (const w of indistinctTargets(targets.map((t) => t.config))) io.stderr(`warning: ${w}\n`);
       io.stdout(
         `Config "${flags.configFile}" is valid: ${targets.length} target(s), ${runtime.modules.size} module(s)\n`,
       );
-      return 0;
+      return flags.input === undefined ? 0 : await checkInput(targets, flags.input, io);
     }
     if (command === "explain") return await explain(targets, flags, io, log);
     return await once(targets, flags, io, log);
@@ -107,13 +123,43 @@ async function inputBody(flags: Flags): Promise<UpstreamBody | undefined> {
   return { bytes: await Deno.readFile(flags.input), contentType: null };
 }
 
+/**
+ * `check --input FILE`: decodes the saved body for every target, with a warning per JSON entry that read
+ * nothing from it (exit 0), or the reason it cannot be decoded at all (exit 1).
+ */
+async function checkInput(targets: CompiledTarget[], input: string, io: RunIO): Promise<number> {
+  const body: UpstreamBody = { bytes: await Deno.readFile(input), contentType: null };
+  let failed = false;
+  for (const t of targets) {
+    const warnings: string[] = [];
+    try {
+      const { families } = decodeBody(tracingDecoder(t.decoder, warnings), body);
+      for (const w of warnings) io.stderr(`warning: target "${t.config.name}": ${w}\n`);
+      io.stdout(
+        `Input "${input}" decoded for target "${t.config.name}": ${families.length} families, ${warnings.length} warnings\n`,
+      );
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      failed = true;
+      io.stderr(`prom-exporter: target "${t.config.name}": Cannot decode "${input}": ${e.message}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
 async function explain(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
   const body = await inputBody(flags);
   let failed = false;
   for (const t of targets) {
+    // The traced decoder also names the JSON entries that read nothing; the scrape keeps the plain one.
+    const unselected: string[] = [];
+    const traced = { ...t, decoder: tracingDecoder(t.decoder, unselected) };
     try {
-      const { families } = await decodeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body });
-      io.stdout(explainTarget(t, families));
+      const { families, asSent } = await decodeTarget(traced, {
+        signal: AbortSignal.timeout(t.config.timeoutMs),
+        body,
+      });
+      io.stdout(explainTarget(t, families, { asSent, unselected, metrics: flags.metrics }));
     } catch (e) {
       const err = asUpstreamError(e);
       failed = true;
@@ -125,21 +171,35 @@ async function explain(targets: CompiledTarget[], flags: Flags, io: RunIO, log: 
 
 async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
   const body = await inputBody(flags);
-  const self = new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) });
+  const self = new SelfMetrics({
+    version: VERSION,
+    targets: targets.map((t) => t.config.name),
+    exporterMetrics: !flags.disableExporterMetrics,
+  });
   const results = await Promise.all(
     targets.map((t) => scrapeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body })),
   );
   let failed = false;
-  const families = collectFamilies(targets, results, self, (t, r) => {
-    failed = true;
-    log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
-  });
-  io.stdout(writeText([...families, ...await self.families()]));
+  const families = await collectFamilies(
+    targets,
+    results,
+    self,
+    (t, r) => {
+      failed = true;
+      log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
+    },
+    (c) => log.warn("series conflict", { target: c.source, kind: c.kind, family: c.family, err: c.message }),
+  );
+  io.stdout(writeText(families));
   return failed ? 1 : 0;
 }
 
 async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Promise<number> {
-  const self = new SelfMetrics({ version: VERSION, targets: initial.targets.map((t) => t.config.name) });
+  const self = new SelfMetrics({
+    version: VERSION,
+    targets: initial.targets.map((t) => t.config.name),
+    exporterMetrics: !flags.disableExporterMetrics,
+  });
   let guarded: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
   const holder = new ConfigHolder<Runtime>({
     load: () => loadRuntime(flags, io.cwd),
@@ -245,14 +305,19 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
   return end(0);
 }
 
-/** Reads only the environment variables the CLI documents, so `--allow-env` can name them. */
+/**
+ * Reads only the environment variables the CLI documents, so `--allow-env` can name them. A variable Deno
+ * may not read is skipped without asking: `Deno.env.get` would prompt on a terminal (and throw `NotCapable`
+ * without one), and a missing environment default is no reason to stop.
+ */
 function readEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
-  for (const name of Object.values(ENV_VARS)) {
+  for (const name of [...Object.values(ENV_VARS), DEMO_ENV_VAR]) {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") continue;
     try {
       env[name] = Deno.env.get(name);
     } catch {
-      // Without env permission for this name the flag simply has no environment default.
+      // Granted a moment ago; nothing to add if that changed.
     }
   }
   return env;

@@ -62,6 +62,12 @@ export interface Flags {
   probeAllowAnyTarget: boolean;
   /** `--scrape.no-memo`: run the whole pipeline on every scrape (the memo's kill switch). */
   noMemo: boolean;
+  /** `--web.disable-exporter-metrics`: leave out the process metrics and build info (node_exporter's flag). */
+  disableExporterMetrics: boolean;
+  /** `--metric`: `explain` only the upstream metrics matching these globs; empty means all. */
+  metrics: string[];
+  /** `start` serves {@linkcode DEMO}: `deno task start` was given no upstream. */
+  demo: boolean;
 }
 
 /** What the command line asks for. */
@@ -94,7 +100,11 @@ export const ENV_VARS = {
   "log.level": "PROM_EXPORTER_LOG_LEVEL",
 } as const;
 
-const OPTIONS = {
+/**
+ * Every flag, as `node:util` `parseArgs` takes them. {@linkcode COMMAND_FLAGS} says which command takes which;
+ * the README's flag table is checked against this list.
+ */
+export const OPTIONS = {
   service: { type: "string", short: "s" },
   url: { type: "string", short: "u" },
   port: { type: "string", short: "p" },
@@ -112,19 +122,133 @@ const OPTIONS = {
   input: { type: "string" },
   "probe.allow-any-target": { type: "boolean" },
   "scrape.no-memo": { type: "boolean" },
+  "web.disable-exporter-metrics": { type: "boolean" },
+  metric: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
 
+/** A flag's long name without the dashes; `--help` and `--version` go with every command and are not one. */
+export type FlagName = Exclude<keyof typeof OPTIONS, "help" | "version">;
+
+const LOG_FLAGS = ["log.level", "log.format"] as const satisfies readonly FlagName[];
+
+/**
+ * The flags each command takes. A flag of another command is an error naming it (it would do nothing), and
+ * its environment variable is not read.
+ */
+export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
+  start: [
+    "service",
+    "url",
+    "port",
+    "exclude",
+    "config.file",
+    "web.listen-address",
+    "web.telemetry-path",
+    "web.config.file",
+    "web.max-requests",
+    "upstream.timeout",
+    "upstream.max-body-bytes",
+    "scrape.timeout-offset",
+    ...LOG_FLAGS,
+    "probe.allow-any-target",
+    "scrape.no-memo",
+    "web.disable-exporter-metrics",
+  ],
+  once: [
+    "service",
+    "url",
+    "exclude",
+    "config.file",
+    "upstream.timeout",
+    "upstream.max-body-bytes",
+    ...LOG_FLAGS,
+    "input",
+    "web.disable-exporter-metrics",
+  ],
+  // check also loads --web.config.file when given, so a web config is validated before it is deployed.
+  check: ["config.file", "web.config.file", "input", ...LOG_FLAGS],
+  explain: ["config.file", "input", "metric", ...LOG_FLAGS],
+};
+
+/** `[synopsis, meaning]` of each flag for `--help`; `input` means something else for `check`. */
+const FLAG_HELP: Record<FlagName, readonly [string, string]> = {
+  service: ["-s, --service NAME", "value of the service label on every sample ($PROM_EXPORTER_SERVICE)"],
+  url: ["-u, --url URL", "upstream URL: http://, https:// or file:// ($PROM_EXPORTER_URL)"],
+  port: ["-p, --port PORT", "listen port, sets the port of --web.listen-address ($PROM_EXPORTER_PORT)"],
+  exclude: [
+    "-e, --exclude NAME",
+    "drop this upstream name; repeatable ($PROM_EXPORTER_EXCLUDE, comma-separated)",
+  ],
+  "config.file": [
+    "--config.file FILE",
+    "YAML or JSON config with targets and rules ($PROM_EXPORTER_CONFIG_FILE)",
+  ],
+  "web.listen-address": ["--web.listen-address ADDR", "[host]:port to listen on (default :9999)"],
+  "web.telemetry-path": ["--web.telemetry-path PATH", "path of the metrics endpoint (default /metrics)"],
+  "web.config.file": ["--web.config.file FILE", "TLS and basic auth, exporter-toolkit format"],
+  "web.max-requests": [
+    "--web.max-requests N",
+    "in-flight scrapes before answering 503; 0 = no cap (default 40)",
+  ],
+  "upstream.timeout": ["--upstream.timeout DUR", "cap on one upstream fetch, e.g. 10s (default 10s)"],
+  "upstream.max-body-bytes": [
+    "--upstream.max-body-bytes N",
+    "cap on the decompressed upstream body (default 16777216)",
+  ],
+  "scrape.timeout-offset": [
+    "--scrape.timeout-offset DUR",
+    "subtracted from X-Prometheus-Scrape-Timeout-Seconds (default 0.5s)",
+  ],
+  "log.level": ["--log.level LEVEL", "debug, info, warn or error (default info)"],
+  "log.format": ["--log.format FORMAT", "logfmt or json (default logfmt)"],
+  input: ["--input FILE", "read this saved upstream body instead of fetching"],
+  "probe.allow-any-target": [
+    "--probe.allow-any-target",
+    "/probe modules without allowed_targets may probe any target (never link-local or metadata addresses)",
+  ],
+  "scrape.no-memo": ["--scrape.no-memo", "run every rule on every scrape, not once per upstream shape"],
+  "web.disable-exporter-metrics": [
+    "--web.disable-exporter-metrics",
+    "leave out the exporter's process_* metrics and prom_exporter_build_info",
+  ],
+  metric: ["--metric NAME", "explain only the upstream metrics matching this glob; repeatable"],
+};
+
+/** What a flag means where it differs for `check`, which reads and validates instead of scraping. */
+const CHECK_HELP: Partial<Record<FlagName, string>> = {
+  "web.config.file": "also validate this web config (TLS and basic auth, exporter-toolkit format)",
+  input: "also match the JSON entries against this saved upstream body (warns when one selects nothing)",
+};
+
 const DEFAULT_PORT = 9999;
 const MIB = 1024 * 1024;
+
+/**
+ * The demo that `deno task start` serves when it is given no upstream (README's first command): the seed's
+ * JSON file, the seed's flags, the default port. A flag or environment variable wins over each part.
+ */
+export const DEMO = {
+  service: "foo",
+  url: "file://examples/seed.json",
+  exclude: ["exclude_me"],
+  port: DEFAULT_PORT,
+} as const;
+
+/**
+ * Set to `1` by `deno task start` only: `start` then serves {@linkcode DEMO} when neither the command line
+ * nor the environment names an upstream (`-u`, `--config.file`, `$PROM_EXPORTER_URL`,
+ * `$PROM_EXPORTER_CONFIG_FILE`), and does exactly what it is told otherwise.
+ */
+export const DEMO_ENV_VAR = "PROM_EXPORTER_DEMO";
 
 /** One line of usage per subcommand, for `--help` and the hint after an error. */
 export const USAGE: Record<Command, string> = {
   start: "prom-exporter start (-u URL [-s SERVICE] [-e NAME]... | --config.file FILE) [-p PORT] [flags]",
   once: "prom-exporter once (-u URL [-s SERVICE] [-e NAME]... | --config.file FILE) [--input FILE] [flags]",
-  check: "prom-exporter check --config.file FILE",
-  explain: "prom-exporter explain --config.file FILE [--input FILE]",
+  check: "prom-exporter check --config.file FILE [--input FILE] [--web.config.file FILE] [flags]",
+  explain: "prom-exporter explain --config.file FILE [--input FILE] [--metric NAME]... [flags]",
 };
 
 /** The full help text for a subcommand (or the overview when none is given). */
@@ -142,30 +266,21 @@ export function helpText(command?: Command): string {
       "Run 'prom-exporter COMMAND --help' for the flags of a command; 'prom-exporter --version' for the version.",
     ].join("\n");
   }
+  const rows: [string, string][] = COMMAND_FLAGS[command].map((f) => {
+    const [synopsis, meaning] = FLAG_HELP[f];
+    return [synopsis, (command === "check" ? CHECK_HELP[f] : undefined) ?? meaning];
+  });
+  rows.push(["-h, --help", "this help"], ["--version", "print the version"]);
+  // Long-only flags line up under the long names of "-s, --service".
+  const cells = rows.map((
+    [synopsis, meaning],
+  ) => [synopsis.startsWith("--") ? `    ${synopsis}` : synopsis, meaning]);
+  const width = Math.max(...cells.map(([synopsis]) => synopsis.length));
   return [
     `Usage: ${USAGE[command]}`,
     "",
     "Flags:",
-    "  -s, --service NAME             value of the service label on every sample ($PROM_EXPORTER_SERVICE)",
-    "  -u, --url URL                  upstream URL: http://, https:// or file:// ($PROM_EXPORTER_URL)",
-    "  -p, --port PORT                listen port, sets the port of --web.listen-address ($PROM_EXPORTER_PORT)",
-    "  -e, --exclude NAME             drop this upstream name; repeatable ($PROM_EXPORTER_EXCLUDE, comma-separated)",
-    "      --config.file FILE         YAML or JSON config with targets and rules ($PROM_EXPORTER_CONFIG_FILE)",
-    "      --web.listen-address ADDR  [host]:port to listen on (default :9999)",
-    "      --web.telemetry-path PATH  path of the metrics endpoint (default /metrics)",
-    "      --web.config.file FILE     TLS and basic auth, exporter-toolkit format",
-    "      --web.max-requests N       in-flight scrapes before answering 503; 0 = no cap (default 40)",
-    "      --upstream.timeout DUR     cap on one upstream fetch, e.g. 10s (default 10s)",
-    "      --upstream.max-body-bytes N  cap on the decompressed upstream body (default 16777216)",
-    "      --scrape.timeout-offset DUR  subtracted from X-Prometheus-Scrape-Timeout-Seconds (default 0.5s)",
-    "      --log.level LEVEL          debug, info, warn or error (default info)",
-    "      --log.format FORMAT        logfmt or json (default logfmt)",
-    "      --input FILE               once/explain: read this saved upstream body instead of fetching",
-    "      --probe.allow-any-target   /probe modules without allowed_targets may probe any target",
-    "                                 (never link-local or metadata addresses); off by default",
-    "      --scrape.no-memo           run every rule on every scrape, not once per upstream shape",
-    "  -h, --help                     this help",
-    "      --version                  print the version",
+    ...cells.map(([synopsis, meaning]) => `  ${synopsis.padEnd(width)}  ${meaning}`),
   ].join("\n");
 }
 
@@ -189,20 +304,21 @@ export function parseCommandLine(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
-  const [first, ...rest] = args;
-  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
-    return { kind: "help" };
-  }
+  const [first, ...more] = args;
+  if (first === undefined) throw new UsageError(`Missing command: expected one of ${COMMANDS.join(", ")}`);
+  if (first === "--help" || first === "-h" || first === "help") return { kind: "help" };
   if (first === "--version" || first === "version") return { kind: "version" };
   if (!(COMMANDS as readonly string[]).includes(first)) {
     throw new UsageError(`Unknown command "${first}": expected one of ${COMMANDS.join(", ")}`);
   }
   const command = first as Command;
+  // `deno task start -- ARGS` passes the "--" on; nothing here takes positional arguments, so it can go.
+  const rest = more[0] === "--" ? more.slice(1) : more;
   let values: ReturnType<typeof parseRaw>;
   try {
     values = parseRaw(rest);
   } catch (e) {
-    throw new UsageError(describeParseArgsError(e), command);
+    throw new UsageError(describeParseArgsError(e, command), command);
   }
   if (values.help) return { kind: "help", command };
   if (values.version) return { kind: "version" };
@@ -213,14 +329,64 @@ function parseRaw(args: readonly string[]) {
   return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
 }
 
-function describeParseArgsError(e: unknown): string {
+function describeParseArgsError(e: unknown, command: Command): string {
   const message = e instanceof Error ? e.message : String(e);
   const code = (e as { code?: string }).code;
   const flag = /'(-[^']*)'/.exec(message)?.[1] ?? /"(-[^"]*)"/.exec(message)?.[1];
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `Unknown flag "${flag ?? message}"`;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const guess = flag?.startsWith("--") ? guessFlag(flag.slice(2), command) : undefined;
+    return `Unknown flag "${flag ?? message}"${guess === undefined ? "" : `; did you mean "--${guess}"?`}`;
+  }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") return `Flag "${longName(flag)}" needs a value`;
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `Unexpected argument: ${message}`;
   return message;
+}
+
+/** The command's flag an unknown long flag most likely meant: a typo, or the last part of a dotted name. */
+function guessFlag(name: string, command: Command): string | undefined {
+  const candidates = [...COMMAND_FLAGS[command], "help", "version"];
+  return closestName(name, candidates) ?? candidates.find((c) => c.endsWith(`.${name}`));
+}
+
+/**
+ * The candidate closest to `word` when it is a likely typo of it (case-insensitive; a swap of two neighbours
+ * counts as one edit), else `undefined`: for "did you mean" in flag and config errors.
+ *
+ * @example
+ * ```ts
+ * import { closestName } from "./cli.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(closestName("lables", ["name", "labels"]), "labels");
+ * assert.equal(closestName("colour", ["name", "labels"]), undefined);
+ * ```
+ */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(word.length / 4)) ? best : undefined;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent swaps), for short names. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /** `-p`, `-p, --port <value>` and `--port` all become `--port`. */
@@ -241,15 +407,31 @@ function toFlags(
   const fail = (message: string): never => {
     throw new UsageError(message, command);
   };
+  const takes = new Set<string>(COMMAND_FLAGS[command]);
+  for (const [name, value] of Object.entries(v)) {
+    if (value !== undefined && name !== "help" && name !== "version" && !takes.has(name)) {
+      fail(`Flag "--${name}" does not apply to "${command}"`);
+    }
+  }
+  // The environment stands in for a flag only where the command takes that flag.
   const pick = (name: keyof typeof ENV_VARS, flag: string | undefined): string | undefined =>
-    flag ?? nonEmpty(env[ENV_VARS[name]]);
+    flag ?? (takes.has(name) ? nonEmpty(env[ENV_VARS[name]]) : undefined);
 
-  const service = pick("service", v.service);
-  const url = pick("url", v.url);
-  const exclude = v.exclude ??
-    nonEmpty(env[ENV_VARS.exclude])?.split(",").map((s) => s.trim()).filter(Boolean) ??
+  let service = pick("service", v.service);
+  let url = pick("url", v.url);
+  let exclude = v.exclude ??
+    (takes.has("exclude")
+      ? nonEmpty(env[ENV_VARS.exclude])?.split(",").map((s) => s.trim()).filter(Boolean)
+      : undefined) ??
     [];
   const configFile = pick("config.file", v["config.file"]);
+  const demo = command === "start" && env[DEMO_ENV_VAR] === "1" && url === undefined &&
+    configFile === undefined;
+  if (demo) {
+    url = DEMO.url;
+    service ??= DEMO.service;
+    if (exclude.length === 0) exclude = [...DEMO.exclude];
+  }
 
   if (url !== undefined) checkUrl(url, fail);
   if (command === "start" || command === "once") {
@@ -263,7 +445,7 @@ function toFlags(
   if (service !== undefined && service === "") fail(`Flag "--service" must not be empty`);
 
   const listen = parseListenAddress(
-    pick("web.listen-address", v["web.listen-address"]) ?? `:${DEFAULT_PORT}`,
+    pick("web.listen-address", v["web.listen-address"]) ?? `:${demo ? DEMO.port : DEFAULT_PORT}`,
     fail,
   );
   const portText = pick("port", v.port);
@@ -308,6 +490,9 @@ function toFlags(
     input: v.input,
     probeAllowAnyTarget: v["probe.allow-any-target"] ?? false,
     noMemo: v["scrape.no-memo"] ?? false,
+    disableExporterMetrics: v["web.disable-exporter-metrics"] ?? false,
+    metrics: v.metric ?? [],
+    demo,
   };
 }
 

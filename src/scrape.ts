@@ -29,7 +29,7 @@ export interface CompiledTarget {
   decoder: BodyDecoder;
   /** The compiled rules and relabel configs. */
   transform: Transform;
-  /** The static labels, flat, for the target's own `prom_exporter_up` series. */
+  /** `target` and the static labels, flat, for the target's own series (`prom_exporter_up`...). */
   labels: readonly string[];
   /**
    * The HTTP client compiled from the target's `http` options (auth, TLS, proxy, redirects); without one,
@@ -64,8 +64,21 @@ export function compileTarget(config: TargetConfig): CompiledTarget {
     config,
     decoder: compileDecoder(config),
     transform: compileTransform(config),
-    labels: Object.entries(config.labels).flat(),
+    labels: ownLabels(config),
   };
+}
+
+/**
+ * The labels of a target's own series (`prom_exporter_up`, the duration, the last success): `target` first,
+ * so every target is told apart even without static labels, then the static labels (a static label named
+ * `target` is kept as `exported_target`, as Prometheus does with `honor_labels: false`).
+ */
+function ownLabels(config: TargetConfig): string[] {
+  const labels = ["target", config.name];
+  for (const [name, value] of Object.entries(config.labels)) {
+    labels.push(name === "target" ? "exported_target" : name, value);
+  }
+  return labels;
 }
 
 /** Gives a compiled target a scrape memo (src/memo/memo.ts), for a server that scrapes it repeatedly. */

@@ -8,9 +8,11 @@
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "./deadline.ts";
 import { ByteWriter, estimateSize } from "./exposition/escape.ts";
 import { endDocument, exposition, expositionResponse, wantsOpenMetrics } from "./exposition/respond.ts";
-import { disjointOutputs, type MemoHit } from "./memo/memo.ts";
+import { disjointOutputs } from "./memo/memo.ts";
 import type { OutputMemo } from "./memo/output.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./exposition/self_metrics.ts";
+import { type Conflict, DocumentBuilder, namesTaken } from "./exposition/assemble.ts";
+import { UpstreamError } from "./errors.ts";
 import { describeHttpOptions } from "./config/http_options.ts";
 import type { Logger } from "./log.ts";
 import type { MetricFamily } from "./model.ts";
@@ -73,6 +75,8 @@ export function createHandler(deps: HandlerDeps): Handler {
   const ownFlight = new SingleFlight<ScrapeResult>();
   const flight = deps.flight ?? (() => ownFlight);
   const noModules = new Map<string, ProbeModule>();
+  // Each cause of a conflict is logged once per process; the counter counts every occurrence.
+  const loggedConflicts = new Set<string>();
   const probeDeps = {
     modules: deps.modules ?? (() => noModules),
     allowAnyTarget: deps.allowAnyTarget ?? false,
@@ -82,6 +86,8 @@ export function createHandler(deps: HandlerDeps): Handler {
     onResult: (module: string, r: ScrapeResult) => {
       if (!r.ok) deps.self.countProbeError(module, r.error.reason);
     },
+    onConflicts: (conflicts: readonly Conflict[]) =>
+      reportConflicts(conflicts, deps.self, deps.log, loggedConflicts),
   };
   const reload = deps.holder ? reloadHandler(deps.holder) : undefined;
   const ready = deps.holder ? readyHandler(deps.holder) : undefined;
@@ -119,7 +125,17 @@ export function createHandler(deps: HandlerDeps): Handler {
         })
       ),
     );
-    const outcomes = accountResults(targets, results, deps.self, (t, r) =>
+    const om = wantsOpenMetrics(req);
+    // Reading a large body's values and writing its answer are two long synchronous steps: between them, let
+    // requests that arrived meanwhile (a health check) run.
+    if (results.some((r) => r.ok && r.memo !== undefined && r.memo.size >= YIELD_MIN_VALUES)) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    // The memo writes each target's answer as it is: only when no two targets share a name, so no merge and
+    // no duplicate across targets can arise. Else every upstream family goes through one DocumentBuilder.
+    const doc = memoOutputs(results, om) === null ? new DocumentBuilder() : undefined;
+    const final = doc === undefined ? results : addTargets(doc, targets, results);
+    const outcomes = accountResults(targets, final, deps.self, (t, r) =>
       deps.log.warn("scrape failed", {
         target: t.config.name,
         url: redactUrl(t.config.url),
@@ -127,21 +143,25 @@ export function createHandler(deps: HandlerDeps): Handler {
         err: r.error.message,
         duration_seconds: Number(r.durationSeconds.toFixed(3)),
       }));
+    // Conflicts between targets are counted before our counters are read, so this answer shows them.
+    if (doc !== undefined) reportConflicts(doc.conflicts, deps.self, deps.log, loggedConflicts);
     const own = [
+      ...scrapeFamilies(outcomes),
       lastSuccessFamily(targets.map((t) => ({ labels: t.labels, atMs: group.lastSuccessMs(t.config.name) }))),
       ...deps.holder?.families() ?? [],
       ...await deps.self.families(),
     ];
-    const om = wantsOpenMetrics(req);
-    // Reading a large body's values and writing its answer are two long synchronous steps: between them, let
-    // requests that arrived meanwhile (a health check) run.
-    if (results.some((r) => r.ok && r.memo !== undefined && r.memo.size >= YIELD_MIN_VALUES)) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
+    if (doc === undefined) {
+      const fromMemo = writeFromMemo(scratch, results, own, om);
+      if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
     }
-    const scrape = scrapeFamilies(outcomes);
-    const fromMemo = writeFromMemo(scratch, results, [...scrape, ...own], om);
-    if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
-    return exposition(req, [...mergeByName(upstreamFamilies(results), scrape), ...own], scratch);
+    const builder = doc ?? new DocumentBuilder();
+    if (doc === undefined) addTargets(builder, targets, results);
+    const reported = doc === undefined ? 0 : builder.conflicts.length;
+    builder.addOwn(own);
+    // A clash with our own families is known only now: it shows in the counter from the next answer on.
+    reportConflicts(builder.conflicts.slice(reported), deps.self, deps.log, loggedConflicts);
+    return exposition(req, builder.families(), scratch);
   }
 
   async function route(req: Request): Promise<Response> {
@@ -172,20 +192,71 @@ export function createHandler(deps: HandlerDeps): Handler {
 }
 
 /**
- * Turns scrape results into families: upstream families of good scrapes (same-named families of several
- * targets merged, so each stays contiguous), then `prom_exporter_up` and the duration per target. Counts
- * skipped values and errors in `self`; `onFailure` reports each failed target (the server logs a warning,
- * `once` an error).
+ * The whole answer of a scrape outside the server (`once`): every target's families and the exporter's
+ * own, merged into one valid document by the same {@linkcode DocumentBuilder} as `/metrics`. Counts skipped
+ * values, errors and conflicts in `self`; `onFailure` reports each failed target, `onConflict` each conflict.
  */
-export function collectFamilies(
+export async function collectFamilies(
   targets: readonly CompiledTarget[],
   results: readonly ScrapeResult[],
   self: SelfMetrics,
   onFailure: FailureReporter,
-): MetricFamily[] {
-  const outcomes = accountResults(targets, results, self, onFailure);
-  return mergeByName(upstreamFamilies(results), scrapeFamilies(outcomes));
+  onConflict: (c: Conflict) => void,
+): Promise<MetricFamily[]> {
+  const doc = new DocumentBuilder();
+  const outcomes = accountResults(targets, addTargets(doc, targets, results), self, onFailure);
+  const report = (from: number) => {
+    for (const c of doc.conflicts.slice(from)) {
+      self.countConflict(c.source, c.kind, c.series);
+      onConflict(c);
+    }
+  };
+  report(0);
+  const reported = doc.conflicts.length;
+  doc.addOwn([...scrapeFamilies(outcomes), ...await self.families()]);
+  report(reported);
+  return doc.families();
 }
+
+/**
+ * Adds each good result's families to `doc`, in target order. A target whose series clash with an earlier
+ * target's under `on_duplicate: error` is added not at all: its result becomes a failed scrape with reason
+ * `duplicate`, so `prom_exporter_up` shows it.
+ */
+function addTargets(
+  doc: DocumentBuilder,
+  targets: readonly CompiledTarget[],
+  results: readonly ScrapeResult[],
+): ScrapeResult[] {
+  return results.map((r, i) => {
+    if (!r.ok) return r;
+    const t = targets[i].config;
+    const refused = doc.add({ source: t.name, families: r.families, onDuplicate: t.onDuplicate });
+    if (refused === null) return r;
+    return { ok: false, error: new UpstreamError("duplicate", refused), durationSeconds: r.durationSeconds };
+  });
+}
+
+/** Counts every conflict in `self` and logs each cause (source, kind, family) once per `logged` set. */
+export function reportConflicts(
+  conflicts: readonly Conflict[],
+  self: SelfMetrics,
+  log: Logger,
+  logged: Set<string>,
+): void {
+  for (const c of conflicts) {
+    self.countConflict(c.source, c.kind, c.series);
+    const cause = `${c.source}\u0000${c.kind}\u0000${c.family}`;
+    if (logged.has(cause)) continue;
+    // Bounded: an upstream with ever-new clashing names must not grow the set forever.
+    if (logged.size >= MAX_LOGGED_CONFLICTS) logged.clear();
+    logged.add(cause);
+    log.warn("series conflict", { target: c.source, kind: c.kind, family: c.family, err: c.message });
+  }
+}
+
+/** Causes remembered as logged; then the set starts over. */
+const MAX_LOGGED_CONFLICTS = 10_000;
 
 /** Reports one failed target. */
 type FailureReporter = (target: CompiledTarget, result: Extract<ScrapeResult, { ok: false }>) => void;
@@ -208,17 +279,6 @@ function accountResults(
   });
 }
 
-/** The upstream families of the good scrapes, in target order. */
-function upstreamFamilies(results: readonly ScrapeResult[]): MetricFamily[] {
-  const out: MetricFamily[] = [];
-  for (const r of results) {
-    // Not out.push(...r.families): a call spread over more than about 125k families (a 200k-key JSON
-    // upstream) throws "Maximum call stack size exceeded".
-    if (r.ok) { for (const f of r.families) out.push(f); }
-  }
-  return out;
-}
-
 /**
  * The whole document written from the scrape memo, or `null` when it cannot be: a good scrape that missed the
  * memo, an answer that is not a plain copy of its values, or a family name two parts share (merging them is
@@ -231,35 +291,28 @@ function writeFromMemo(
   own: readonly MetricFamily[],
   om: boolean,
 ): Uint8Array<ArrayBuffer> | null {
-  const hits: MemoHit[] = [];
-  const outputs: OutputMemo[] = [];
-  for (const r of results) {
-    if (!r.ok) continue;
-    const hit = r.memo;
-    const out = hit?.output(om);
-    if (!hit || !out) return null;
-    hits.push(hit);
-    outputs.push(out);
-  }
-  if (hits.length === 0) return null;
-  if (!disjointOutputs(outputs, own.map((f) => f.name))) return null;
+  const outputs = memoOutputs(results, om);
+  if (outputs === null || !disjointOutputs(outputs, own.flatMap(namesTaken))) return null;
+  const hits = results.flatMap((r) => r.ok && r.memo ? [r.memo] : []);
   w.reset(hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own)));
   for (const h of hits) h.writeInto(w, om);
   endDocument(w, own, om);
   return w.bytes();
 }
 
-/** Appends families, merging same-named families of several targets so each family stays contiguous. */
-function mergeByName(upstream: MetricFamily[], own: MetricFamily[]): MetricFamily[] {
-  const byName = new Map<string, MetricFamily>();
-  for (const f of [...upstream, ...own]) {
-    const prior = byName.get(f.name);
-    if (prior === undefined) byName.set(f.name, f);
-    else if (prior.type === f.type) {
-      byName.set(f.name, { ...prior, samples: [...prior.samples, ...f.samples] });
-    }
+/**
+ * Every good result's memo answer in this format, when each has one and no two of them take a common name;
+ * else `null` (also when no target succeeded).
+ */
+function memoOutputs(results: readonly ScrapeResult[], om: boolean): OutputMemo[] | null {
+  const outputs: OutputMemo[] = [];
+  for (const r of results) {
+    if (!r.ok) continue;
+    const out = r.memo?.output(om);
+    if (!out) return null;
+    outputs.push(out);
   }
-  return [...byName.values()];
+  return outputs.length > 0 && disjointOutputs(outputs, []) ? outputs : null;
 }
 
 function landingPage(deps: HandlerDeps, telemetryPath: string): Response {

@@ -13,6 +13,13 @@ import { redactUrl } from "./url.ts";
 
 const URL_IN_TEXT_REGEXP = /[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi;
 const TLS_CODE_REGEXP = /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/;
+/**
+ * A TLS client's first read was not a TLS record: rustls (Deno's fetch and its node:https) says
+ * "InvalidContentType", OpenSSL "wrong version number". The usual cause is a plain HTTP server.
+ */
+const NOT_TLS_REGEXP = /InvalidContentType|wrong version number|WRONG_VERSION_NUMBER/i;
+/** hyper (Deno's fetch) on an answer that does not start with `HTTP/1.x`: a TLS alert, for one. */
+const NOT_HTTP_REGEXP = /invalid HTTP version parsed/i;
 
 /**
  * Reads a response body, counting bytes as they arrive (after any decompression the transport did) and
@@ -73,7 +80,8 @@ export function tooLarge(shown: string, max: number): UpstreamError {
  * Maps what a transport threw to an {@linkcode UpstreamError}: an aborted signal gives `timeout` (or the
  * reason of an `UpstreamError` the signal was aborted with); refused connections, TLS failures and other
  * network errors are told apart by the message and, for `node:http`, the error code. Only the first line of
- * the original message is kept, with every URL in it redacted.
+ * the original message is kept, with every URL in it redacted. A scheme that does not match the server (an
+ * `https://` URL on a plain HTTP port, or `http://` on a TLS port) gets a message saying which to use.
  */
 export function classifyFetchError(e: unknown, signal: AbortSignal, shown: string): UpstreamError {
   if (e instanceof UpstreamError) return e;
@@ -87,6 +95,10 @@ export function classifyFetchError(e: unknown, signal: AbortSignal, shown: strin
   const text = e instanceof Error
     ? `${e.message} ${String((e.cause as Error | undefined)?.message ?? "")}`
     : String(e);
+  const wrongScheme = schemeMismatch(e, code, text, shown);
+  if (wrongScheme !== null) {
+    return new UpstreamError(wrongScheme.reason, `Cannot fetch "${shown}": ${wrongScheme.message}`, { cause: e });
+  }
   const reason: ScrapeErrorReason = code === "ECONNREFUSED" || /refused/i.test(text)
     ? "refused"
     : TLS_CODE_REGEXP.test(code) || /certificate|tls|ssl|handshake/i.test(text)
@@ -96,4 +108,41 @@ export function classifyFetchError(e: unknown, signal: AbortSignal, shown: strin
     : "network";
   const first = text.split("\n")[0].replaceAll(URL_IN_TEXT_REGEXP, (u) => redactUrl(u)).trim();
   return new UpstreamError(reason, `Cannot fetch "${shown}": ${first}`, { cause: e });
+}
+
+/**
+ * A scheme that does not match the server, or `null`. An https URL whose handshake read something other
+ * than TLS met a plain server. For an http URL, node:http keeps the bytes it could not parse: a TLS record
+ * (content type 21 alert or 22 handshake, version 3.x) proves a TLS server; fetch keeps only hyper's
+ * message, so that case is a hint rather than a verdict.
+ */
+function schemeMismatch(
+  e: unknown,
+  code: string,
+  text: string,
+  shown: string,
+): { reason: ScrapeErrorReason; message: string } | null {
+  let url: URL;
+  try {
+    url = new URL(shown);
+  } catch {
+    return null;
+  }
+  const at = `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+  if (url.protocol === "https:") {
+    if (!NOT_TLS_REGEXP.test(code) && !NOT_TLS_REGEXP.test(text)) return null;
+    return {
+      reason: "tls",
+      message: `TLS handshake failed: the server at ${at} answered plain HTTP; use http://`,
+    };
+  }
+  if (url.protocol !== "http:") return null;
+  const raw = (e as { rawPacket?: unknown } | null)?.rawPacket;
+  if (raw instanceof Uint8Array && raw.length >= 2 && (raw[0] === 21 || raw[0] === 22) && raw[1] === 3) {
+    return { reason: "tls", message: `the server at ${at} speaks TLS; use https://` };
+  }
+  if (NOT_HTTP_REGEXP.test(text)) {
+    return { reason: "network", message: `the server at ${at} did not answer HTTP (if it speaks TLS, use https://)` };
+  }
+  return null;
 }

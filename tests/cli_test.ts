@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
-import { parseCommandLine, UsageError } from "../src/cli.ts";
-import { parseDurationMs } from "../src/cli.ts";
+import {
+  closestName,
+  COMMAND_FLAGS,
+  COMMANDS,
+  DEMO,
+  DEMO_ENV_VAR,
+  helpText,
+  OPTIONS,
+  parseCommandLine,
+  parseDurationMs,
+  UsageError,
+} from "../src/cli.ts";
 
 function flags(args: string[], env: Record<string, string> = {}) {
   const inv = parseCommandLine(args, env);
@@ -77,7 +87,6 @@ Deno.test("parseCommandLine() answers --help and --version", () => {
   assert.deepEqual(parseCommandLine(["start", "--help"], {}), { kind: "help", command: "start" });
   assert.deepEqual(parseCommandLine(["once", "-h"], {}), { kind: "help", command: "once" });
   assert.deepEqual(parseCommandLine(["--version"], {}), { kind: "version" });
-  assert.deepEqual(parseCommandLine([], {}), { kind: "help" });
 });
 
 const ERRORS: [string[], string][] = [
@@ -162,4 +171,167 @@ Deno.test("parseDurationMs() reads Prometheus-style durations", () => {
   assert.equal(parseDurationMs("3"), 3000);
   assert.equal(parseDurationMs("-1s"), undefined);
   assert.equal(parseDurationMs("1d"), undefined);
+});
+
+// Issue 12, item 7: "did you mean" for unknown flags, flags per command, no command is an error.
+
+Deno.test("parseCommandLine() suggests the closest flag of the command for an unknown one", () => {
+  assert.equal(
+    usageError(["start", "--config-file", "app.yaml"]),
+    'Unknown flag "--config-file"; did you mean "--config.file"?',
+  );
+  assert.equal(
+    usageError(["check", "--config-file=app.yaml"]),
+    'Unknown flag "--config-file"; did you mean "--config.file"?',
+  );
+  assert.equal(
+    usageError(["explain", "--metrics", "x"]),
+    'Unknown flag "--metrics"; did you mean "--metric"?',
+  );
+  assert.equal(
+    usageError(["start", "-u", "http://a/", "--listen-address", ":1"]),
+    'Unknown flag "--listen-address"; did you mean "--web.listen-address"?',
+  );
+  assert.equal(
+    usageError(["once", "-u", "http://a/", "--log.levle", "debug"]),
+    'Unknown flag "--log.levle"; did you mean "--log.level"?',
+  );
+  // Nothing close: no guess.
+  assert.equal(usageError(["start", "-u", "http://a/", "--bogus"]), 'Unknown flag "--bogus"');
+});
+
+Deno.test("parseCommandLine() rejects a flag that does not apply to the command, naming it", () => {
+  assert.equal(
+    usageError(["check", "--config.file", "c.yaml", "-p", "1"]),
+    'Flag "--port" does not apply to "check"',
+  );
+  assert.equal(
+    usageError(["check", "--config.file", "c.yaml", "-u", "http://a/"]),
+    'Flag "--url" does not apply to "check"',
+  );
+  assert.equal(
+    usageError(["once", "-u", "http://a/", "--web.listen-address", ":1"]),
+    'Flag "--web.listen-address" does not apply to "once"',
+  );
+  assert.equal(
+    usageError(["start", "-u", "http://a/", "--metric", "x"]),
+    'Flag "--metric" does not apply to "start"',
+  );
+  assert.equal(
+    usageError(["explain", "--config.file", "c.yaml", "--scrape.no-memo"]),
+    'Flag "--scrape.no-memo" does not apply to "explain"',
+  );
+  // An environment variable of a flag the command does not take is ignored, not an error.
+  const f = flags(["check", "--config.file", "c.yaml"], {
+    PROM_EXPORTER_URL: "http://env/",
+    PROM_EXPORTER_PORT: "x",
+  });
+  assert.equal(f.url, undefined);
+});
+
+Deno.test("parseCommandLine() takes each command's documented flags", () => {
+  flags([
+    "start",
+    "-u",
+    "http://a/",
+    "--web.disable-exporter-metrics",
+    "--scrape.no-memo",
+    "--probe.allow-any-target",
+  ]);
+  assert.equal(
+    flags(["once", "-u", "http://a/", "--web.disable-exporter-metrics"]).disableExporterMetrics,
+    true,
+  );
+  assert.equal(
+    flags(["check", "--config.file", "c.yaml", "--input", "b.json", "--log.level", "warn"]).input,
+    "b.json",
+  );
+  assert.equal(
+    flags(["check", "--config.file", "c.yaml", "--web.config.file", "w.yml"]).webConfigFile,
+    "w.yml",
+  );
+  assert.deepEqual(
+    flags(["explain", "--config.file", "c.yaml", "--metric", "a_*", "--metric", "b"]).metrics,
+    ["a_*", "b"],
+  );
+});
+
+Deno.test("helpText() lists only the flags of the command", () => {
+  const flagsOf = (text: string) => [...text.matchAll(/--[a-z][\w.-]*/g)].map((m) => m[0]);
+  const check = helpText("check");
+  assert.deepEqual(
+    [...new Set(flagsOf(check.split("\nFlags:\n")[1]))].sort(),
+    ["--config.file", "--help", "--input", "--log.format", "--log.level", "--version", "--web.config.file"],
+  );
+  const explain = helpText("explain");
+  assert.match(explain, /--metric NAME/);
+  assert.doesNotMatch(explain, /--port|--web\.listen-address|--scrape\.no-memo/);
+  const once = helpText("once");
+  assert.match(once, /--web\.disable-exporter-metrics/);
+  assert.doesNotMatch(once, /--port|--web\.listen-address|--metric /);
+  const start = helpText("start");
+  for (const flag of COMMAND_FLAGS.start) {
+    assert.match(start, new RegExp(`--${flag.replaceAll(".", "\\.")}\\b`));
+  }
+  for (const command of COMMANDS) {
+    for (const flag of COMMAND_FLAGS[command]) {
+      assert.ok(flag in OPTIONS, `${command}: ${flag}`);
+      assert.match(
+        helpText(command),
+        new RegExp(`--${flag.replaceAll(".", "\\.")}\\b`),
+        `${command}: ${flag}`,
+      );
+    }
+  }
+});
+
+Deno.test("parseCommandLine() without a command is a usage error; help stays an answer", () => {
+  assert.equal(usageError([]), "Missing command: expected one of start, once, check, explain");
+  for (const args of [["--help"], ["-h"], ["help"]]) {
+    assert.deepEqual(parseCommandLine(args, {}), { kind: "help" });
+  }
+});
+
+Deno.test("parseCommandLine() takes the '--' that `deno task start -- ARGS` passes", () => {
+  const f = flags(["start", "--", "-u", "http://a/", "-s", "x"]);
+  assert.equal(f.url, "http://a/");
+  assert.equal(f.service, "x");
+});
+
+Deno.test("parseCommandLine() serves the demo only when deno task start names no upstream", () => {
+  const demoEnv = { [DEMO_ENV_VAR]: "1" };
+  const demo = flags(["start"], demoEnv);
+  assert.equal(demo.demo, true);
+  assert.equal(demo.url, DEMO.url);
+  assert.equal(demo.service, DEMO.service);
+  assert.deepEqual(demo.exclude, DEMO.exclude);
+  assert.equal(demo.listenPort, DEMO.port);
+  assert.equal(DEMO.port, 9999);
+  // Any upstream, from a flag or the environment, turns the demo off entirely.
+  for (
+    const [args, env] of [
+      [["start", "--config.file", "app.yaml"], {}],
+      [["start", "-u", "http://a/", "-s", "x"], {}],
+      [["start"], { PROM_EXPORTER_URL: "http://env/" }],
+      [["start"], { PROM_EXPORTER_CONFIG_FILE: "app.yaml" }],
+    ] as const
+  ) {
+    const f = flags([...args], { ...demoEnv, ...env });
+    assert.equal(f.demo, false, args.join(" "));
+    assert.notEqual(f.url, DEMO.url);
+    assert.notEqual(f.service, DEMO.service);
+    assert.deepEqual(f.exclude, []);
+  }
+  // Only start serves the demo, and only when the task asks for it.
+  assert.equal(usageError(["start"]), 'Flag "--url" is required (or give "--config.file")');
+  assert.equal(usageError(["once"], demoEnv), 'Flag "--url" is required (or give "--config.file")');
+  // The user's port and service still apply to the demo.
+  assert.equal(flags(["start", "-p", "8080"], demoEnv).listenPort, 8080);
+  assert.equal(flags(["start", "-s", "mine"], demoEnv).service, "mine");
+});
+
+Deno.test("closestName() finds likely typos and nothing else", () => {
+  assert.equal(closestName("lables", ["name", "labels", "url"]), "labels");
+  assert.equal(closestName("config-file", ["config.file", "url"]), "config.file");
+  assert.equal(closestName("xyz", ["labels", "url"]), undefined);
 });

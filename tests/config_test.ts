@@ -9,8 +9,9 @@ import { compileTarget } from "../src/scrape.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const DIR = ROOT + "tests/testdata/config/";
 
+/** `once` takes the config file and the seed and upstream flags the file combines with. */
 function flags(args: string[] = []): Flags {
-  const inv = parseCommandLine(["check", "--config.file", "c.yaml", ...args], {});
+  const inv = parseCommandLine(["once", "--config.file", "c.yaml", ...args], {});
   if (inv.kind !== "run") throw new Error("unreachable");
   return inv.flags;
 }
@@ -119,7 +120,7 @@ const INVALID: [string, string[]][] = [
     '6: targets[0].metric_relabel_configs[0].regex: invalid regular expression "(": missing closing ): "^(?:()$"',
     "8: targets[0].metric_relabel_configs[1].modulus: relabel configuration for hashmod requires non-zero modulus",
     '10: targets[0].metric_relabel_configs[2].action: unknown relabel action "explode"',
-    '11: targets[0].metric_relabel_configs[2].sourcelabels: unknown key "sourcelabels"',
+    '11: targets[0].metric_relabel_configs[2].sourcelabels: unknown key (did you mean "source_labels"?)',
   ]],
   ["invalid_rename_target.yaml", [
     '5: targets[0].rules[0].rename.uptime_sec: invalid metric name "uptime.seconds": must match [a-zA-Z_][a-zA-Z0-9_]*',
@@ -425,5 +426,102 @@ Deno.test("every example config is valid and compiles", async () => {
   for (const file of files) {
     const config = await loadConfigFile(file, flags(), ROOT);
     for (const t of config.targets) compileTarget(t);
+  }
+});
+
+// Issue 12, item 7: "did you mean" at every level of the file.
+const TYPOS: [string, string][] = [
+  ["modules: {}\ntarget: []\n", '2: target: unknown key (did you mean "targets"?)'],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    lables: { a: b }\n",
+    '4: targets[0].lables: unknown key (did you mean "labels"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    rules:\n      - match: x\n        nmae: y\n",
+    '6: targets[0].rules[0].nmae: unknown key (did you mean "name"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    json:\n      - name: x\n        vaule: '@'\n",
+    '6: targets[0].json[0].vaule: unknown key (did you mean "value"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    json:\n      - metrics:\n          - name: x\n            lables: {}\n",
+    '7: targets[0].json[0].metrics[0].lables: unknown key (did you mean "labels"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    http:\n      bearer_tokn: x\n",
+    '5: targets[0].http.bearer_tokn: unknown key (did you mean "bearer_token"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    http:\n      tls_config: { ca_fiel: x }\n",
+    '5: targets[0].http.tls_config.ca_fiel: unknown key (did you mean "ca_file"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    http:\n      basic_auth: { username: u, pasword: p }\n",
+    '5: targets[0].http.basic_auth.pasword: unknown key (did you mean "password"?)',
+  ],
+  [
+    "targets:\n  - name: a\n    url: http://x/\n    metric_relabel_configs:\n      - target_lable: x\n",
+    '5: targets[0].metric_relabel_configs[0].target_lable: unknown key (did you mean "target_label"?)',
+  ],
+  [
+    "modules:\n  m:\n    allowed_target: [x]\n",
+    '3: modules.m.allowed_target: unknown key (did you mean "allowed_targets"?)',
+  ],
+  ["modules:\n  m:\n    lables: {}\n", '3: modules.m.lables: unknown key (did you mean "labels"?)'],
+  [
+    "modules:\n  m:\n    http: { timeot: 1s }\n",
+    '3: modules.m.http.timeot: unknown key (did you mean "timeout"?)',
+  ],
+  [
+    "modules:\n  m:\n    metric_relabel_configs:\n      - sourc_labels: [a]\n",
+    '4: modules.m.metric_relabel_configs[0].sourc_labels: unknown key (did you mean "source_labels"?)',
+  ],
+];
+
+for (const [text, expected] of TYPOS) {
+  Deno.test(`parseConfigText() guesses the key meant at ${expected.split(": ")[1]}`, () => {
+    assert.deepEqual(problemsOf(text, "c.yaml"), [`c.yaml:${expected}`]);
+  });
+}
+
+// Issue 12, item 7: a file the config names and that cannot be read is reported at the line naming it.
+Deno.test("loadConfigFile() names the config line of every file it cannot read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/token`, "t0ken\n");
+    await Deno.mkdir(`${dir}/a-directory`);
+    const text = `targets:
+  - name: a
+    url: http://127.0.0.1:1/
+    http:
+      bearer_token_file: token
+  - name: b
+    url: http://127.0.0.1:2/
+    http:
+      tls_config:
+        ca_file: missing-ca.pem
+        cert_file: /nonexistent/cert.pem
+        key_file: a-directory
+modules:
+  m:
+    http:
+      basic_auth: { username: u, password_file: missing-password }
+    allowed_targets: [127.0.0.1]
+`;
+    await Deno.writeTextFile(`${dir}/c.yaml`, text);
+    const error = await loadConfigFile(`${dir}/c.yaml`, flags(), ROOT).then(
+      () => assert.fail("expected a ConfigError"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.deepEqual([...error.problems], [
+      `${dir}/c.yaml:10: targets[1].http.tls_config.ca_file: cannot read "missing-ca.pem" (${dir}/missing-ca.pem): no such file`,
+      `${dir}/c.yaml:11: targets[1].http.tls_config.cert_file: cannot read "/nonexistent/cert.pem": no such file`,
+      `${dir}/c.yaml:12: targets[1].http.tls_config.key_file: cannot read "a-directory" (${dir}/a-directory): not a file`,
+      `${dir}/c.yaml:16: modules.m.http.basic_auth.password_file: cannot read "missing-password" (${dir}/missing-password): no such file`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -143,3 +143,22 @@ Deno.test({
     }
   },
 });
+
+// Issue 12, item 7: the probe timeout docs/OPERATIONS.md recommends is the one the Deployment sets.
+Deno.test("the Kubernetes liveness and readiness probes use the timeout docs/OPERATIONS.md recommends", async () => {
+  const ops = await Deno.readTextFile(new URL("../docs/OPERATIONS.md", import.meta.url));
+  const documented = /sets `timeoutSeconds: (\d+)` on both/.exec(ops.replaceAll(/\s+/g, " "));
+  assert.ok(documented, "docs/OPERATIONS.md names no timeoutSeconds for the probes");
+  const k8s = parseAllDocuments(await Deno.readTextFile(`${DEPLOY}/kubernetes/prom-exporter.yaml`)).map((d) =>
+    d.toJS()
+  );
+  const deployment = k8s.find((d) => d.kind === "Deployment");
+  const [container] = deployment.spec.template.spec.containers;
+  assert.equal(container.livenessProbe.httpGet.path, "/-/healthy");
+  assert.equal(container.readinessProbe.httpGet.path, "/-/ready");
+  assert.equal(container.livenessProbe.timeoutSeconds, Number(documented[1]));
+  assert.equal(container.readinessProbe.timeoutSeconds, Number(documented[1]));
+  // A few seconds: more than Kubernetes's default of 1 s, less than the period.
+  assert.ok(container.livenessProbe.timeoutSeconds > 1);
+  assert.ok(container.livenessProbe.timeoutSeconds < container.livenessProbe.periodSeconds);
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { run, type RunIO } from "../main.ts";
 import { parseCommandLine } from "../src/cli.ts";
 import { parseConfigText } from "../src/config/load.ts";
 import { explainTarget } from "../src/explain.ts";
@@ -7,6 +8,20 @@ import { parsePrometheusText } from "../src/formats/prometheus_text.ts";
 import { compileTarget, decodeTarget } from "../src/scrape.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: RunIO = { env: {}, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: ROOT };
+  return { io: value, out, err };
+}
+
+/** Writes files into a fresh temp directory, removed by `await using`. */
+async function files(contents: Record<string, string>) {
+  const dir = await Deno.makeTempDir({ prefix: "prom-exporter-explain-" });
+  for (const [name, text] of Object.entries(contents)) await Deno.writeTextFile(`${dir}/${name}`, text);
+  return { dir, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+}
 
 function load(file: string, text = Deno.readTextFileSync(ROOT + file)) {
   const inv = parseCommandLine(["explain", "--config.file", file], {});
@@ -24,22 +39,33 @@ Deno.test("explainTarget() shows, for the seed, the rules that touched each metr
 
 requests (untyped, 1 series)
   no rule matched
+  labels: service="foo"
   => requests{service="foo"} 100
 
 requests_status_2xx (untyped, 1 series)
   rules[1] match "requests_status_(?<code>[0-9]xx)": label code="2xx", name "requests_by_status", type counter, help "Requests answered, by status class."
+  counter: "_total" appended: requests_by_status => requests_by_status_total
+  labels: service="foo"
+  merged into family "requests_by_status" with requests_status_4xx, requests_status_5xx
   => requests_by_status_total{code="2xx",service="foo"} 90
 
 requests_status_4xx (untyped, 1 series)
   rules[1] match "requests_status_(?<code>[0-9]xx)": label code="4xx", name "requests_by_status", type counter, help "Requests answered, by status class."
+  counter: "_total" appended: requests_by_status => requests_by_status_total
+  labels: service="foo"
+  merged into family "requests_by_status" with requests_status_2xx, requests_status_5xx
   => requests_by_status_total{code="4xx",service="foo"} 3
 
 requests_status_5xx (untyped, 1 series)
   rules[1] match "requests_status_(?<code>[0-9]xx)": label code="5xx", name "requests_by_status", type counter, help "Requests answered, by status class."
+  counter: "_total" appended: requests_by_status => requests_by_status_total
+  labels: service="foo"
+  merged into family "requests_by_status" with requests_status_2xx, requests_status_4xx
   => requests_by_status_total{code="5xx",service="foo"} 7
 
 uptime_sec (untyped, 1 series)
   rules[3] rename: "uptime_sec" -> "uptime_seconds"
+  labels: service="foo"
   => uptime_seconds{service="foo"} 123
 
 exclude_me (untyped, 1 series)
@@ -47,6 +73,7 @@ exclude_me (untyped, 1 series)
 
 request_p99 (untyped, 1 series)
   rules[2] match "request_(?<latency>p[0-9]+)": label latency="p99", name "request_latency_seconds", help "Upstream metrics matching \\"request_(?<latency>p[0-9]+)\\""
+  labels: service="foo"
   => request_latency_seconds{latency="p99",service="foo"} 0.25
 
 Result: 4 families, 6 series
@@ -88,11 +115,18 @@ lat_count 1
 
 a_total (counter, 2 series)
   rules[0] match "(a|b)_total": name "ab"
+  counter: "_total" appended: ab => ab_total
+  metric_relabel_configs[0] drop: ab_total{k="drop"}: dropped
   metric_relabel_configs: 1 of 2 series dropped
+  merged into family "ab" with b_total
+  duplicate: ab_total{k="x"} also comes from b_total: on_duplicate error fails the scrape
   => ab_total{k="x"} 1
 
 b_total (counter, 1 series)
   rules[0] match "(a|b)_total": name "ab"
+  counter: "_total" appended: ab => ab_total
+  merged into family "ab" with a_total
+  duplicate: ab_total{k="x"} also comes from a_total: on_duplicate error fails the scrape
   => ab_total{k="x"} 3
 
 lat (histogram, 3 series)
@@ -118,4 +152,178 @@ Deno.test("decodeTarget() gives explain the upstream's own families from a saved
     explainTarget(target, decoded.families),
     /exclude_me \(untyped, 1 series\)\n {2}rules\[0\] exclude/,
   );
+});
+
+Deno.test("explainTarget() lists every step: include kept, labels, each relabel rule before => after, namespace, merge, duplicate", () => {
+  const text = `targets:
+  - name: node
+    url: http://127.0.0.1:9100/metrics
+    labels: { instance: host1 }
+    namespace: host
+    on_duplicate: sum
+    rules:
+      - include: ["go_*", "node_*"]
+      - match: "node_cpu_seconds_total"
+        type: gauge
+    metric_relabel_configs:
+      - action: lowercase
+        source_labels: [__name__]
+        target_label: __name__
+      - source_labels: [device]
+        regex: lo
+        action: drop
+`;
+  const families = parsePrometheusText(
+    `# TYPE node_memory_MemAvailable_bytes gauge
+node_memory_MemAvailable_bytes{instance="x"} 1500
+node_memory_MemAvailable_bytes 957
+# TYPE node_memory_memavailable_bytes gauge
+node_memory_memavailable_bytes 43
+# TYPE node_network_receive_bytes counter
+node_network_receive_bytes_total{device="lo"} 10
+node_network_receive_bytes_total{device="eth0"} 20
+# TYPE node_cpu_seconds counter
+node_cpu_seconds_total 5
+node_cpu_seconds_created 1700000000
+# TYPE up gauge
+up 1
+`,
+    "prometheus",
+  );
+  const report = explainTarget(load("node.yaml", text), families, { asSent: true });
+  assert.equal(
+    report,
+    `Target "node" (http://127.0.0.1:9100/metrics): 5 upstream metrics, 4 kept, 1 dropped
+
+node_memory_MemAvailable_bytes (gauge, 2 series)
+  rules[0] include: "node_*" matches "node_memory_MemAvailable_bytes": kept
+  labels: instance="host1" (upstream label instance kept as exported_instance)
+  metric_relabel_configs[0] lowercase: node_memory_MemAvailable_bytes{exported_instance="x",instance="host1"} => node_memory_memavailable_bytes{exported_instance="x",instance="host1"}
+  metric_relabel_configs[0] lowercase: node_memory_MemAvailable_bytes{instance="host1"} => node_memory_memavailable_bytes{instance="host1"}
+  namespace "host": node_memory_memavailable_bytes => host_node_memory_memavailable_bytes
+  merged into family "host_node_memory_memavailable_bytes" with node_memory_memavailable_bytes
+  duplicate: host_node_memory_memavailable_bytes{instance="host1"} also comes from node_memory_memavailable_bytes: on_duplicate sum adds the values
+  => host_node_memory_memavailable_bytes{exported_instance="x",instance="host1"} 1500
+  => host_node_memory_memavailable_bytes{instance="host1"} 957
+
+node_memory_memavailable_bytes (gauge, 1 series)
+  rules[0] include: "node_*" matches "node_memory_memavailable_bytes": kept
+  labels: instance="host1"
+  namespace "host": node_memory_memavailable_bytes => host_node_memory_memavailable_bytes
+  merged into family "host_node_memory_memavailable_bytes" with node_memory_MemAvailable_bytes
+  duplicate: host_node_memory_memavailable_bytes{instance="host1"} also comes from node_memory_MemAvailable_bytes: on_duplicate sum adds the values
+  => host_node_memory_memavailable_bytes{instance="host1"} 43
+
+node_network_receive_bytes_total (counter, 2 series)
+  rules[0] include: "node_*" matches "node_network_receive_bytes_total": kept
+  labels: instance="host1"
+  metric_relabel_configs[1] drop: node_network_receive_bytes_total{device="lo",instance="host1"}: dropped
+  metric_relabel_configs: 1 of 2 series dropped
+  namespace "host": node_network_receive_bytes => host_node_network_receive_bytes
+  => host_node_network_receive_bytes_total{device="eth0",instance="host1"} 20
+
+node_cpu_seconds_total (counter, 2 series)
+  rules[0] include: "node_*" matches "node_cpu_seconds_total": kept
+  rules[1] match "node_cpu_seconds_total": type gauge
+  no longer a counter: 1 _created series dropped
+  labels: instance="host1"
+  namespace "host": node_cpu_seconds_total => host_node_cpu_seconds_total
+  => host_node_cpu_seconds_total{instance="host1"} 5
+
+up (gauge, 1 series)
+  rules[0] include: "up" matches none of "go_*", "node_*": dropped
+
+Result: 3 families, 4 series
+`,
+  );
+});
+
+Deno.test("explainTarget() reports duplicates within one metric resolved by on_duplicate", () => {
+  const text = `targets:
+  - name: app
+    url: http://127.0.0.1:8080/metrics
+    on_duplicate: last
+    metric_relabel_configs:
+      - action: labeldrop
+        regex: pod
+`;
+  const families = parsePrometheusText('# TYPE q gauge\nq{pod="a"} 1\nq{pod="b"} 2\n', "prometheus");
+  const report = explainTarget(load("app.yaml", text), families, { asSent: true });
+  assert.match(report, /^ {2}metric_relabel_configs\[0\] labeldrop: q\{pod="a"\} => q$/m);
+  assert.match(report, /^ {2}duplicate: q twice in this metric: on_duplicate last keeps the last$/m);
+  assert.match(report, /^ {2}=> q 2$/m);
+});
+
+const JSON_CONFIG = `targets:
+  - name: queues
+    url: http://127.0.0.1:15672/api/queues
+    format: json
+    json:
+      - name: queues_total
+        count: "$.queues[*]"
+      - path: "$.queues[*]"
+        labels: { queue: "@.name" }
+        metrics:
+          - { name: queue_messages, value: "@.messages" }
+          - path: "@.consumers[*]"
+            metrics: [{ name: consumer_prefetch, value: "@.prefetch" }]
+      - name: queue_depth
+        path: "$.foo[*]"
+      - name: health
+        value: "$.status"
+`;
+
+Deno.test("run() explain and check --input name each JSON entry that selected nothing", async () => {
+  await using f = await files({
+    "c.yaml": JSON_CONFIG,
+    "body.json": JSON.stringify({ queues: [{ name: "a", messages: 3, consumers: [] }] }),
+    "page.html": "<!DOCTYPE html><html><body>Sign in</body></html>",
+  });
+  const warnings = [
+    'json[1].metrics[1] path "@.consumers[*]" selected nothing',
+    'json[2] path "$.foo[*]" selected nothing',
+    'json[3] name "health": value "$.status" gave no series (missing, null or not usable)',
+  ];
+  const explain = io();
+  const args = ["--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/body.json`];
+  assert.equal(await run(["explain", ...args], explain.io), 0, explain.err.join(""));
+  assert.ok(explain.out.join("").includes(`dropped\n\n${warnings.join("\n")}\n\nqueues_total`), explain.out.join(""));
+
+  const check = io();
+  assert.equal(await run(["check", ...args], check.io), 0, check.err.join(""));
+  assert.deepEqual(
+    check.err.join("").split("\n").filter((l) => l.includes("json[")),
+    warnings.map((w) => `warning: target "queues": ${w}`),
+  );
+  assert.match(check.out.join(""), /is valid: 1 target\(s\)/);
+  assert.match(check.out.join(""), /^Input ".*body\.json" decoded for target "queues": 2 families, 3 warnings$/m);
+
+  const html = io();
+  assert.equal(await run(["check", "--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/page.html`], html.io), 1);
+  assert.equal(
+    html.err.join(""),
+    `prom-exporter: target "queues": Cannot decode "${f.dir}/page.html": the upstream answered an HTML page, not metrics (wrong URL or a login page?)\n`,
+  );
+});
+
+Deno.test("run() explain --metric shows only the upstream metrics matching a glob, by upstream or output name", async () => {
+  await using f = await files({
+    "body.json": JSON.stringify({ requests: 1, requests_status_2xx: 2, uptime_sec: 3, exclude_me: 4 }),
+  });
+  const shown = async (...globs: string[]) => {
+    const t = io();
+    const args = ["explain", "--config.file", "examples/seed.yaml", "--input", `${f.dir}/body.json`];
+    assert.equal(await run([...args, ...globs.flatMap((g) => ["--metric", g])], t.io), 0, t.err.join(""));
+    const out = t.out.join("");
+    return { out, heads: [...out.matchAll(/^(\w+) \(untyped/gm)].map((m) => m[1]) };
+  };
+  assert.deepEqual((await shown()).heads, ["requests", "requests_status_2xx", "uptime_sec", "exclude_me"]);
+  assert.deepEqual((await shown("requests_*")).heads, ["requests_status_2xx"]);
+  // The output name: uptime_sec becomes uptime_seconds; `?` is one character.
+  assert.deepEqual((await shown("uptime_second?", "exclude_m?")).heads, ["uptime_sec", "exclude_me"]);
+  assert.deepEqual((await shown("requests_by_status_total")).heads, ["requests_status_2xx"]);
+  const none = await shown("nothing.*");
+  assert.deepEqual(none.heads, []);
+  assert.match(none.out, /; none matches --metric "nothing\.\*"\n/);
+  assert.match((await shown("req*")).out, /4 upstream metrics, 3 kept, 1 dropped; 2 shown \(--metric "req\*"\)/);
 });

@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../src/cli.ts";
 import { parseConfigText } from "../src/config/load.ts";
+import { DocumentBuilder } from "../src/exposition/assemble.ts";
 import { writeOpenMetrics } from "../src/exposition/openmetrics.ts";
 import { writeText } from "../src/exposition/text.ts";
 import type { MetricFamily } from "../src/model.ts";
@@ -61,27 +62,22 @@ function routesFor(dir: string): Record<string, Route> {
   return routes;
 }
 
-/** Appends families, merging same-named families of several targets (as the server does). */
-function merge(into: MetricFamily[], families: readonly MetricFamily[]): void {
-  for (const f of families) {
-    const prior = into.find((p) => p.name === f.name);
-    if (prior) prior.samples.push(...f.samples);
-    else into.push({ ...f, samples: [...f.samples] });
-  }
-}
-
-/** Runs one case: the families (merged over targets) or the first failure as `reason: message`. */
+/**
+ * Runs one case: the targets' families, merged into one document by the server's own DocumentBuilder, or the
+ * first failure as `reason: message` (a target refused by its `on_duplicate: error` fails with `duplicate`).
+ */
 async function runCase(dir: string): Promise<{ families: MetricFamily[] } | { error: string }> {
   await using upstream = serveUpstream(routesFor(dir));
   const text = Deno.readTextFileSync(`${ROOT}${dir}/config.yaml`).replaceAll(FAKE_ORIGIN, upstream.origin);
   const config = parseConfigText(text, `${dir}/config.yaml`, flagsFor(), ROOT);
-  const families: MetricFamily[] = [];
+  const doc = new DocumentBuilder();
   for (const t of config.targets) {
     const r = await scrapeTarget(compileTarget(t), { signal: AbortSignal.timeout(5000) });
     if (!r.ok) return { error: `${r.error.reason}: ${r.error.message}` };
-    merge(families, r.families);
+    const refused = doc.add({ source: t.name, families: r.families, onDuplicate: t.onDuplicate });
+    if (refused !== null) return { error: `duplicate: ${refused}` };
   }
-  return { families };
+  return { families: doc.families() };
 }
 
 function exists(path: string): boolean {

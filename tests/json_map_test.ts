@@ -184,3 +184,37 @@ Deno.test("compileJsonMapping() never throws and emits only numbers for any docu
     { numRuns: 500 },
   );
 });
+
+Deno.test("compileJsonMapping() mapTraced() names each entry that read nothing, and maps as map() does", () => {
+  const m = compileJsonMapping([
+    metric("queues_total", { count: "$.queues[*]" }),
+    group("$.queues[*]", { queue: "@.name" }, [
+      metric("messages", { value: "@.messages" }),
+      group("@.consumers[*]", {}, [metric("prefetch", { value: "@.prefetch" })]),
+      metric("rate", { value: "@.stats.rate" }),
+    ]),
+    group("$.nodes[*]", {}, [group("@.disks[*]", {}, [metric("disk", { value: "@.free" })])]),
+    { kind: "flatten", path: "$.jvm", labels: {}, skipKeys: [], prefix: "jvm" },
+    metric("skipped", { path: "$.obj.*", skipKeys: ["*"] }),
+  ]);
+  const doc = { queues: [{ name: "a", messages: 3, consumers: [] }, { name: "b", messages: 1 }], obj: { x: 1 } };
+  const traced = m.mapTraced(doc);
+  assert.deepEqual(traced.unselected, [
+    'json[1].metrics[1] path "@.consumers[*]" selected nothing',
+    'json[1].metrics[2] name "rate": value "@.stats.rate" gave no series (missing, null or not usable)',
+    'json[2] path "$.nodes[*]" selected nothing',
+    'json[3] path "$.jvm" selected nothing',
+    'json[4] path "$.obj.*" selected nothing',
+  ]);
+  const plain = m.map(doc);
+  assert.deepEqual(traced.families, plain.families);
+  assert.equal(traced.skipped, plain.skipped);
+  // Everything found: only the entry whose every member is skipped still selects nothing.
+  const full = {
+    queues: [{ name: "a", messages: 1, consumers: [{ prefetch: 5 }], stats: { rate: 2 } }],
+    nodes: [{ disks: [{ free: 9 }] }],
+    jvm: { heap: 1 },
+    obj: { x: 1 },
+  };
+  assert.deepEqual(m.mapTraced(full).unselected, ['json[4] path "$.obj.*" selected nothing']);
+});

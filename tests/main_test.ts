@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import bcrypt from "bcryptjs";
 import { run, type RunIO } from "../main.ts";
-import { ENV_VARS } from "../src/cli.ts";
+import { DEMO_ENV_VAR, ENV_VARS } from "../src/cli.ts";
 import { VERSION } from "../src/version.ts";
 import { json, normalizeVolatile, SEED_JSON, serveUpstream } from "./_helpers.ts";
+import { startExporter } from "./_run.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const DENO = Deno.execPath();
@@ -34,7 +36,7 @@ Deno.test("run() once exits 1 and still prints prom_exporter_up 0 when the upstr
   const t = io();
   const code = await run(["once", "-s", "foo", "-u", `${up.origin}/500`], t.io);
   assert.equal(code, 1);
-  assert.match(t.out.join(""), /^prom_exporter_up\{service="foo"\} 0$/m);
+  assert.match(t.out.join(""), /^prom_exporter_up\{target="foo",service="foo"\} 0$/m);
   assert.match(t.err.join(""), /level=error msg="scrape failed" target=foo reason=status/);
 });
 
@@ -82,7 +84,7 @@ Deno.test("VERSION equals deno.json's version, and the tasks grant every documen
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
   assert.equal(config.version, VERSION);
   for (const task of ["start", "compile"]) {
-    for (const name of Object.values(ENV_VARS)) {
+    for (const name of [...Object.values(ENV_VARS), DEMO_ENV_VAR]) {
       assert.match(config.tasks[task], new RegExp(name), `${task}: ${name}`);
     }
   }
@@ -128,7 +130,7 @@ Deno.test("main.ts start serves over TCP and exits 0 on SIGTERM", async () => {
     assert.equal(res.status, 200);
     const body = await res.text();
     assert.match(body, /^requests\{service="foo"\} 100$/m);
-    assert.match(body, /^prom_exporter_up\{service="foo"\} 1$/m);
+    assert.match(body, /^prom_exporter_up\{target="foo",service="foo"\} 1$/m);
   } finally {
     child.kill("SIGTERM");
   }
@@ -225,4 +227,134 @@ Deno.test("run() explain and once --input read a saved upstream body through the
   assert.equal(await run(["once", ...args], once.io), 0, once.err.join(""));
   assert.match(once.out.join(""), /^requests_by_status_total\{code="2xx",service="foo"\} 90$/m);
   await Deno.remove(dir, { recursive: true });
+});
+
+// Issue 12, item 7: no command is a usage error; help is an answer.
+Deno.test("run() without a command exits 2 with the usage on stderr; --help, -h and help exit 0", async () => {
+  const none = io();
+  assert.equal(await run([], none.io), 2);
+  assert.deepEqual(none.out, []);
+  const lines = none.err.join("").split("\n");
+  assert.equal(lines[0], "prom-exporter: Missing command: expected one of start, once, check, explain");
+  assert.match(none.err.join(""), /^Commands:$/m);
+  assert.match(none.err.join(""), /^ {2}check {4}validate a config file/m);
+  for (const args of [["--help"], ["-h"], ["help"]]) {
+    const h = io();
+    assert.equal(await run(args, h.io), 0, args[0]);
+    assert.match(h.out.join(""), /^Commands:$/m);
+    assert.deepEqual(h.err, []);
+  }
+});
+
+Deno.test("run() names a mistyped flag with a guess, and a flag of another command, then exits 2", async () => {
+  const typo = io();
+  assert.equal(await run(["start", "--config-file", "app.yaml"], typo.io), 2);
+  assert.equal(
+    typo.err.join("").split("\n")[0],
+    'prom-exporter: Unknown flag "--config-file"; did you mean "--config.file"?',
+  );
+  const other = io();
+  assert.equal(await run(["check", "--config.file", "examples/seed.yaml", "-p", "9100"], other.io), 2);
+  const lines = other.err.join("").split("\n");
+  assert.equal(lines[0], 'prom-exporter: Flag "--port" does not apply to "check"');
+  assert.match(lines[1], /^Usage: prom-exporter check --config\.file FILE/);
+});
+
+Deno.test("run() check --help lists only check's flags", async () => {
+  const h = io();
+  assert.equal(await run(["check", "--help"], h.io), 0);
+  const text = h.out.join("");
+  assert.match(text, /--config\.file FILE/);
+  assert.match(text, /--input FILE/);
+  for (const other of ["--service", "--url", "--port", "--exclude", "--web.listen-address", "--metric "]) {
+    assert.ok(!text.includes(other), `check --help shows ${other}:\n${text}`);
+  }
+});
+
+// Issue 12, item 7: a file named by a config that cannot be read is reported at FILE:LINE.
+Deno.test("run() check reports an unreadable file at the line of the key naming it, config and web config", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/c.yaml`,
+      "targets:\n  - name: a\n    url: http://127.0.0.1:1/\n    http:\n      bearer_token_file: /nonexistent/token\n",
+    );
+    const bad = io();
+    assert.equal(await run(["check", "--config.file", `${dir}/c.yaml`], bad.io), 1);
+    assert.equal(
+      bad.err.join(""),
+      `prom-exporter: ${dir}/c.yaml:5: targets[0].http.bearer_token_file: cannot read "/nonexistent/token": no such file\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/web.yml`,
+      "tls_server_config:\n  cert_file: /nonexistent/cert.pem\n  key_file: /nonexistent/key.pem\n",
+    );
+    const web = io();
+    const args = ["check", "--config.file", "examples/seed.yaml", "--web.config.file", `${dir}/web.yml`];
+    assert.equal(await run(args, web.io), 1);
+    assert.match(
+      web.err.join(""),
+      new RegExp(`${dir}/web\\.yml:2: tls_server_config\\.cert_file: cannot read`),
+    );
+    assert.match(
+      web.err.join(""),
+      new RegExp(`${dir}/web\\.yml:3: tls_server_config\\.key_file: cannot read`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Issue 12, item 7: what /-/healthy answers under basic auth (docs/OPERATIONS.md states it).
+Deno.test("run() start: /-/healthy requires the basic auth credentials like every other path", async () => {
+  const dir = await Deno.makeTempDir();
+  const hash = await bcrypt.hash("pw", 4);
+  await Deno.writeTextFile(`${dir}/web.yml`, `basic_auth_users:\n  alice: "${hash}"\n`);
+  const exporter = await startExporter([
+    "-s",
+    "foo",
+    "-u",
+    "file://examples/seed.json",
+    "--web.config.file",
+    `${dir}/web.yml`,
+  ]);
+  try {
+    const anon = await fetch(`${exporter.base}/-/healthy`);
+    assert.equal(anon.status, 401);
+    await anon.body?.cancel();
+    const authed = await fetch(`${exporter.base}/-/healthy`, {
+      headers: { authorization: `Basic ${btoa("alice:pw")}` },
+    });
+    assert.equal(authed.status, 200);
+    assert.equal(await authed.text(), "Healthy\n");
+  } finally {
+    assert.equal(await exporter.stop(), 0);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Issue 12, item 5: the permissions the README's `deno run` line needs.
+Deno.test("main.ts without --allow-env says which permission it lacks in one line, then exits 1", async () => {
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "--allow-net", "--allow-read", "main.ts", "check", "--config.file", "examples/seed.yaml"],
+    cwd: ROOT.pathname,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(
+    stderr,
+    /^prom-exporter: Cannot load the configuration: Requires env access to "LOG_TOKENS".*--allow-env/,
+  );
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
+});
+
+Deno.test("deno task start and deno task compile grant the same permissions", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const permissions = (task: string) =>
+    (config.tasks[task] as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  assert.deepEqual(permissions("compile"), permissions("start"));
+  assert.match(config.tasks.start, new RegExp(`(^| )${DEMO_ENV_VAR}=1 `));
+  assert.match(config.tasks.start, /main\.ts start$/);
 });

@@ -431,7 +431,7 @@ Deno.test("memo: the handler's answers equal the pipeline's over a real upstream
             ));
           const [ta, tb] = [await body(a), await body(b)];
           assert.equal(ta, tb, `${layout.name}, accept=${accept || "none"}, scrape ${scrape}`);
-          assert.ok(ta.includes(`prom_exporter_up{service="a"} 1`), ta);
+          assert.ok(ta.includes(`prom_exporter_up{target="a",service="a"} 1`), ta);
         }
       }
       const hits = memoTargets.reduce((n, t) => n + (t.memo?.stats.hits ?? 0), 0);

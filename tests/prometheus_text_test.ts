@@ -85,19 +85,20 @@ const TEXT_VALID: [string, string, MetricFamily[]][] = [
     [fam("requests", "counter", [smp("requests_total", [], 5), smp("requests_created", [], 1.7e9)])],
   ],
   [
-    "client_python text: an x_created gauge is merged into counter x",
+    "client_python text: an x_created gauge stays the gauge it was sent as (rules see it)",
     "# TYPE foo_total counter\nfoo_total 1\n# HELP foo_created Created.\n# TYPE foo_created gauge\nfoo_created 1.7e9\n",
-    [fam("foo", "counter", [smp("foo_total", [], 1), smp("foo_created", [], 1.7e9)])],
+    [
+      fam("foo", "counter", [smp("foo_total", [], 1)]),
+      fam("foo_created", "gauge", [smp("foo_created", [], 1.7e9)], { help: "Created." }),
+    ],
   ],
   [
-    "client_python text: x_created gauge before histogram x, merged too",
+    "client_python text: x_created gauge before histogram x stays apart too",
     '# TYPE h_created gauge\nh_created 5\n# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 2\n',
-    [fam("h", "histogram", [
-      smp("h_bucket", ["le", "+Inf"], 1),
-      smp("h_count", [], 1),
-      smp("h_sum", [], 2),
-      smp("h_created", [], 5),
-    ])],
+    [
+      fam("h_created", "gauge", [smp("h_created", [], 5)]),
+      fam("h", "histogram", [smp("h_bucket", ["le", "+Inf"], 1), smp("h_count", [], 1), smp("h_sum", [], 2)]),
+    ],
   ],
   [
     "an x_created gauge next to a gauge x stays apart",
@@ -105,9 +106,9 @@ const TEXT_VALID: [string, string, MetricFamily[]][] = [
     [fam("g", "gauge", [smp("g", [], 1)]), fam("g_created", "gauge", [smp("g_created", [], 2)])],
   ],
   [
-    "an x_created sample before its gauge TYPE still merges",
+    "an x_created sample before its gauge TYPE stays with the counter that claimed it",
     "# TYPE f counter\nf_created 1\n# TYPE f_created gauge\nf_created 2\n",
-    [fam("f", "counter", [smp("f_created", [], 1), smp("f_created", [], 2)])],
+    [fam("f", "counter", [smp("f_created", [], 1), smp("f_created", [], 2)]), fam("f_created", "gauge", [])],
   ],
   [
     "histogram",

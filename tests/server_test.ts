@@ -106,8 +106,8 @@ for (const [kind, reason, url] of FAILURES) {
     const res = await handler(get("/metrics"));
     assert.equal(res.status, 200);
     const body = await res.text();
-    assert.match(body, /^prom_exporter_up\{service="foo"\} 0$/m);
-    assert.match(body, /^prom_exporter_scrape_duration_seconds\{service="foo"\} [0-9.e-]+$/m);
+    assert.match(body, /^prom_exporter_up\{target="foo",service="foo"\} 0$/m);
+    assert.match(body, /^prom_exporter_scrape_duration_seconds\{target="foo",service="foo"\} [0-9.e-]+$/m);
     assert.match(
       body,
       new RegExp(`^prom_exporter_scrape_errors_total\\{target="foo",reason="${reason}"\\} 1$`, "m"),
@@ -130,7 +130,7 @@ Deno.test("handler answers up 0 within the deadline from X-Prometheus-Scrape-Tim
     const res = await handler(get("/metrics", { "x-prometheus-scrape-timeout-seconds": "1" }));
     const took = performance.now() - t0;
     const body = await res.text();
-    assert.match(body, /^prom_exporter_up\{service="foo"\} 0$/m);
+    assert.match(body, /^prom_exporter_up\{target="foo",service="foo"\} 0$/m);
     assert.match(body, /reason="timeout"\} 1$/m);
     // Budget is 1 s - 0.5 s offset; allow generous scheduling slack, but far below the 10 s default.
     assert.ok(took >= 450 && took < 1_000, `took ${took} ms`);

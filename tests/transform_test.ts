@@ -227,6 +227,29 @@ Deno.test("decide() traces every rule that touched a name", () => {
   ]);
 });
 
+Deno.test("compileTransform() scales by 1/n as a division, so ms to s gives 0.957, not 0.9570000000000001", () => {
+  const values = [957, 1, 123456789, -42, 0.5];
+  for (const factor of [0.001, 0.000001, 0.01, 1024, 3, 0.5, 1 / 3, -0.001]) {
+    const t = compileTransform(target({ rules: [match("m", { scale: factor })] }));
+    const out = t.apply([fam("m", "gauge", values.map((v, i) => ["m", ["i", String(i)], v]))]);
+    const n = Math.round(1 / factor);
+    // The correctly rounded result: a division by n where the factor is exactly 1/n, else the product.
+    const expected = values.map((v) => Number.isInteger(n) && n !== 0 && 1 / n === factor ? v / n : v * factor);
+    assert.deepEqual(out[0].samples.map((s) => s.value), expected, `scale ${factor}`);
+  }
+  const ms = compileTransform(target({ rules: [match("m", { scale: 0.001 })] }));
+  assert.deepEqual(ms.apply([gauge("m", 957)])[0].samples[0].value, 0.957);
+  const us = compileTransform(target({ rules: [match("m", { scale: 0.000001 })] }));
+  assert.deepEqual(us.apply([gauge("m", 123456789)])[0].samples[0].value, 123.456789);
+  const pct = compileTransform(target({ rules: [match("m", { scale: 0.01 })] }));
+  assert.deepEqual(pct.apply([gauge("m", 7)])[0].samples[0].value, 0.07);
+  // Two rules: the factors multiply first (0.1 * 0.01 is 0.001), then the product is analysed the same way.
+  const two = compileTransform(target({ rules: [match("m", { scale: 0.1 }), match("m", { scale: 0.01 })] }));
+  assert.equal(two.apply([gauge("m", 957)])[0].samples[0].value, 0.957);
+  assert.equal(compileTransform(target({ rules: [match("m", { scale: 1024 })] })).apply([gauge("m", 3)])[0]
+    .samples[0].value, 3072);
+});
+
 Deno.test("compileTemplate() expands $N, ${N}, ${name} and $$", () => {
   const re = /^(?<kind>[a-z]+)_([0-9]+)$/u;
   const t = compileTemplate("${kind}-$2-${2}x-$$1", regexGroups(re));

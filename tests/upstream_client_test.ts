@@ -369,3 +369,40 @@ Deno.test("createUpstreamClient() keeps secrets out of errors and serialization"
   const e = await failure(c, "http://127.0.0.1:1/");
   assert.doesNotMatch(`${e.message} ${e.stack}`, /SECRET/);
 });
+
+Deno.test("createUpstreamClient() says an https URL reached a plain HTTP server, over both transports", async () => {
+  await using up = serveUpstream({ "/": new Response("a 1\n") });
+  const port = new URL(up.origin).port;
+  const url = `https://127.0.0.1:${port}/`;
+  const expected = `Cannot fetch "${url}": TLS handshake failed: the server at 127.0.0.1:${port} answered plain HTTP; use http://`;
+  using viaFetch = await client({ headers: { "X-Api-Key": "k" } });
+  using viaNode = await client({ tls_config: { insecure_skip_verify: true } });
+  const guard = () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 });
+  for (const [c, extra] of [[viaFetch, {}], [viaNode, {}], [viaFetch, { guard }]] as const) {
+    const e = await failure(c, url, extra);
+    assert.equal(e.reason, "tls");
+    assert.equal(e.message, expected);
+  }
+});
+
+Deno.test(
+  { ...TLS, name: "createUpstreamClient() says an http URL reached a TLS server, over both transports" },
+  async () => {
+    await using dir = await tempDir();
+    const pki = await makePki(dir.path);
+    await using up = await tlsUpstream(pki);
+    const url = `http://127.0.0.1:${up.port}/`;
+    using viaFetch = await client({});
+    const guard = () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 });
+    // The node transport sees the server's first bytes: a TLS record, so it can say so for certain.
+    const sure = await failure(viaFetch, url, { guard });
+    assert.equal(sure.reason, "tls");
+    assert.equal(sure.message, `Cannot fetch "${url}": the server at 127.0.0.1:${up.port} speaks TLS; use https://`);
+    // fetch only says the answer was not HTTP.
+    const unsure = await failure(viaFetch, url);
+    assert.equal(
+      unsure.message,
+      `Cannot fetch "${url}": the server at 127.0.0.1:${up.port} did not answer HTTP (if it speaks TLS, use https://)`,
+    );
+  },
+);

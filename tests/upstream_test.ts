@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
+import type { TargetConfig } from "../src/config/types.ts";
 import { UpstreamError } from "../src/errors.ts";
+import { compileTarget, scrapeTarget } from "../src/scrape.ts";
 import { fetchUpstream } from "../src/upstream.ts";
 import { freePort, serveUpstream } from "./_helpers.ts";
+import { makePki, needTool, tempDir } from "./_ops_helpers.ts";
 
 const MAX = 1024;
 
@@ -148,4 +151,91 @@ Deno.test("fetchUpstream() reads file:// URLs", async () => {
   const missing = await failure(`file://${dir}/missing.json`);
   assert.equal(missing.reason, "network");
   await Deno.remove(dir, { recursive: true });
+});
+
+const HTML_MESSAGE = "the upstream answered an HTML page, not metrics (wrong URL or a login page?)";
+
+function htmlTarget(origin: string, format: TargetConfig["format"]) {
+  return compileTarget({
+    name: "web",
+    url: `${origin}/login`,
+    labels: {},
+    format,
+    namespace: "",
+    rules: [],
+    metricRelabelConfigs: [],
+    onDuplicate: "error",
+    timeoutMs: 5_000,
+    maxBodyBytes: 64 * 1024,
+  });
+}
+
+Deno.test("scrapeTarget() says an HTML page is not metrics, whatever the format", async () => {
+  const page = (body: string, type: string) => () =>
+    new Response(body, { headers: { "content-type": type } });
+  for (
+    const [body, type] of [
+      ["\uFEFF \n<!DOCTYPE html>\n<html><body>Sign in</body></html>\n", "text/html; charset=utf-8"],
+      ["  <HTML><head><title>Login</title></head></HTML>", "text/plain"],
+      ["<!doctype HTML><p>x</p>", "application/json"],
+      // Neither marker, but the server says so: the Content-Type names the cause of the parse failure.
+      ["<head><title>Login</title></head>", "text/html"],
+    ] as const
+  ) {
+    await using up = serveUpstream({ "/login": page(body, type) });
+    for (const format of ["auto", "json", "prometheus", "openmetrics"] as const) {
+      const r = await scrapeTarget(htmlTarget(up.origin, format), { signal: AbortSignal.timeout(5_000) });
+      assert.ok(!r.ok, `${format} ${JSON.stringify(body)}: scrape succeeded`);
+      assert.equal(r.error.reason, "parse");
+      assert.equal(r.error.message, `Cannot decode the upstream: ${HTML_MESSAGE}`, `${format} ${body}`);
+    }
+  }
+});
+
+Deno.test("scrapeTarget() still decodes metrics a server labels text/html", async () => {
+  // PHP answers text/html unless told otherwise: a valid body must not fail for its Content-Type alone.
+  await using up = serveUpstream({
+    "/login": () => new Response('{"a": 1}', { headers: { "content-type": "text/html" } }),
+  });
+  const r = await scrapeTarget(htmlTarget(up.origin, "auto"), { signal: AbortSignal.timeout(5_000) });
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
+  assert.deepEqual(r.families.map((f) => f.name), ["a"]);
+});
+
+Deno.test("fetchUpstream() says an https URL reached a plain HTTP server", async () => {
+  await using up = serveUpstream({ "/": new Response("a 1\n") });
+  const port = new URL(up.origin).port;
+  const e = await failure(`https://127.0.0.1:${port}/`);
+  assert.equal(e.reason, "tls");
+  assert.equal(
+    e.message,
+    `Cannot fetch "https://127.0.0.1:${port}/": TLS handshake failed: the server at 127.0.0.1:${port} answered plain HTTP; use http://`,
+  );
+});
+
+Deno.test({
+  name: "fetchUpstream() says an http URL reached a server that may speak TLS",
+  ignore: !needTool("openssl"),
+}, async () => {
+  await using dir = await tempDir();
+  const pki = await makePki(dir.path);
+  const ac = new AbortController();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: pki.serverCert,
+    key: pki.serverKey,
+    signal: ac.signal,
+    onListen: () => {},
+  }, () => new Response("a 1\n"));
+  try {
+    const e = await failure(`http://127.0.0.1:${server.addr.port}/`);
+    assert.equal(
+      e.message,
+      `Cannot fetch "http://127.0.0.1:${server.addr.port}/": the server at 127.0.0.1:${server.addr.port} did not answer HTTP (if it speaks TLS, use https://)`,
+    );
+  } finally {
+    ac.abort();
+    await server.finished;
+  }
 });

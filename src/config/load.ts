@@ -17,7 +17,7 @@ import type { Flags } from "../cli.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveFileUrl } from "../url.ts";
 import { applySeedFlags, seedFlagsGiven } from "./from_flags.ts";
-import { formatProblems, type Problem } from "./positions.ts";
+import { formatProblems, type KeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
 import { readConfigFile } from "./read_file.ts";
 import { resolveModule, resolveTarget } from "./resolve.ts";
 import { allowedKeysAt, type ConfigInput, configSchema } from "./schema.ts";
@@ -34,7 +34,70 @@ import { validateConfig } from "./validate.ts";
  */
 export async function loadConfigFile(path: string, flags: Flags, cwd: string): Promise<ExporterConfig> {
   const text = await readConfigFile(path, "the config file", resolve(cwd, path));
-  return parseConfigText(text, path, flags, cwd);
+  const parsed = parseChecked(text, path, flags, cwd);
+  // A file the config names (CA, client certificate, token, password) that cannot be read is a problem of
+  // the line that names it, found now rather than by the first scrape.
+  const problems = await unreadableFiles(parsed.data, parsed.config.baseDir);
+  if (problems.length > 0) throw new ConfigError(formatProblems(problems, path, parsed.doc, parsed.lc));
+  return parsed.config;
+}
+
+/** The keys of an `http:` block that name a file, as key paths inside the block. */
+const HTTP_FILE_KEYS: readonly KeyPath[] = [
+  ["bearer_token_file"],
+  ["basic_auth", "password_file"],
+  ["tls_config", "ca_file"],
+  ["tls_config", "cert_file"],
+  ["tls_config", "key_file"],
+];
+
+/** Every file named in a target's or module's `http:` block that cannot be opened for reading. */
+async function unreadableFiles(data: unknown, baseDir: string): Promise<Problem[]> {
+  const blocks: KeyPath[] = [];
+  const { targets, modules } = data as { targets?: unknown; modules?: unknown };
+  if (Array.isArray(targets)) targets.forEach((_, i) => blocks.push(["targets", i, "http"]));
+  if (isRecord(modules)) { for (const name of Object.keys(modules)) blocks.push(["modules", name, "http"]); }
+  const problems: Problem[] = [];
+  for (const block of blocks) {
+    for (const key of HTTP_FILE_KEYS) {
+      const path = [...block, ...key];
+      const named = valueAt(data, path);
+      if (typeof named !== "string" || named === "") continue;
+      const file = resolve(baseDir, named);
+      const why = await whyUnreadable(file);
+      if (why !== undefined) {
+        const shown = file === named ? `"${named}"` : `"${named}" (${file})`;
+        problems.push({ path, message: `cannot read ${shown}: ${why}` });
+      }
+    }
+  }
+  return problems;
+}
+
+async function whyUnreadable(file: string): Promise<string | undefined> {
+  try {
+    using f = await Deno.open(file, { read: true });
+    if (!(await f.stat()).isFile) return "not a file";
+    return undefined;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "no such file";
+    if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+    if (e instanceof Deno.errors.NotCapable) return "outside the paths Deno may read (--allow-read)";
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function valueAt(data: unknown, path: KeyPath): unknown {
+  let node = data;
+  for (const seg of path) {
+    if (typeof seg === "number" ? !Array.isArray(node) : !isRecord(node)) return undefined;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  return node;
 }
 
 /**
@@ -58,6 +121,11 @@ export async function loadConfigFile(path: string, flags: Flags, cwd: string): P
  * @throws {ConfigError} Listing every problem as `FILE:LINE: key.path: what is wrong`.
  */
 export function parseConfigText(text: string, file: string, flags: Flags, cwd: string): ExporterConfig {
+  return parseChecked(text, file, flags, cwd).config;
+}
+
+/** {@linkcode parseConfigText}, also returning the parsed file, for checks that need lines or raw values. */
+function parseChecked(text: string, file: string, flags: Flags, cwd: string) {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -97,13 +165,14 @@ export function parseConfigText(text: string, file: string, flags: Flags, cwd: s
   const flagUrl = flags.url === undefined ? undefined : resolveFileUrl(flags.url, cwd);
   const resolved = (input.targets ?? []).map((t) => resolveTarget(t, flags, baseDir));
   const modules = Object.entries(input.modules ?? {}).map(([name, m]) => resolveModule(name, m, flags));
-  return {
+  const config: ExporterConfig = {
     targets: given.length > 0 && resolved.length > 0
       ? [applySeedFlags(resolved[0], flags, flagUrl)]
       : resolved,
     modules,
     baseDir,
   };
+  return { config, data, doc, lc };
 }
 
 function firstLine(s: string): string {
@@ -124,7 +193,11 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
     switch (issue.code) {
       case "unrecognized_keys":
         for (const key of issue.keys) {
-          out.push({ path: [...path, key], message: unknownKey(key, allowedKeysAt(path)), atKey: true });
+          out.push({
+            path: [...path, key],
+            message: unknownKeyMessage(key, allowedKeysAt(path)),
+            atKey: true,
+          });
         }
         break;
       case "invalid_type":
@@ -154,35 +227,6 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
     }
   }
   return out;
-}
-
-/** "unknown key", with the closest allowed key when it is a likely typo, else the allowed keys. */
-function unknownKey(key: string, allowed: readonly string[]): string {
-  if (allowed.length === 0) return "unknown key";
-  let best = "";
-  let bestDistance = Infinity;
-  for (const a of allowed) {
-    const d = editDistance(key.toLowerCase(), a.toLowerCase());
-    if (d < bestDistance) {
-      best = a;
-      bestDistance = d;
-    }
-  }
-  if (bestDistance <= Math.max(1, Math.floor(key.length / 4))) return `unknown key (did you mean "${best}"?)`;
-  return `unknown key: expected one of ${allowed.join(", ")}`;
-}
-
-/** Levenshtein distance, for short keys. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 function unionNames(issue: z.core.$ZodIssueInvalidUnion): string {

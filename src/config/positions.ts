@@ -7,6 +7,7 @@
  */
 
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import { closestName } from "../cli.ts";
 
 /** A key path: map keys and list indexes, from the top of the file. */
 export type KeyPath = readonly (string | number)[];
@@ -55,6 +56,24 @@ export function parseKeyPath(text: string): (string | number)[] {
     else out.push(m[3]);
   }
   return out;
+}
+
+/**
+ * The message for an unknown key: the closest allowed key when it is a likely typo, else the allowed keys.
+ *
+ * @example
+ * ```ts
+ * import { unknownKeyMessage } from "./positions.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(unknownKeyMessage("lables", ["name", "labels"]), 'unknown key (did you mean "labels"?)');
+ * assert.equal(unknownKeyMessage("colour", ["name", "labels"]), "unknown key: expected one of name, labels");
+ * ```
+ */
+export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+  if (allowed.length === 0) return "unknown key";
+  const guess = closestName(key, allowed);
+  if (guess !== undefined) return `unknown key (did you mean "${guess}"?)`;
+  return `unknown key: expected one of ${allowed.join(", ")}`;
 }
 
 /** Finds the 1-based line of a key path in a parsed document: the deepest node on the path that exists. */

@@ -20,7 +20,8 @@ import {
   regexGroups,
   sampleTemplate,
 } from "../transform/template.ts";
-import { type KeyPath, parseKeyPath, type Problem } from "./positions.ts";
+import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
+import { relabelSchema } from "./schema.ts";
 
 /** Names the exporter writes: legacy metric names without colons (reserved for recording rules). */
 const NAME_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -28,6 +29,7 @@ const URL_SCHEMES = ["http:", "https:", "file:"];
 const RULE_KINDS = ["include", "exclude", "rename", "match"] as const;
 const MATCH_OPTIONS = ["name", "type", "help", "unit", "labels", "scale"] as const;
 const JSON_KINDS = ["name", "flatten", "metrics"] as const;
+const RELABEL_KEYS = Object.keys(relabelSchema.shape);
 const JSON_METRIC_OPTIONS = ["type", "help", "value", "count", "value_map", "states", "state_label"] as const;
 
 type Obj = Record<string, unknown>;
@@ -96,7 +98,14 @@ function checkTarget(t: Obj, at: KeyPath, problems: Problem[]): void {
   }
   if (Array.isArray(t.metric_relabel_configs)) {
     for (const p of validateRelabelConfigs(t.metric_relabel_configs)) {
-      problems.push({ path: [...at, "metric_relabel_configs", ...parseKeyPath(p.path)], message: p.message });
+      const path = [...at, "metric_relabel_configs", ...parseKeyPath(p.path)];
+      // The relabel engine says only `unknown key "x"`; say it as every other level does, with a guess.
+      const unknown = /^unknown key "(.*)"$/.exec(p.message);
+      problems.push(
+        unknown === null
+          ? { path, message: p.message }
+          : { path, message: unknownKeyMessage(unknown[1], RELABEL_KEYS), atKey: true },
+      );
     }
   }
   if (Array.isArray(t.json)) {

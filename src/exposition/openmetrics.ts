@@ -73,8 +73,10 @@ export const OPENMETRICS_EOF = "# EOF\n";
 export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFamily[]): void {
   // Bucket bounds and quantiles repeat on every series of a family; canonicalise each spelling once.
   let canon: Map<string, string> | undefined;
+  const companions = createdCompanions(families);
   for (let f = 0; f < families.length; f++) {
     const fam = families[f];
+    if (companions?.folded.has(fam)) continue;
     const { name, type, unit, help } = fam;
     w.raw("# TYPE " + name + " " + type + "\n");
     if (unit !== "" && type !== "info" && type !== "stateset" && hasUnitSuffix(name, unit)) {
@@ -92,8 +94,96 @@ export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFam
       ? "le"
       : "";
     if (special !== "") canon ??= new Map();
-    for (let i = 0; i < samples.length; i++) writeSample(w, samples[i], special, canon);
+    const companion = companions?.byBase.get(fam);
+    if (companion !== undefined || (CREATED_TYPES.has(type) && hasCreated(samples, name + CREATED))) {
+      writeByPoint(w, fam, companion, special, canon);
+    } else {
+      for (let i = 0; i < samples.length; i++) writeSample(w, samples[i], special, canon);
+    }
   }
+}
+
+const CREATED = "_created";
+
+/** The types whose MetricPoints may carry a `_created` sample. */
+const CREATED_TYPES: ReadonlySet<string> = new Set(["counter", "histogram", "summary"]);
+
+/**
+ * Gauge or unknown families `x_created` beside a counter, histogram or summary `x` of the same document:
+ * client_python's text 0.0.4 rendering of the created timestamp, kept as sent so rules can see and drop it.
+ * OpenMetrics has no rendering for the pair apart (the Python parser: `Clashing name`), so the gauge's
+ * samples are written as the `x_created` samples of `x`'s MetricPoints. `null` when there is none (the
+ * common case costs one `endsWith` per family).
+ */
+function createdCompanions(
+  families: readonly MetricFamily[],
+): { byBase: Map<MetricFamily, MetricFamily>; folded: Set<MetricFamily> } | null {
+  let candidates: MetricFamily[] | undefined;
+  for (const f of families) {
+    if ((f.type === "gauge" || f.type === "unknown") && f.name.endsWith(CREATED)) (candidates ??= []).push(f);
+  }
+  if (candidates === undefined) return null;
+  const byName = new Map<string, MetricFamily>();
+  for (const f of families) if (CREATED_TYPES.has(f.type)) byName.set(f.name, f);
+  const byBase = new Map<MetricFamily, MetricFamily>();
+  const folded = new Set<MetricFamily>();
+  for (const c of candidates) {
+    const base = byName.get(c.name.slice(0, -CREATED.length));
+    if (base === undefined || byBase.has(base)) continue;
+    byBase.set(base, c);
+    folded.add(c);
+  }
+  return byBase.size === 0 ? null : { byBase, folded };
+}
+
+/** Whether any sample is named `createdName`. */
+function hasCreated(samples: readonly Sample[], createdName: string): boolean {
+  for (let i = 0; i < samples.length; i++) if (samples[i].name === createdName) return true;
+  return false;
+}
+
+/**
+ * Writes a family whose MetricPoints have `_created` samples (its own, or a companion gauge's): each
+ * point's `x_created` right after the point's last sample, as OpenMetrics requires ("Invalid metric
+ * grouping" otherwise). A `_created` sample of a point the family does not have is dropped: alone it is no
+ * valid MetricPoint.
+ */
+function writeByPoint(
+  w: ByteWriter,
+  fam: MetricFamily,
+  companion: MetricFamily | undefined,
+  special: string,
+  canon: Map<string, string> | undefined,
+): void {
+  const createdName = fam.name + CREATED;
+  const created = new Map<string, Sample>();
+  const points: Sample[] = [];
+  for (const s of fam.samples) {
+    if (s.name !== createdName) points.push(s);
+    else if (!created.has(pointKey(s.labels, special))) created.set(pointKey(s.labels, special), s);
+  }
+  for (const s of companion?.samples ?? []) {
+    const key = pointKey(s.labels, special);
+    if (!created.has(key)) created.set(key, { ...s, name: createdName });
+  }
+  for (let i = 0; i < points.length; i++) {
+    writeSample(w, points[i], special, canon);
+    const key = pointKey(points[i].labels, special);
+    if (i + 1 < points.length && pointKey(points[i + 1].labels, special) === key) continue;
+    const c = created.get(key);
+    if (c === undefined) continue;
+    created.delete(key);
+    writeSample(w, c, special, canon);
+  }
+}
+
+/** A MetricPoint's identity: its label pairs without `le`/`quantile`, in name order. */
+function pointKey(labels: readonly string[], special: string): string {
+  const pairs: string[] = [];
+  for (let i = 0; i < labels.length; i += 2) {
+    if (labels[i] !== special) pairs.push(labels[i] + "\u0000" + labels[i + 1]);
+  }
+  return pairs.sort().join("\u0001");
 }
 
 /** Whether `name` ends with `_<unit>`. */

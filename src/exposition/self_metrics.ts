@@ -21,8 +21,12 @@ export const SELF_METRIC = {
   valuesSkipped: "prom_exporter_values_skipped_total",
   unhandledErrors: "prom_exporter_unhandled_errors_total",
   probeErrors: "prom_exporter_probe_errors_total",
+  seriesConflicts: "prom_exporter_series_conflicts_total",
   buildInfo: "prom_exporter_build_info",
 } as const;
+
+/** The kinds of {@linkcode SELF_METRIC}`.seriesConflicts`: one series twice, or one name with two types. */
+export const CONFLICT_KINDS = ["duplicate", "type"] as const;
 
 /** The outcome of one target's scrape, as the self metrics need it. */
 export interface ScrapeOutcome {
@@ -40,6 +44,11 @@ export interface SelfMetricsOptions {
   version: string;
   /** Target names, so every error reason starts at 0 for each. */
   targets: readonly string[];
+  /**
+   * Whether to write the process metrics and `prom_exporter_build_info` (`--web.disable-exporter-metrics`
+   * turns them off, as node_exporter's flag does). @default {true}
+   */
+  exporterMetrics?: boolean;
 }
 
 /** The long-lived self metrics of one exporter process. */
@@ -50,6 +59,7 @@ export class SelfMetrics {
   readonly #skipped: Counter<"target">;
   readonly #unhandled: Counter;
   readonly #probeErrors: Counter<"module" | "reason">;
+  readonly #conflicts: Counter<"target" | "kind">;
 
   /** Registers the metrics and initializes every target's counters to 0. */
   constructor(options: SelfMetricsOptions) {
@@ -77,7 +87,15 @@ export class SelfMetrics {
       labelNames: ["module", "reason"],
       registers,
     });
+    this.#conflicts = new Counter({
+      name: SELF_METRIC.seriesConflicts,
+      help: "Series dropped, replaced or summed because two sources wrote the same series (kind duplicate) " +
+        "or one name with two types (kind type), by the target whose series it concerned.",
+      labelNames: ["target", "kind"],
+      registers,
+    });
     this.addTargets(options.targets);
+    if (options.exporterMetrics === false) return;
     new Gauge({
       name: SELF_METRIC.buildInfo,
       help: "Build information of the exporter; the value is always 1.",
@@ -92,6 +110,7 @@ export class SelfMetrics {
     for (const target of targets) {
       for (const reason of SCRAPE_ERROR_REASONS) this.#errors.inc({ target, reason }, 0);
       this.#skipped.inc({ target }, 0);
+      for (const kind of CONFLICT_KINDS) this.#conflicts.inc({ target, kind }, 0);
     }
   }
 
@@ -102,7 +121,13 @@ export class SelfMetrics {
   addModules(modules: Iterable<string>): void {
     for (const module of modules) {
       for (const reason of SCRAPE_ERROR_REASONS) this.#probeErrors.inc({ module, reason }, 0);
+      for (const kind of CONFLICT_KINDS) this.#conflicts.inc({ target: module, kind }, 0);
     }
+  }
+
+  /** Counts `series` series of `target` (a target, or a `/probe` module) that met another source's. */
+  countConflict(target: string, kind: typeof CONFLICT_KINDS[number], series: number): void {
+    this.#conflicts.inc({ target, kind }, series);
   }
 
   /** Counts one failed scrape of `target`. */

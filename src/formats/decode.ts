@@ -9,12 +9,18 @@ import type { TargetConfig, UpstreamFormat } from "../config/types.ts";
 import { ParseError } from "../errors.ts";
 import type { MetricFamily } from "../model.ts";
 import type { UpstreamBody } from "../upstream.ts";
-import { type ConcreteFormat, detectFormat } from "./detect.ts";
+import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
 import { flattenJson, parseJson } from "./json_flat.ts";
 import { compileJsonMapping, type JsonMapping } from "./json_map.ts";
 import { parsePrometheusText } from "./prometheus_text.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** For the HTML check of a body that is not UTF-8 (a Latin-1 login page). */
+const LENIENT = new TextDecoder("utf-8");
+
+/** The error for an HTML page: the usual cause is a wrong URL or a login page in front of the upstream. */
+export const HTML_BODY_MESSAGE =
+  "the upstream answered an HTML page, not metrics (wrong URL or a login page?)";
 
 /** A target's compiled decoding: its format and, for JSON, its mapping (`null`: the seed's flattening). */
 export interface BodyDecoder {
@@ -46,13 +52,64 @@ export function compileDecoder(config: Pick<TargetConfig, "format" | "json">): B
 }
 
 /**
+ * A decoder that decodes as `decoder` does and also appends to `warnings` each JSON entry that read nothing
+ * from the body ({@linkcode JsonMapping.mapTraced}), for `explain` and `check --input`. The scrape keeps the
+ * plain decoder.
+ *
+ * @example
+ * ```ts
+ * import { compileDecoder, decodeBody, tracingDecoder } from "./decode.ts";
+ * import assert from "node:assert/strict";
+ * const decoder = compileDecoder({
+ *   format: "json",
+ *   json: [{ kind: "metric", path: "$.foo[*]", labels: {}, skipKeys: [], name: "x", type: "gauge", value: "@" }],
+ * });
+ * const warnings: string[] = [];
+ * decodeBody(tracingDecoder(decoder, warnings), { bytes: new TextEncoder().encode("{}"), contentType: null });
+ * assert.deepEqual(warnings, ['json[0] path "$.foo[*]" selected nothing']);
+ * ```
+ */
+export function tracingDecoder(decoder: BodyDecoder, warnings: string[]): BodyDecoder {
+  const json = decoder.json;
+  if (json === null) return decoder;
+  return {
+    format: decoder.format,
+    json: {
+      map(doc) {
+        const { families, skipped, unselected } = json.mapTraced(doc);
+        warnings.push(...unselected);
+        return { families, skipped };
+      },
+      mapTraced: (doc) => json.mapTraced(doc),
+    },
+  };
+}
+
+/**
  * Decodes an upstream body into model families.
  *
- * @throws {ParseError} For bytes that are not valid UTF-8 or not a valid document of the format.
+ * @throws {ParseError} For bytes that are not valid UTF-8 or not a valid document of the format; for an HTML
+ *   page, one that says so ({@linkcode HTML_BODY_MESSAGE}).
  */
 export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBody {
-  const text = bodyText(body);
-  return decodeText(decoder, text, detectFormat(decoder.format, body.contentType, text));
+  let text: string;
+  try {
+    text = bodyText(body);
+  } catch (e) {
+    throw htmlOr(e, LENIENT.decode(body.bytes.subarray(0, 1024)), body.contentType);
+  }
+  try {
+    return decodeText(decoder, text, detectFormat(decoder.format, body.contentType, text));
+  } catch (e) {
+    // Checked only once decoding failed: a success costs nothing, and metrics labelled text/html still work.
+    throw htmlOr(e, text, body.contentType);
+  }
+}
+
+/** A parse error for an HTML page names that cause; anything else is returned as it is. */
+function htmlOr(e: unknown, text: string, contentType: string | null): unknown {
+  if (!(e instanceof ParseError) || !looksLikeHtml(text, contentType)) return e;
+  return new ParseError(HTML_BODY_MESSAGE, 0, { cause: e });
 }
 
 /**

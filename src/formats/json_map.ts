@@ -26,6 +26,12 @@ export interface JsonMapResult {
 export interface JsonMapping {
   /** Reads the mapped families from a parsed JSON document. Never throws for the document's content. */
   map(doc: unknown): JsonMapResult;
+  /**
+   * `map`, also naming each entry that read nothing from this document (for `explain` and `check`): a `path`
+   * that selected no node (`json[2] path "$.foo[*]" selected nothing`), or a metric that gave no series.
+   * Entries under one that selected nothing are not named: they never ran.
+   */
+  mapTraced(doc: unknown): JsonMapResult & { unselected: string[] };
 }
 
 /** The label source `@key`: the member name (or array index) of the selected node. */
@@ -35,6 +41,10 @@ type LabelSource = CompiledPath | null; // null: @key
 
 interface Base {
   id: number;
+  /** Where the entry is in the config (`json[1].metrics[0]`), for `mapTraced`. */
+  where: string;
+  /** The `path` as written. */
+  pathSource: string;
   /** `null` when the path is `@` (the node itself, no selection). */
   path: CompiledPath | null;
   labels: readonly (readonly [string, LabelSource])[];
@@ -49,6 +59,9 @@ interface MetricNode extends Base {
   help: string;
   value: CompiledPath;
   count: CompiledPath | null;
+  /** `value` and `count` as written, for `mapTraced`. */
+  valueSource: string;
+  countSource: string | null;
   exact: Map<string, number> | null;
   regexMap: readonly (readonly [RegExp, number])[];
   star: number | undefined;
@@ -87,11 +100,13 @@ type Compiled = MetricNode | FlattenNode | GroupNode;
  */
 export function compileJsonMapping(entries: readonly JsonEntry[]): JsonMapping {
   let nextId = 0;
-  const compile = (e: JsonEntry, parentPath: string): Compiled => {
+  const compile = (e: JsonEntry, parentPath: string, where: string): Compiled => {
     const path = e.path === "@" ? null : compileJsonPath(e.path);
     const here = joinPath(parentPath, e.path);
     const base: Base = {
       id: nextId++,
+      where,
+      pathSource: e.path,
       path,
       labels: Object.entries(e.labels).map(([k, v]) =>
         [k, v === KEY_SOURCE ? null : compileJsonPath(v)] as const
@@ -102,7 +117,7 @@ export function compileJsonMapping(entries: readonly JsonEntry[]): JsonMapping {
       return {
         ...base,
         kind: "group",
-        children: e.metrics.map((c) => compile(c, here)),
+        children: e.metrics.map((c, i) => compile(c, here, `${where}.metrics[${i}]`)),
       };
     }
     if (e.kind === "flatten") {
@@ -110,17 +125,61 @@ export function compileJsonMapping(entries: readonly JsonEntry[]): JsonMapping {
     }
     return compileMetric(e, base, here);
   };
-  const roots = entries.map((e) => compile(e, "$"));
+  const roots = entries.map((e, i) => compile(e, "$", `json[${i}]`));
+  const mapWith = (doc: unknown, visits: Int32Array | null): MapState => {
+    const state: MapState = {
+      doc,
+      byId: new Map(),
+      flat: { families: new Map(), skipped: 0 },
+      order: [],
+      visits,
+    };
+    const start: JsonNode = { value: doc, key: "" };
+    for (const r of roots) run(r, start, EMPTY, state);
+    return state;
+  };
   return {
     map(doc) {
-      const state: MapState = { doc, byId: new Map(), flat: { families: new Map(), skipped: 0 }, order: [] };
-      const start: JsonNode = { value: doc, key: "" };
-      for (const r of roots) run(r, start, EMPTY, state);
-      const families: MetricFamily[] = [];
-      for (const f of state.order) if (f.samples.length > 0) families.push(f);
-      return { families, skipped: state.flat.skipped };
+      return resultOf(mapWith(doc, null));
+    },
+    mapTraced(doc) {
+      const visits = new Int32Array(nextId);
+      const state = mapWith(doc, visits);
+      const produced = new Set<number>();
+      for (const [id, f] of state.byId) if (f.samples.length > 0) produced.add(id);
+      return { ...resultOf(state), unselected: unselectedEntries(roots, visits, produced) };
     },
   };
+}
+
+function resultOf(state: MapState): JsonMapResult {
+  const families: MetricFamily[] = [];
+  for (const f of state.order) if (f.samples.length > 0) families.push(f);
+  return { families, skipped: state.flat.skipped };
+}
+
+/** The entries that read nothing, given how often each was visited and which metrics gave a series. */
+function unselectedEntries(
+  roots: readonly Compiled[],
+  visits: Int32Array,
+  produced: ReadonlySet<number>,
+): string[] {
+  const out: string[] = [];
+  const walk = (e: Compiled): void => {
+    if (visits[e.id] === 0) {
+      // Only a path can select nothing: an `@` entry runs whenever its parent does. Children never ran.
+      if (e.path !== null) out.push(`${e.where} path ${JSON.stringify(e.pathSource)} selected nothing`);
+      return;
+    }
+    if (e.kind === "group") {
+      for (const c of e.children) walk(c);
+    } else if (e.kind === "metric" && !produced.has(e.id)) {
+      const what = e.countSource !== null ? `count ${JSON.stringify(e.countSource)}` : `value ${JSON.stringify(e.valueSource)}`;
+      out.push(`${e.where} name ${JSON.stringify(e.family)}: ${what} gave no series (missing, null or not usable)`);
+    }
+  };
+  for (const r of roots) walk(r);
+  return out;
 }
 
 const EMPTY: readonly string[] = [];
@@ -159,6 +218,8 @@ function compileMetric(e: JsonMetricEntry, base: Base, here: string): MetricNode
     help,
     value: compileJsonPath(e.value),
     count: e.count === undefined ? null : compileJsonPath(e.count),
+    valueSource: e.value,
+    countSource: e.count ?? null,
     exact,
     regexMap,
     star,
@@ -179,10 +240,13 @@ interface MapState {
   flat: FlattenSink;
   /** Every family in creation order (metric families and flatten families interleaved). */
   order: MetricFamily[];
+  /** Visits per entry id, counted only by `mapTraced` (`null` on the scrape path). */
+  visits: Int32Array | null;
 }
 
 function run(entry: Compiled, node: JsonNode, inherited: readonly string[], state: MapState): void {
   if (entry.path === null) {
+    if (state.visits !== null) state.visits[entry.id]++;
     visit(entry, node, inherited, state);
     return;
   }
@@ -190,6 +254,7 @@ function run(entry: Compiled, node: JsonNode, inherited: readonly string[], stat
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
     if (entry.skip !== null && entry.skip(n.key)) continue;
+    if (state.visits !== null) state.visits[entry.id]++;
     visit(entry, n, inherited, state);
   }
 }

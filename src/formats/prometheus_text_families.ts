@@ -72,9 +72,6 @@ export interface FamilyRecord {
   closed: boolean;
 }
 
-/** The `ALL_SUFFIXES` bit of `_created`. */
-const CREATED_BIT = 2;
-
 /** Every suffix any type claims; a bit per entry in {@linkcode FamilyRegistry}'s name-ending mask. */
 const ALL_SUFFIXES = [
   "_total",
@@ -152,8 +149,6 @@ export class FamilyRegistry {
   #endings = 0;
   /** Bits of `ALL_SUFFIXES` that some record claims as a suffix (not its own declared name). */
   #suffixClaims = 0;
-  /** Text families declared with a name ending in `_created`, candidates for {@linkcode FamilyRegistry.finish}. */
-  readonly #createdFamilies: FamilyRecord[] = [];
   /** Whether the input is text 0.0.4 (bare counter samples, `_total` stripped from counter names). */
   readonly #text: boolean;
 
@@ -173,7 +168,7 @@ export class FamilyRegistry {
     if (found !== undefined && found.declaredName === name) return found;
     // A name that another family's type claims as a sample name (`x_total` of counter `x`) has no valid
     // rendering in both formats, except client_python's text `x_created` gauge next to counter (histogram,
-    // summary) `x`: both are kept while parsing and merged at the end (see finish).
+    // summary) `x`: kept as sent, so rules see it; the OpenMetrics writer folds it into `x`'s MetricPoints.
     const bit = endingBit(name);
     if ((bit & this.#suffixClaims) !== 0) {
       const suffix = ALL_SUFFIXES[31 - Math.clz32(bit)];
@@ -191,9 +186,7 @@ export class FamilyRegistry {
         );
       }
     }
-    const record = this.#newRecord(name, false, bit);
-    if (bit === CREATED_BIT && this.#text) this.#createdFamilies.push(record);
-    return record;
+    return this.#newRecord(name, false, bit);
   }
 
   /**
@@ -227,11 +220,11 @@ export class FamilyRegistry {
 
   /**
    * Returns the families. In text, a gauge or untyped family `x_created` next to a counter, histogram or
-   * summary `x` (client_python's text rendering of the created timestamp) is merged into `x` as its
-   * `x_created` samples, as OpenMetrics has them: kept apart, the two have no valid OpenMetrics rendering.
+   * summary `x` (client_python's text rendering of the created timestamp) stays the family it was sent as,
+   * so rules can see, rename or drop it; the OpenMetrics writer folds it into `x`'s MetricPoints.
    */
   finish(): MetricFamily[] {
-    return this.#splitClashingCounters(this.#mergeCreated());
+    return this.#splitClashingCounters(this.families);
   }
 
   /**
@@ -257,23 +250,6 @@ export class FamilyRegistry {
       seen.set(f.name, counter === f ? other : f);
     }
     return families;
-  }
-
-  #mergeCreated(): MetricFamily[] {
-    if (this.#createdFamilies.length === 0) return this.families;
-    const merged = new Set<MetricFamily>();
-    for (const record of this.#createdFamilies) {
-      const { family } = record;
-      if (family.type !== "gauge" && family.type !== "unknown") continue;
-      const baseName = family.name.slice(0, -"_created".length);
-      const base = this.#byName.get(baseName);
-      if (base === undefined || base === record || base.family.name !== baseName) continue;
-      const type = base.family.type;
-      if (type !== "counter" && type !== "histogram" && type !== "summary") continue;
-      for (const sample of family.samples) base.family.samples.push(sample);
-      merged.add(family);
-    }
-    return merged.size === 0 ? this.families : this.families.filter((f) => !merged.has(f));
   }
 
   /** Sets the type of a declared record, renames a text counter `x_total` to `x`, and claims its names. */
@@ -311,7 +287,7 @@ export class FamilyRegistry {
               line,
             );
           }
-          // A text `x_created` family keeps its samples while parsing (see finish); any other clash has no
+          // A text `x_created` family keeps its samples, as sent (see finish); any other clash has no
           // valid rendering in both formats.
           if (!(this.#text && suffix === "_created")) {
             throw new ParseError(

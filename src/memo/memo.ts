@@ -16,6 +16,7 @@
 
 import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { writeFamiliesInto } from "../exposition/respond.ts";
+import { namesTaken } from "../exposition/assemble.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { MetricFamily } from "../model.ts";
 import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
@@ -83,9 +84,14 @@ class Shape {
   /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
   #tagged(om: boolean, tag: (i: number) => number): TaggedAnswer | null {
     const { families, skipped } = this.pipeline(fillSkeleton(this.skeleton, tag), this.skeleton.format);
+    // Every name a family takes (counter `x` also takes `x_total`), so disjointOutputs sees any clash.
     const names = new Set<string>();
-    for (const f of families) names.add(f.name);
-    if (skipped !== this.skipped || names.size !== families.length) return null;
+    const familyNames = new Set<string>();
+    for (const f of families) {
+      familyNames.add(f.name);
+      for (const n of namesTaken(f)) names.add(n);
+    }
+    if (skipped !== this.skipped || familyNames.size !== families.length) return null;
     const w = new ByteWriter(estimateSize(families));
     writeFamiliesInto(w, families, om);
     return { bytes: w.bytes(), names };

@@ -1,7 +1,9 @@
 /**
  * `GET /probe?target=URL&module=NAME`, the multi-target pattern: one module's HTTP options and rules applied
  * to one target named by the scraper. The answer holds only that target's families plus its
- * `prom_exporter_up` and `prom_exporter_scrape_duration_seconds`, never the exporter's own process metrics.
+ * `prom_exporter_up` and `prom_exporter_scrape_duration_seconds`, never the exporter's own process metrics;
+ * it is assembled by the same DocumentBuilder as `/metrics`, so an upstream `prom_exporter_up` meets ours
+ * under the same rule (ours win).
  *
  * A target is refused (400, before any connection) unless the module's `allowed_targets` admit it, or the
  * operator started the exporter with `--probe.allow-any-target` and the module has no list. The check runs
@@ -13,9 +15,9 @@
 
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../deadline.ts";
 import { UpstreamError } from "../errors.ts";
+import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
 import { scrapeFamilies } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
-import { type MetricFamily, seriesKey } from "../model.ts";
 import type { ScrapeResult } from "../scrape.ts";
 import { exposition } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../singleflight.ts";
@@ -52,6 +54,8 @@ export interface ProbeDeps {
   log: Logger;
   /** Shares concurrent probes of one module and target; absent: no sharing. */
   flight?: () => SingleFlight<ScrapeResult>;
+  /** Told the conflicts of a probe's answer (its series against the probe's own), to log and count them. */
+  onConflicts?: (conflicts: readonly Conflict[]) => void;
   /** Told every probe's result, e.g. to count errors per module (never per target: unbounded). */
   onResult?: (module: string, result: ScrapeResult) => void;
   /** Resolves host names. @default {systemResolver} */
@@ -143,29 +147,11 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
       duration_seconds: Number(result.durationSeconds.toFixed(3)),
     });
   }
-  const own = scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]);
-  return exposition(req, result.ok ? withOwn(result.families, own) : own);
-}
-
-/**
- * Appends the probe's own families; an upstream family of the same name (another exporter's
- * `prom_exporter_up`) is merged into one family, keeping ours where a series collides.
- */
-function withOwn(upstream: readonly MetricFamily[], own: readonly MetricFamily[]): MetricFamily[] {
-  const ours = new Map(own.map((f) => [f.name, f]));
-  const out: MetricFamily[] = [];
-  for (const f of upstream) {
-    const mine = ours.get(f.name);
-    if (mine === undefined) {
-      out.push(f);
-      continue;
-    }
-    ours.delete(f.name);
-    const taken = new Set(mine.samples.map(seriesKey));
-    const kept = f.type === mine.type ? f.samples.filter((s) => !taken.has(seriesKey(s))) : [];
-    out.push({ ...mine, samples: [...kept, ...mine.samples] });
-  }
-  return [...out, ...ours.values()];
+  const doc = new DocumentBuilder();
+  if (result.ok) doc.add({ source: moduleName, families: result.families, onDuplicate: "first" });
+  doc.addOwn(scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]));
+  if (doc.conflicts.length > 0) deps.onConflicts?.(doc.conflicts);
+  return exposition(req, doc.families());
 }
 
 /** Settles like `p`, or rejects with a `timeout` error once `signal` aborts (DNS cannot be cancelled). */

@@ -25,6 +25,24 @@ export type { RelabelAction, RelabelConfigInput, RelabelProblem } from "./relabe
 const NAME = "__name__";
 const NO_LABELS: string[] = [];
 
+/** Action names by code, for {@linkcode RelabelStep}: `LabelMap` is `labelmap`, as in the config. */
+const ACTION_NAMES: string[] = [];
+for (const [key, code] of Object.entries(Act)) ACTION_NAMES[code] = key.toLowerCase();
+
+/** What one rule did to a series, as {@linkcode CompiledRelabel.trace} reports it (for `explain`). */
+export interface RelabelStep {
+  /** The rule's index in the list; -1 for the checks after the last rule. */
+  index: number;
+  /** The rule's action (`replace`, `lowercase`, ...); `""` for the checks after the last rule. */
+  action: string;
+  /** The series before the rule (a copy). */
+  before: Sample;
+  /** The series after it (a copy), or `null` when it was dropped. */
+  after: Sample | null;
+  /** Why the checks after the last rule dropped the series; `""` otherwise. */
+  why: string;
+}
+
 /** Per-sample scratch state, kept on the compiled rules and reused so the hot path allocates nothing. */
 class Work {
   name = "";
@@ -170,6 +188,69 @@ export class CompiledRelabel {
       w.labels = NO_LABELS; // do not keep the caller's arrays alive
     }
   }
+
+  /**
+   * {@linkcode CompiledRelabel.apply} for `explain`: the same rules and result, also reporting each rule that
+   * changed or dropped the series. A separate copy of the loop, so `apply` (the scrape's) pays nothing.
+   *
+   * @param sample The input; never modified.
+   * @param onStep Called for each rule that changed or dropped the series, in order.
+   * @returns What `apply` returns for the same sample.
+   */
+  trace(sample: Sample, onStep: (step: RelabelStep) => void): Sample | null {
+    const list = this.#rules;
+    if (list.length === 0) return sample;
+    const w = this.#work;
+    w.name = sample.name;
+    w.labels = sample.labels;
+    w.owned = false;
+    w.badNames = false;
+    if (w.track) w.touched.length = 0;
+    try {
+      let before = snapshot(sample.name, sample.labels, sample.value);
+      for (let k = 0; k < list.length; k++) {
+        const action = ACTION_NAMES[list[k].act];
+        if (!applyRule(list[k], w)) {
+          onStep({ index: k, action, before, after: null, why: "" });
+          return null;
+        }
+        if (!sameSeries(w.name, w.labels, before)) {
+          const after = snapshot(w.name, w.labels, sample.value);
+          onStep({ index: k, action, before, after, why: "" });
+          before = after;
+        }
+      }
+      const name = w.name;
+      const why = name === ""
+        ? "no __name__ left"
+        : name !== sample.name && !METRIC_NAME_REGEXP.test(name)
+        ? `"${name}" is not a valid metric name`
+        : w.badNames && !labelNamesValid(w.labels)
+        ? `label name "${invalidLabelName(w.labels)}" is not valid`
+        : "";
+      if (why !== "") {
+        onStep({ index: -1, action: "", before, after: null, why });
+        return null;
+      }
+      if (!w.owned && name === sample.name) return sample;
+      const out: Sample = { name, labels: w.labels, value: sample.value };
+      if (sample.timestampMs !== undefined) out.timestampMs = sample.timestampMs;
+      return out;
+    } finally {
+      w.labels = NO_LABELS;
+    }
+  }
+}
+
+/** A copy of a series as it stands, for a trace: later rules may change the array in place. */
+function snapshot(name: string, labels: readonly string[], value: number): Sample {
+  return { name, labels: labels.slice(), value };
+}
+
+function sameSeries(name: string, labels: readonly string[], s: Sample): boolean {
+  if (name !== s.name || labels.length !== s.labels.length) return false;
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== s.labels[i]) return false;
+  return true;
 }
 
 /**
@@ -246,6 +327,11 @@ export function relabelSample(rules: CompiledRelabel, sample: Sample): Sample | 
 function labelNamesValid(labels: readonly string[]): boolean {
   for (let i = 0; i < labels.length; i += 2) if (!LABEL_NAME_REGEXP.test(labels[i])) return false;
   return true;
+}
+
+function invalidLabelName(labels: readonly string[]): string {
+  for (let i = 0; i < labels.length; i += 2) if (!LABEL_NAME_REGEXP.test(labels[i])) return labels[i];
+  return "";
 }
 
 /** Runs one rule; false means the sample is dropped. */

@@ -41,6 +41,8 @@ export type Step =
     help?: string;
     unit?: string;
     scale?: number;
+    /** `n` when `scale` is exactly `1/n` for an integer `n` (see {@linkcode scaleDivisor}), else 1. */
+    divisor: number;
   };
 
 /** What the rules make of one metric; `null` (from {@linkcode decide}) means dropped. */
@@ -55,8 +57,28 @@ export interface Decision {
   unit: string | undefined;
   /** Product of the `scale` of every matching rule; 1 when none. */
   scale: number;
+  /** `n` when `scale` is exactly `1/n`: values are then divided by `n` instead (see {@linkcode scaleDivisor}). */
+  divisor: number;
   /** Flat label pairs the rules set on every series, in the order first set. */
   labels: string[];
+}
+
+/**
+ * The integer `n` when a scale factor is exactly `1/n` (`0.001`, `0.000001`, `0.01`), else 1. Dividing by `n`
+ * gives the correctly rounded result where multiplying by the inexact `0.001` does not
+ * (`957 * 0.001` is `0.9570000000000001`, `957 / 1000` is `0.957`).
+ *
+ * @example
+ * ```ts
+ * import { scaleDivisor } from "./rules.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(scaleDivisor(0.001), 1000);
+ * assert.equal(scaleDivisor(1024), 1);
+ * ```
+ */
+export function scaleDivisor(factor: number): number {
+  const n = Math.round(1 / factor);
+  return Number.isFinite(n) && Math.abs(n) > 1 && 1 / n === factor ? n : 1;
 }
 
 /** Compiles a regex of a `match` rule: anchored at both ends, Unicode mode. @throws {SyntaxError} */
@@ -108,6 +130,7 @@ function compileMatch(rule: MatchRule, index: number): Step {
     help: rule.help ?? (named ? `Upstream metrics matching "${rule.match}"` : undefined),
     unit: rule.unit,
     scale: rule.scale,
+    divisor: rule.scale === undefined ? 1 : scaleDivisor(rule.scale),
   };
 }
 
@@ -126,8 +149,8 @@ export function familyNameOf(name: string, type: MetricType): string {
 }
 
 /**
- * Runs the steps over one name. `trace`, when given, receives one line per rule that touched the name (for
- * `explain`); the scrape path passes none.
+ * Runs the steps over one name. `trace`, when given, receives one line per rule that touched the name (an
+ * `include` that kept it included, for `explain`); the scrape path passes none.
  *
  * @returns The decision, or `null` when a rule dropped the metric.
  */
@@ -142,6 +165,8 @@ export function decide(
   let help: string | undefined;
   let unit: string | undefined;
   let scale = 1;
+  let divisor = 1;
+  let scales = 0;
   let labels: string[] | undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
@@ -153,10 +178,15 @@ export function decide(
           );
           return null;
         }
+        trace?.push(
+          `rules[${step.index}] include: ${matchingPattern(step.patterns, current)} matches "${current}": kept`,
+        );
         break;
       case "exclude":
         if (step.matcher(current)) {
-          trace?.push(`rules[${step.index}] exclude: "${current}" matches ${list(step.patterns)}: dropped`);
+          trace?.push(
+            `rules[${step.index}] exclude: ${matchingPattern(step.patterns, current)} matches "${current}": dropped`,
+          );
           return null;
         }
         break;
@@ -201,6 +231,8 @@ export function decide(
         }
         if (step.scale !== undefined) {
           scale *= step.scale;
+          divisor = step.divisor;
+          scales++;
           done.push(isScalarType(currentType) ? `scale ${step.scale}` : `scale ignored (a ${currentType})`);
         }
         trace?.push(
@@ -210,7 +242,9 @@ export function decide(
       }
     }
   }
-  return { name: current, type: currentType, help, unit, scale, labels: labels ?? EMPTY };
+  // One factor was analysed at load; a product of several (rare) is analysed here, once per name.
+  if (scales > 1) divisor = scaleDivisor(scale);
+  return { name: current, type: currentType, help, unit, scale, divisor, labels: labels ?? EMPTY };
 }
 
 const EMPTY: string[] = [];
@@ -224,6 +258,12 @@ function setPair(labels: string[], name: string, value: string, done: string[]):
     }
   }
   labels.push(name, value);
+}
+
+/** The first pattern that matches, quoted; compiled again here, which only `explain` (a trace) pays for. */
+function matchingPattern(patterns: readonly string[], name: string): string {
+  const p = patterns.find((p) => compileNameMatcher([p])(name));
+  return JSON.stringify(p ?? patterns[0]);
 }
 
 function list(patterns: readonly string[]): string {

@@ -9,8 +9,8 @@
 
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
 import { UpstreamError } from "../errors.ts";
-import type { MetricFamily, MetricType, Sample } from "../model.ts";
-import { type CompiledRelabel, compileRelabelConfigs, relabelSample } from "./relabel.ts";
+import { getLabel, type MetricFamily, type MetricType, type Sample } from "../model.ts";
+import { compileRelabelConfigs, type RelabelStep } from "./relabel.ts";
 import {
   compileRules,
   decide,
@@ -33,8 +33,23 @@ export interface Transform {
    * @throws {UpstreamError} With reason `duplicate` when the policy is `error` and two series collide.
    */
   apply(families: readonly MetricFamily[], options?: ApplyOptions): MetricFamily[];
+  /**
+   * {@linkcode Transform.apply} for `explain`: the same result, also telling `tracer` what the relabel configs
+   * did to each series and which series were duplicates. The scrape never calls it.
+   *
+   * @throws {UpstreamError} As `apply` does.
+   */
+  trace(families: readonly MetricFamily[], tracer: TransformTracer, options?: ApplyOptions): MetricFamily[];
   /** The compiled rules, for `explain`. */
   readonly steps: readonly Step[];
+}
+
+/** What {@linkcode Transform.trace} reports. */
+export interface TransformTracer {
+  /** The relabel configs changed or dropped a series: each rule that did, in order (copies). */
+  relabelled(steps: readonly RelabelStep[]): void;
+  /** A series equal to an earlier one, resolved by `on_duplicate` (for `error`, just before the throw). */
+  duplicate(series: Sample): void;
 }
 
 /** Options for {@linkcode Transform.apply}. */
@@ -63,31 +78,57 @@ export function compileTransform(target: TargetConfig): Transform {
     policy: target.onDuplicate,
   };
   const cache = new Map<string, Decision | null>();
+  const run = (
+    families: readonly MetricFamily[],
+    options: ApplyOptions | undefined,
+    c: Context,
+    onDuplicate: ((s: Sample) => void) | null,
+  ): MetricFamily[] => {
+    const out = new Map<string, Acc>();
+    const asSent = options?.asSent === true && c.relabel === null;
+    for (let f = 0; f < families.length; f++) {
+      const fam = families[f];
+      const key = fam.type + "\u0000" + fam.name;
+      let d = cache.get(key);
+      if (d === undefined) {
+        d = decide(steps, ruleName(fam.name, fam.type), fam.type);
+        if (cache.size >= CACHE_LIMIT) cache.clear();
+        cache.set(key, d);
+      }
+      if (d !== null) emitFamily(fam, d, c, out, !asSent || d.labels.length > 0);
+    }
+    return finish(out, c.policy, onDuplicate);
+  };
   return {
     steps,
     apply(families, options) {
-      const out = new Map<string, Acc>();
-      const asSent = options?.asSent === true && relabel === null;
-      for (let f = 0; f < families.length; f++) {
-        const fam = families[f];
-        const key = fam.type + "\u0000" + fam.name;
-        let d = cache.get(key);
-        if (d === undefined) {
-          d = decide(steps, ruleName(fam.name, fam.type), fam.type);
-          if (cache.size >= CACHE_LIMIT) cache.clear();
-          cache.set(key, d);
-        }
-        if (d !== null) emitFamily(fam, d, ctx, out, !asSent || d.labels.length > 0);
-      }
-      return finish(out, ctx.policy);
+      return run(families, options, ctx, null);
+    },
+    trace(families, tracer, options) {
+      if (relabel === null) return run(families, options, ctx, (s) => tracer.duplicate(s));
+      // The relabel configs run through their traced copy, which gives the same results.
+      const traced: Relabeller = {
+        apply(sample) {
+          const seen: RelabelStep[] = [];
+          const r = relabel.trace(sample, (step) => seen.push(step));
+          if (seen.length > 0) tracer.relabelled(seen);
+          return r;
+        },
+      };
+      return run(families, options, { ...ctx, relabel: traced }, (s) => tracer.duplicate(s));
     },
   };
+}
+
+/** Runs the relabel configs on one series: the compiled rules, or their traced copy for `explain`. */
+interface Relabeller {
+  apply(sample: Sample): Sample | null;
 }
 
 interface Context {
   staticLabels: readonly string[];
   namespace: string;
-  relabel: CompiledRelabel | null;
+  relabel: Relabeller | null;
   policy: DuplicatePolicy;
 }
 
@@ -110,6 +151,7 @@ function emitFamily(
   const base = familyNameOf(d.name, type);
   const retype = fam.type !== type;
   const scale = isScalarType(fam.type) ? d.scale : 1;
+  const divisor = d.divisor;
   // Every family gets a HELP (promlint "no help text"); an upstream one without names its source.
   const help = d.help ?? (fam.help !== "" ? fam.help : `Upstream metric "${fam.name}"`);
   const unit = d.unit ?? fam.unit;
@@ -148,7 +190,11 @@ function emitFamily(
     if (d.labels.length > 0) labels = setLabels(labels, d.labels);
     if (stateLabel !== null) labels = renameLabel(labels, stateLabel, namespace + base);
     if (staticLabels.length > 0) labels = addStaticLabels(labels, staticLabels);
-    const value = scale === 1 || suffix === "_created" ? s.value : s.value * scale;
+    const value = scale === 1 || suffix === "_created"
+      ? s.value
+      : divisor !== 1
+      ? s.value / divisor
+      : s.value * scale;
     let sample: Sample = s.timestampMs === undefined
       ? { name, labels, value }
       : { name, labels, value, timestampMs: s.timestampMs };
@@ -156,7 +202,7 @@ function emitFamily(
       acc.family.samples.push(sample);
       continue;
     }
-    const r = relabelSample(relabel, sample);
+    const r = relabel.apply(sample);
     if (r === null) continue;
     let target = acc;
     if (r.name === sample.name) {
@@ -210,16 +256,30 @@ function accFor(
   return acc;
 }
 
-function finish(out: Map<string, Acc>, policy: DuplicatePolicy): MetricFamily[] {
+function finish(
+  out: Map<string, Acc>,
+  policy: DuplicatePolicy,
+  onDuplicate: ((s: Sample) => void) | null,
+): MetricFamily[] {
   const result: MetricFamily[] = [];
   for (const acc of out.values()) {
     const f = acc.family;
     if (f.samples.length === 0) continue;
     if (f.unit !== "" && f.name !== f.unit && !f.name.endsWith("_" + f.unit)) f.unit = "";
-    if (acc.check || acc.sources > 1) f.samples = dedupe(f.samples, policy);
+    // A stateset's state label is named after the family. A relabel config that renamed or removed it, or
+    // moved the series to another name, leaves series OpenMetrics rejects ("Stateset missing label"): the
+    // family is written as the gauge it is in text 0.0.4 instead (docs/CONFIG.md).
+    if (f.type === "stateset" && !everySampleHas(f.samples, f.name)) f.type = "gauge";
+    if (acc.check || acc.sources > 1) f.samples = dedupe(f.samples, policy, onDuplicate);
     result.push(f);
   }
   return result;
+}
+
+/** Whether every sample has a label named `label`. */
+function everySampleHas(samples: readonly Sample[], label: string): boolean {
+  for (const s of samples) if (getLabel(s.labels, label) === undefined) return false;
+  return true;
 }
 
 /** Sets (or, for `""`, removes) each pair of `set` in a copy of `labels`. */
@@ -283,7 +343,11 @@ function addStaticLabels(labels: readonly string[], staticLabels: readonly strin
  * Map stays fast) that ignores label order; a bucket's members are compared exactly, so a hash collision
  * never merges two series. Building a string key per series cost about three times as much (measured).
  */
-function dedupe(samples: Sample[], policy: DuplicatePolicy): Sample[] {
+function dedupe(
+  samples: Sample[],
+  policy: DuplicatePolicy,
+  onDuplicate: ((s: Sample) => void) | null,
+): Sample[] {
   if (samples.length < 2) return samples;
   const buckets = new Map<number, number | number[]>();
   let out: Sample[] | null = null;
@@ -306,6 +370,7 @@ function dedupe(samples: Sample[], policy: DuplicatePolicy): Sample[] {
       out?.push(s);
       continue;
     }
+    onDuplicate?.(s);
     if (policy === "error") {
       throw new UpstreamError("duplicate", `Duplicate series "${describeSeries(s)}" after the rules`);
     }
