@@ -172,7 +172,11 @@ function crossFamily(all: readonly Explained[]): CrossFamily {
 function describe(target: CompiledTarget, e: Explained, context: CrossFamily): string[] {
   const { fam, decision: d } = e;
   const { config } = target;
-  const lines = [`${ruleName(fam.name, fam.type)} (${typeName(fam.type)}, ${plural(fam.samples.length, "series", "series")})`];
+  const lines = [
+    `${ruleName(fam.name, fam.type)} (${typeName(fam.type)}, ${
+      plural(fam.samples.length, "series", "series")
+    })`,
+  ];
   if (e.ruleTrace.length === 0 && config.rules.length > 0) lines.push("  no rule matched");
   for (const t of e.ruleTrace) lines.push("  " + t);
   if (d === null) return lines;
@@ -186,10 +190,15 @@ function describe(target: CompiledTarget, e: Explained, context: CrossFamily): s
   if (series.length === 0) return lines;
   if (config.namespace !== "") {
     for (const f of e.out) {
-      lines.push(`  namespace "${config.namespace}": ${f.name.slice(config.namespace.length + 1)} => ${f.name}`);
+      lines.push(
+        `  namespace "${config.namespace}": ${f.name.slice(config.namespace.length + 1)} => ${f.name}`,
+      );
     }
   }
-  lines.push(...mergeLines(e, context, config.onDuplicate), ...duplicateLines(e, context, config.onDuplicate));
+  lines.push(
+    ...mergeLines(e, context, config.onDuplicate),
+    ...duplicateLines(e, context, config.onDuplicate),
+  );
   for (const s of series.slice(0, MAX_SERIES)) lines.push(`  => ${formatSeries(s)}`);
   if (series.length > MAX_SERIES) lines.push(`  => ... and ${series.length - MAX_SERIES} more`);
   return lines;
@@ -202,7 +211,9 @@ function namingLines(fam: MetricFamily, d: Decision): string[] {
   }
   if (fam.type === "counter" && d.type !== "counter") {
     const created = fam.samples.filter((s) => s.name === fam.name + "_created").length;
-    if (created > 0) return [`  no longer a counter: ${plural(created, "_created series", "_created series")} dropped`];
+    if (created > 0) {
+      return [`  no longer a counter: ${plural(created, "_created series", "_created series")} dropped`];
+    }
   }
   return [];
 }
@@ -225,7 +236,9 @@ function relabelLines(e: Explained, hasRelabel: boolean): string[] {
   const lines: string[] = [];
   for (const steps of e.relabelled.slice(0, MAX_SERIES)) {
     for (const st of steps) {
-      const where = st.index < 0 ? "metric_relabel_configs" : `metric_relabel_configs[${st.index}] ${st.action}`;
+      const where = st.index < 0
+        ? "metric_relabel_configs"
+        : `metric_relabel_configs[${st.index}] ${st.action}`;
       lines.push(
         st.after === null
           ? `  ${where}: ${seriesId(st.before)}: dropped${st.why === "" ? "" : ` (${st.why})`}`
@@ -267,7 +280,9 @@ function mergeLines(e: Explained, context: CrossFamily, policy: DuplicatePolicy)
 /** Series equal to another one, in this metric or from another: what `on_duplicate` does with them. */
 function duplicateLines(e: Explained, context: CrossFamily, policy: DuplicatePolicy): string[] {
   const lines: string[] = [];
-  for (const s of e.duplicates) lines.push(`  duplicate: ${seriesId(s)} twice in this metric: ${DUPLICATE[policy]}`);
+  for (const s of e.duplicates) {
+    lines.push(`  duplicate: ${seriesId(s)} twice in this metric: ${DUPLICATE[policy]}`);
+  }
   if (typeof e.out !== "string") {
     for (const f of e.out) {
       for (const s of f.samples) {
@@ -314,7 +329,9 @@ function wholeScrape(target: CompiledTarget, families: readonly MetricFamily[], 
 /** The series' identity regardless of label order, to find the same series from two upstream metrics. */
 function seriesKey(s: Sample): string {
   const pairs: string[] = [];
-  for (let i = 0; i < s.labels.length; i += 2) pairs.push(`${s.labels[i]}=${JSON.stringify(s.labels[i + 1])}`);
+  for (let i = 0; i < s.labels.length; i += 2) {
+    pairs.push(`${s.labels[i]}=${JSON.stringify(s.labels[i + 1])}`);
+  }
   return `${s.name}{${pairs.sort().join(",")}}`;
 }
 

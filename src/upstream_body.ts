@@ -97,7 +97,9 @@ export function classifyFetchError(e: unknown, signal: AbortSignal, shown: strin
     : String(e);
   const wrongScheme = schemeMismatch(e, code, text, shown);
   if (wrongScheme !== null) {
-    return new UpstreamError(wrongScheme.reason, `Cannot fetch "${shown}": ${wrongScheme.message}`, { cause: e });
+    return new UpstreamError(wrongScheme.reason, `Cannot fetch "${shown}": ${wrongScheme.message}`, {
+      cause: e,
+    });
   }
   const reason: ScrapeErrorReason = code === "ECONNREFUSED" || /refused/i.test(text)
     ? "refused"
@@ -142,7 +144,10 @@ function schemeMismatch(
     return { reason: "tls", message: `the server at ${at} speaks TLS; use https://` };
   }
   if (NOT_HTTP_REGEXP.test(text)) {
-    return { reason: "network", message: `the server at ${at} did not answer HTTP (if it speaks TLS, use https://)` };
+    return {
+      reason: "network",
+      message: `the server at ${at} did not answer HTTP (if it speaks TLS, use https://)`,
+    };
   }
   return null;
 }

@@ -388,10 +388,6 @@ const HANDLED: Handled[] = [
     },
   },
   {
-    lines: ["deno compile"],
-    skip: "names Deno's subcommand in a sentence; `deno task compile` is the command",
-  },
-  {
     lines: ["prom-exporter start -s SERVICE -u URL [-p PORT] [-e NAME]..."],
     run: async (fx) => {
       await withServer(
@@ -427,6 +423,7 @@ const HANDLED: Handled[] = [
     lines: [
       "prom-exporter check --config.file FILE [--input saved.json]",
       "prom-exporter check --config.file F",
+      "prom-exporter check",
     ],
     run: async (fx) => {
       for (const extra of [[], ["--input", fx.saved]]) {
@@ -439,7 +436,7 @@ const HANDLED: Handled[] = [
   {
     lines: [
       "prom-exporter explain --config.file FILE [--input saved.json]",
-      "prom-exporter explain --config.file F [--input FILE]",
+      "prom-exporter explain --config.file F [--input FILE] [--metric GLOB]...",
       "prom-exporter explain",
     ],
     run: async (fx) => {
@@ -449,6 +446,12 @@ const HANDLED: Handled[] = [
         assert.match(out.stdout, /^exclude_me \(untyped, 1 series\)$/m);
         assert.match(out.stdout, /dropped$/m);
       }
+      const args = ["--input", fx.saved, "--metric", "requests_status_*", "--metric", "uptime_se?"];
+      const only = await runToEnd([...EXPORTER, "explain", "--config.file", fx.config, ...args]);
+      assertOk(only, `explain ${args.join(" ")}`);
+      assert.match(only.stdout, /^requests_status_4xx \(untyped, 1 series\)$/m);
+      assert.match(only.stdout, /^uptime_sec \(untyped, 1 series\)$/m);
+      assert.doesNotMatch(only.stdout, /^(exclude_me|requests) \(/m);
     },
   },
   {

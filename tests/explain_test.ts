@@ -287,7 +287,10 @@ Deno.test("run() explain and check --input name each JSON entry that selected no
   const explain = io();
   const args = ["--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/body.json`];
   assert.equal(await run(["explain", ...args], explain.io), 0, explain.err.join(""));
-  assert.ok(explain.out.join("").includes(`dropped\n\n${warnings.join("\n")}\n\nqueues_total`), explain.out.join(""));
+  assert.ok(
+    explain.out.join("").includes(`dropped\n\n${warnings.join("\n")}\n\nqueues_total`),
+    explain.out.join(""),
+  );
 
   const check = io();
   assert.equal(await run(["check", ...args], check.io), 0, check.err.join(""));
@@ -296,10 +299,16 @@ Deno.test("run() explain and check --input name each JSON entry that selected no
     warnings.map((w) => `warning: target "queues": ${w}`),
   );
   assert.match(check.out.join(""), /is valid: 1 target\(s\)/);
-  assert.match(check.out.join(""), /^Input ".*body\.json" decoded for target "queues": 2 families, 3 warnings$/m);
+  assert.match(
+    check.out.join(""),
+    /^Input ".*body\.json" decoded for target "queues": 2 families, 3 warnings$/m,
+  );
 
   const html = io();
-  assert.equal(await run(["check", "--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/page.html`], html.io), 1);
+  assert.equal(
+    await run(["check", "--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/page.html`], html.io),
+    1,
+  );
   assert.equal(
     html.err.join(""),
     `prom-exporter: target "queues": Cannot decode "${f.dir}/page.html": the upstream answered an HTML page, not metrics (wrong URL or a login page?)\n`,
@@ -325,5 +334,8 @@ Deno.test("run() explain --metric shows only the upstream metrics matching a glo
   const none = await shown("nothing.*");
   assert.deepEqual(none.heads, []);
   assert.match(none.out, /; none matches --metric "nothing\.\*"\n/);
-  assert.match((await shown("req*")).out, /4 upstream metrics, 3 kept, 1 dropped; 2 shown \(--metric "req\*"\)/);
+  assert.match(
+    (await shown("req*")).out,
+    /4 upstream metrics, 3 kept, 1 dropped; 2 shown \(--metric "req\*"\)/,
+  );
 });

@@ -197,7 +197,10 @@ Deno.test("compileJsonMapping() mapTraced() names each entry that read nothing, 
     { kind: "flatten", path: "$.jvm", labels: {}, skipKeys: [], prefix: "jvm" },
     metric("skipped", { path: "$.obj.*", skipKeys: ["*"] }),
   ]);
-  const doc = { queues: [{ name: "a", messages: 3, consumers: [] }, { name: "b", messages: 1 }], obj: { x: 1 } };
+  const doc = {
+    queues: [{ name: "a", messages: 3, consumers: [] }, { name: "b", messages: 1 }],
+    obj: { x: 1 },
+  };
   const traced = m.mapTraced(doc);
   assert.deepEqual(traced.unselected, [
     'json[1].metrics[1] path "@.consumers[*]" selected nothing',

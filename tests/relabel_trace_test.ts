@@ -9,8 +9,15 @@ const RULE_SETS: unknown[][] = [
     { source_labels: ["code"], regex: "([0-9])..", target_label: "code", replacement: "${1}xx" },
     { action: "labeldrop", regex: "pod" },
   ],
-  [{ source_labels: ["job"], regex: "drop.*", action: "drop" }, { action: "uppercase", source_labels: ["job"], target_label: "job" }],
-  [{ action: "labelmap", regex: "k_(.*)", replacement: "${1}" }, { action: "labelkeep", regex: "__name__|code|a|b" }],
+  [{ source_labels: ["job"], regex: "drop.*", action: "drop" }, {
+    action: "uppercase",
+    source_labels: ["job"],
+    target_label: "job",
+  }],
+  [{ action: "labelmap", regex: "k_(.*)", replacement: "${1}" }, {
+    action: "labelkeep",
+    regex: "__name__|code|a|b",
+  }],
   [{ source_labels: ["job"], target_label: "__name__" }],
   [{ source_labels: ["job"], target_label: "shard", modulus: 4, action: "hashmod" }, {
     source_labels: ["shard"],
@@ -27,20 +34,30 @@ Deno.test("CompiledRelabel.trace() gives what apply() gives, for any series (pro
     fc.constantFrom("", "200", "503", "drop-me", "api", "p-1", "Ünï"),
   );
   fc.assert(
-    fc.property(fc.nat(RULE_SETS.length - 1), name, fc.uniqueArray(label, { selector: (l) => l[0] }), (i, n, ls) => {
-      const rules = compileRelabelConfigs(RULE_SETS[i]);
-      const sample: Sample = { name: n, labels: ls.flat(), value: 1 };
-      const frozen = structuredClone(sample);
-      const steps: RelabelStep[] = [];
-      const traced = rules.trace(sample, (s) => steps.push(s));
-      assert.deepEqual(sample, frozen, "trace() changed its input");
-      assert.deepEqual(traced, rules.apply(sample));
-      // The steps chain: each starts where the previous ended, the last ends with the result.
-      for (let k = 1; k < steps.length; k++) assert.deepEqual(steps[k].before, steps[k - 1].after);
-      const last = steps.at(-1);
-      if (traced === null) assert.equal(last?.after, null);
-      else if (last !== undefined) assert.deepEqual([last.after?.name, last.after?.labels], [traced.name, traced.labels]);
-    }),
+    fc.property(
+      fc.nat(RULE_SETS.length - 1),
+      name,
+      fc.uniqueArray(label, { selector: (l) => l[0] }),
+      (i, n, ls) => {
+        const rules = compileRelabelConfigs(RULE_SETS[i]);
+        const sample: Sample = { name: n, labels: ls.flat(), value: 1 };
+        const frozen = structuredClone(sample);
+        const steps: RelabelStep[] = [];
+        const traced = rules.trace(sample, (s) => steps.push(s));
+        assert.deepEqual(sample, frozen, "trace() changed its input");
+        assert.deepEqual(traced, rules.apply(sample));
+        // The steps chain: each starts where the previous ended, the last ends with the result.
+        for (let k = 1; k < steps.length; k++) assert.deepEqual(steps[k].before, steps[k - 1].after);
+        const last = steps.at(-1);
+        if (traced === null) assert.equal(last?.after, null);
+        else if (last !== undefined) {
+          assert.deepEqual([last.after?.name, last.after?.labels], [
+            traced.name,
+            traced.labels,
+          ]);
+        }
+      },
+    ),
     { numRuns: 2000 },
   );
 });

@@ -234,7 +234,9 @@ Deno.test("compileTransform() scales by 1/n as a division, so ms to s gives 0.95
     const out = t.apply([fam("m", "gauge", values.map((v, i) => ["m", ["i", String(i)], v]))]);
     const n = Math.round(1 / factor);
     // The correctly rounded result: a division by n where the factor is exactly 1/n, else the product.
-    const expected = values.map((v) => Number.isInteger(n) && n !== 0 && 1 / n === factor ? v / n : v * factor);
+    const expected = values.map((v) =>
+      Number.isInteger(n) && n !== 0 && 1 / n === factor ? v / n : v * factor
+    );
     assert.deepEqual(out[0].samples.map((s) => s.value), expected, `scale ${factor}`);
   }
   const ms = compileTransform(target({ rules: [match("m", { scale: 0.001 })] }));
@@ -246,8 +248,11 @@ Deno.test("compileTransform() scales by 1/n as a division, so ms to s gives 0.95
   // Two rules: the factors multiply first (0.1 * 0.01 is 0.001), then the product is analysed the same way.
   const two = compileTransform(target({ rules: [match("m", { scale: 0.1 }), match("m", { scale: 0.01 })] }));
   assert.equal(two.apply([gauge("m", 957)])[0].samples[0].value, 0.957);
-  assert.equal(compileTransform(target({ rules: [match("m", { scale: 1024 })] })).apply([gauge("m", 3)])[0]
-    .samples[0].value, 3072);
+  assert.equal(
+    compileTransform(target({ rules: [match("m", { scale: 1024 })] })).apply([gauge("m", 3)])[0]
+      .samples[0].value,
+    3072,
+  );
 });
 
 Deno.test("compileTemplate() expands $N, ${N}, ${name} and $$", () => {

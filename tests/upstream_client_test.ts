@@ -374,7 +374,8 @@ Deno.test("createUpstreamClient() says an https URL reached a plain HTTP server,
   await using up = serveUpstream({ "/": new Response("a 1\n") });
   const port = new URL(up.origin).port;
   const url = `https://127.0.0.1:${port}/`;
-  const expected = `Cannot fetch "${url}": TLS handshake failed: the server at 127.0.0.1:${port} answered plain HTTP; use http://`;
+  const expected =
+    `Cannot fetch "${url}": TLS handshake failed: the server at 127.0.0.1:${port} answered plain HTTP; use http://`;
   using viaFetch = await client({ headers: { "X-Api-Key": "k" } });
   using viaNode = await client({ tls_config: { insecure_skip_verify: true } });
   const guard = () => Promise.resolve<PinnedAddress>({ address: "127.0.0.1", family: 4 });
@@ -397,7 +398,10 @@ Deno.test(
     // The node transport sees the server's first bytes: a TLS record, so it can say so for certain.
     const sure = await failure(viaFetch, url, { guard });
     assert.equal(sure.reason, "tls");
-    assert.equal(sure.message, `Cannot fetch "${url}": the server at 127.0.0.1:${up.port} speaks TLS; use https://`);
+    assert.equal(
+      sure.message,
+      `Cannot fetch "${url}": the server at 127.0.0.1:${up.port} speaks TLS; use https://`,
+    );
     // fetch only says the answer was not HTTP.
     const unsure = await failure(viaFetch, url);
     assert.equal(

@@ -140,16 +140,13 @@ const INVALID: ReadonlyArray<[rule: string, file: string, problems: string[]]> =
     "invalid_top_level_not_mapping.yml:1: (top level): must be a mapping, not a list",
   ]],
   ["an unknown top-level key", "invalid_unknown_top_key.yml", [
-    'invalid_unknown_top_key.yml:2: basic_auth_user: unknown key; expected one of "tls_server_config", ' +
-    '"http_server_config", "basic_auth_users", "rate_limit"',
+    'invalid_unknown_top_key.yml:2: basic_auth_user: unknown key (did you mean "basic_auth_users"?)',
   ]],
   ["an unknown tls_server_config key", "invalid_unknown_tls_key.yml", [
-    'invalid_unknown_tls_key.yml:4: tls_server_config.certfile: unknown key; expected one of "cert_file", ' +
-    '"key_file", "cert", "key", "client_auth_type", "client_ca_file", "client_ca", "client_allowed_sans", ' +
-    '"min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"',
+    'invalid_unknown_tls_key.yml:4: tls_server_config.certfile: unknown key (did you mean "cert_file"?)',
   ]],
   ["an unknown http_server_config key", "invalid_unknown_http_key.yml", [
-    'invalid_unknown_http_key.yml:2: http_server_config.http3: unknown key; expected one of "http2", "headers"',
+    'invalid_unknown_http_key.yml:2: http_server_config.http3: unknown key (did you mean "http2"?)',
   ]],
   ["an unknown rate_limit key", "invalid_unknown_rate_limit_key.yml", [
     'invalid_unknown_rate_limit_key.yml:4: rate_limit.period: unknown key; expected one of "interval", "burst"',

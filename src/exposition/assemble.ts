@@ -197,13 +197,14 @@ export class DocumentBuilder {
       ) clashes.push(stem);
     }
     // ...or another's name is a sample name of this one.
-    for (const { entry, suffix } of this.#byStem.get(family.name) ?? []) {
+    const stems = this.#byStem.size === 0 ? undefined : this.#byStem.get(family.name);
+    for (const { entry, suffix } of stems ?? []) {
       if (
         !entry.removed && SUFFIXES[family.type].includes(suffix) &&
         !createdCompanion(family.type, entry.family, suffix)
       ) clashes.push(entry);
     }
-    if (clashes.length === 0) return { kind: "new" };
+    if (clashes.length === 0) return NEW;
     const c = clashes[0].family;
     return {
       kind: "type",
@@ -225,11 +226,21 @@ export class DocumentBuilder {
     return dups;
   }
 
-  #apply(plan: Plan, family: MetricFamily, part: DocumentPart): void {
+  #apply(planned: Plan, family: MetricFamily, part: DocumentPart): void {
+    let plan = planned;
     const policy = part.onDuplicate;
     if (plan.kind === "new") {
-      this.#register(family, part.source, false);
-      return;
+      // Families of one part were planned against the earlier parts only: a name clash within the part
+      // (a rule's counter `x` beside an upstream gauge `x_total`) shows only now. It keeps the first.
+      const within =
+        typeSuffixOf(family.name) !== "" || (this.#byStem.size > 0 && this.#byStem.has(family.name))
+          ? this.#plan(family, part.source)
+          : plan;
+      if (within.kind === "new") {
+        this.#register(family, part.source, false);
+        return;
+      }
+      plan = within;
     }
     if (plan.kind === "type") {
       if (policy === "last" && plan.with.every((e) => !e.own)) {
@@ -373,6 +384,9 @@ type Plan =
   | { kind: "new"; reason?: undefined }
   | { kind: "merge"; into: Entry; dups: [number, number][]; reason?: string }
   | { kind: "type"; with: Entry[]; reason: string };
+
+/** The plan of a family that meets no other: one object for all. */
+const NEW: Plan = { kind: "new" };
 
 function keyIndex(samples: readonly Sample[]): Map<string, number> {
   const keys = new Map<string, number>();

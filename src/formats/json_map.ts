@@ -174,8 +174,12 @@ function unselectedEntries(
     if (e.kind === "group") {
       for (const c of e.children) walk(c);
     } else if (e.kind === "metric" && !produced.has(e.id)) {
-      const what = e.countSource !== null ? `count ${JSON.stringify(e.countSource)}` : `value ${JSON.stringify(e.valueSource)}`;
-      out.push(`${e.where} name ${JSON.stringify(e.family)}: ${what} gave no series (missing, null or not usable)`);
+      const what = e.countSource !== null
+        ? `count ${JSON.stringify(e.countSource)}`
+        : `value ${JSON.stringify(e.valueSource)}`;
+      out.push(
+        `${e.where} name ${JSON.stringify(e.family)}: ${what} gave no series (missing, null or not usable)`,
+      );
     }
   };
   for (const r of roots) walk(r);

@@ -162,16 +162,31 @@ export class CompiledRelabel {
     return this.#rules.length;
   }
 
-  /** Same as {@linkcode relabelSample}. */
-  apply(sample: Sample): Sample | null {
-    const list = this.#rules;
-    if (list.length === 0) return sample;
+  /** Readies the work state for one series (shared by `apply` and `trace`). */
+  #begin(sample: Sample): Work {
     const w = this.#work;
     w.name = sample.name;
     w.labels = sample.labels;
     w.owned = false;
     w.badNames = false;
     if (w.track) w.touched.length = 0;
+    return w;
+  }
+
+  /** The series the rules left, once every check passed: the input itself when nothing changed. */
+  #result(sample: Sample): Sample {
+    const w = this.#work;
+    if (!w.owned && w.name === sample.name) return sample;
+    const out: Sample = { name: w.name, labels: w.labels, value: sample.value };
+    if (sample.timestampMs !== undefined) out.timestampMs = sample.timestampMs;
+    return out;
+  }
+
+  /** Same as {@linkcode relabelSample}. */
+  apply(sample: Sample): Sample | null {
+    const list = this.#rules;
+    if (list.length === 0) return sample;
+    const w = this.#begin(sample);
     try {
       for (let k = 0; k < list.length; k++) {
         if (!applyRule(list[k], w)) return null;
@@ -180,10 +195,7 @@ export class CompiledRelabel {
       if (name === "") return null;
       if (name !== sample.name && !METRIC_NAME_REGEXP.test(name)) return null;
       if (w.badNames && !labelNamesValid(w.labels)) return null;
-      if (!w.owned && name === sample.name) return sample;
-      const out: Sample = { name, labels: w.labels, value: sample.value };
-      if (sample.timestampMs !== undefined) out.timestampMs = sample.timestampMs;
-      return out;
+      return this.#result(sample);
     } finally {
       w.labels = NO_LABELS; // do not keep the caller's arrays alive
     }
@@ -200,12 +212,7 @@ export class CompiledRelabel {
   trace(sample: Sample, onStep: (step: RelabelStep) => void): Sample | null {
     const list = this.#rules;
     if (list.length === 0) return sample;
-    const w = this.#work;
-    w.name = sample.name;
-    w.labels = sample.labels;
-    w.owned = false;
-    w.badNames = false;
-    if (w.track) w.touched.length = 0;
+    const w = this.#begin(sample);
     try {
       let before = snapshot(sample.name, sample.labels, sample.value);
       for (let k = 0; k < list.length; k++) {
@@ -232,10 +239,7 @@ export class CompiledRelabel {
         onStep({ index: -1, action: "", before, after: null, why });
         return null;
       }
-      if (!w.owned && name === sample.name) return sample;
-      const out: Sample = { name, labels: w.labels, value: sample.value };
-      if (sample.timestampMs !== undefined) out.timestampMs = sample.timestampMs;
-      return out;
+      return this.#result(sample);
     } finally {
       w.labels = NO_LABELS;
     }

@@ -179,13 +179,17 @@ export function decide(
           return null;
         }
         trace?.push(
-          `rules[${step.index}] include: ${matchingPattern(step.patterns, current)} matches "${current}": kept`,
+          `rules[${step.index}] include: ${
+            matchingPattern(step.patterns, current)
+          } matches "${current}": kept`,
         );
         break;
       case "exclude":
         if (step.matcher(current)) {
           trace?.push(
-            `rules[${step.index}] exclude: ${matchingPattern(step.patterns, current)} matches "${current}": dropped`,
+            `rules[${step.index}] exclude: ${
+              matchingPattern(step.patterns, current)
+            } matches "${current}": dropped`,
           );
           return null;
         }

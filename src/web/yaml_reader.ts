@@ -9,6 +9,7 @@
  */
 
 import { isMap, isScalar, isSeq, type LineCounter, type Pair } from "yaml";
+import { closestName } from "../cli.ts";
 
 const PLAIN_KEY_REGEXP = /^[A-Za-z0-9_-]+$/;
 
@@ -73,8 +74,15 @@ export class Reader {
         : String(keyNode.source ?? keyNode.value);
       const childPath = path === "(top level)" ? name : `${path}.${formatKey(name)}`;
       if (keys !== undefined && !keys.includes(name)) {
+        const guess = closestName(name, keys);
         const expected = keys.map((k) => `"${k}"`).join(", ");
-        this.add(this.line(keyNode), childPath, `unknown key; expected one of ${expected}`);
+        this.add(
+          this.line(keyNode),
+          childPath,
+          guess === undefined
+            ? `unknown key; expected one of ${expected}`
+            : `unknown key (did you mean "${guess}"?)`,
+        );
         continue;
       }
       out.set(name, { keyNode, value: pair.value, path: childPath });
