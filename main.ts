@@ -180,16 +180,10 @@ async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Log
     targets.map((t) => scrapeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body })),
   );
   let failed = false;
-  const families = await collectFamilies(
-    targets,
-    results,
-    self,
-    (t, r) => {
-      failed = true;
-      log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
-    },
-    (c) => log.warn("series conflict", { target: c.source, kind: c.kind, family: c.family, err: c.message }),
-  );
+  const families = await collectFamilies(targets, results, self, (t, r) => {
+    failed = true;
+    log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
+  }, log);
   io.stdout(writeText(families));
   return failed ? 1 : 0;
 }

@@ -10,8 +10,9 @@
 
 import type { DuplicatePolicy } from "./config/types.ts";
 import { UpstreamError } from "./errors.ts";
-import type { MetricFamily, MetricType, Sample } from "./model.ts";
+import { type MetricFamily, type MetricType, type Sample, seriesKey } from "./model.ts";
 import type { CompiledTarget } from "./scrape.ts";
+import { compileNameMatcher } from "./transform/match.ts";
 import type { RelabelStep } from "./transform/relabel.ts";
 import { decide, type Decision, familyNameOf, ruleName } from "./transform/rules.ts";
 import type { Transform } from "./transform/transform.ts";
@@ -29,8 +30,8 @@ export interface ExplainOptions {
    */
   asSent?: boolean;
   /**
-   * Globs (`*` any run, `?` one character): only upstream metrics whose upstream name or output name matches
-   * one are shown. Empty shows every metric.
+   * Patterns as `include` reads them (globs with `*` and `?`, or `/regex/`): only upstream metrics whose
+   * upstream name or output name matches one are shown. Empty shows every metric.
    * @default {[]}
    */
   metrics?: readonly string[];
@@ -122,21 +123,17 @@ function explainFamily(transform: Transform, fam: MetricFamily, asSent: boolean)
   return { fam, decision, ruleTrace, out, relabelled, duplicates };
 }
 
-/** The families whose upstream or output name matches a glob; all of them without globs. */
-function filterByName(all: readonly Explained[], globs: readonly string[]): Explained[] {
-  if (globs.length === 0) return [...all];
-  // `*` and `?` are the only special characters, so a metric name is never read as a regex.
-  const re = new RegExp(
-    `^(?:${
-      globs.map((g) => g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", "."))
-        .join("|")
-    })$`,
-    "u",
-  );
+/**
+ * The families whose upstream or output name matches a pattern; all of them without patterns. Patterns are
+ * read as `include` reads them (exact, glob, `/regex/`), by the same matcher.
+ */
+function filterByName(all: readonly Explained[], patterns: readonly string[]): Explained[] {
+  if (patterns.length === 0) return [...all];
+  const matches = compileNameMatcher(patterns);
   return all.filter((e) => {
-    if (re.test(e.fam.name) || re.test(ruleName(e.fam.name, e.fam.type))) return true;
+    if (matches(e.fam.name) || matches(ruleName(e.fam.name, e.fam.type))) return true;
     if (typeof e.out === "string") return false;
-    return e.out.some((f) => re.test(f.name) || f.samples.some((s) => re.test(s.name)));
+    return e.out.some((f) => matches(f.name) || f.samples.some((s) => matches(s.name)));
   });
 }
 
@@ -324,15 +321,6 @@ function wholeScrape(target: CompiledTarget, families: readonly MetricFamily[], 
     }
     throw e;
   }
-}
-
-/** The series' identity regardless of label order, to find the same series from two upstream metrics. */
-function seriesKey(s: Sample): string {
-  const pairs: string[] = [];
-  for (let i = 0; i < s.labels.length; i += 2) {
-    pairs.push(`${s.labels[i]}=${JSON.stringify(s.labels[i + 1])}`);
-  }
-  return `${s.name}{${pairs.sort().join(",")}}`;
 }
 
 /** A series as in the text format without its value (label values escaped the same way). */

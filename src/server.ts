@@ -133,7 +133,8 @@ export function createHandler(deps: HandlerDeps): Handler {
     }
     // The memo writes each target's answer as it is: only when no two targets share a name, so no merge and
     // no duplicate across targets can arise. Else every upstream family goes through one DocumentBuilder.
-    const doc = memoOutputs(results, om) === null ? new DocumentBuilder() : undefined;
+    const outputs = memoOutputs(results, om);
+    const doc = outputs === null ? new DocumentBuilder() : undefined;
     const final = doc === undefined ? results : addTargets(doc, targets, results);
     const outcomes = accountResults(targets, final, deps.self, (t, r) =>
       deps.log.warn("scrape failed", {
@@ -151,8 +152,8 @@ export function createHandler(deps: HandlerDeps): Handler {
       ...deps.holder?.families() ?? [],
       ...await deps.self.families(),
     ];
-    if (doc === undefined) {
-      const fromMemo = writeFromMemo(scratch, results, own, om);
+    if (outputs !== null) {
+      const fromMemo = writeFromMemo(scratch, outputs, results, own, om);
       if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
     }
     const builder = doc ?? new DocumentBuilder();
@@ -194,27 +195,23 @@ export function createHandler(deps: HandlerDeps): Handler {
 /**
  * The whole answer of a scrape outside the server (`once`): every target's families and the exporter's
  * own, merged into one valid document by the same {@linkcode DocumentBuilder} as `/metrics`. Counts skipped
- * values, errors and conflicts in `self`; `onFailure` reports each failed target, `onConflict` each conflict.
+ * values, errors and conflicts in `self`; `onFailure` reports each failed target, and each conflict is
+ * logged as `/metrics` logs it.
  */
 export async function collectFamilies(
   targets: readonly CompiledTarget[],
   results: readonly ScrapeResult[],
   self: SelfMetrics,
   onFailure: FailureReporter,
-  onConflict: (c: Conflict) => void,
+  log: Logger,
 ): Promise<MetricFamily[]> {
   const doc = new DocumentBuilder();
   const outcomes = accountResults(targets, addTargets(doc, targets, results), self, onFailure);
-  const report = (from: number) => {
-    for (const c of doc.conflicts.slice(from)) {
-      self.countConflict(c.source, c.kind, c.series);
-      onConflict(c);
-    }
-  };
-  report(0);
+  const logged = new Set<string>();
+  reportConflicts(doc.conflicts, self, log, logged);
   const reported = doc.conflicts.length;
   doc.addOwn([...scrapeFamilies(outcomes), ...await self.families()]);
-  report(reported);
+  reportConflicts(doc.conflicts.slice(reported), self, log, logged);
   return doc.families();
 }
 
@@ -287,12 +284,12 @@ function accountResults(
  */
 function writeFromMemo(
   w: ByteWriter,
+  outputs: readonly OutputMemo[],
   results: readonly ScrapeResult[],
   own: readonly MetricFamily[],
   om: boolean,
 ): Uint8Array<ArrayBuffer> | null {
-  const outputs = memoOutputs(results, om);
-  if (outputs === null || !disjointOutputs(outputs, own.flatMap(namesTaken))) return null;
+  if (!disjointOutputs(outputs, own.flatMap(namesTaken))) return null;
   const hits = results.flatMap((r) => r.ok && r.memo ? [r.memo] : []);
   w.reset(hits.reduce((n, h) => n + h.sizeHint(om), estimateSize(own)));
   for (const h of hits) h.writeInto(w, om);

@@ -159,21 +159,30 @@ function writeByPoint(
   const created = new Map<string, Sample>();
   const points: Sample[] = [];
   for (const s of fam.samples) {
-    if (s.name !== createdName) points.push(s);
-    else if (!created.has(pointKey(s.labels, special))) created.set(pointKey(s.labels, special), s);
+    if (s.name !== createdName) {
+      points.push(s);
+      continue;
+    }
+    const key = pointKey(s.labels, special);
+    if (!created.has(key)) created.set(key, s);
   }
   for (const s of companion?.samples ?? []) {
     const key = pointKey(s.labels, special);
     if (!created.has(key)) created.set(key, { ...s, name: createdName });
   }
+  // A point's samples are contiguous: its `_created` follows when the next sample starts another point.
+  let key = points.length > 0 ? pointKey(points[0].labels, special) : "";
   for (let i = 0; i < points.length; i++) {
     writeSample(w, points[i], special, canon);
-    const key = pointKey(points[i].labels, special);
-    if (i + 1 < points.length && pointKey(points[i + 1].labels, special) === key) continue;
-    const c = created.get(key);
-    if (c === undefined) continue;
-    created.delete(key);
-    writeSample(w, c, special, canon);
+    const next = i + 1 < points.length ? pointKey(points[i + 1].labels, special) : null;
+    if (next !== key) {
+      const c = created.get(key);
+      if (c !== undefined) {
+        created.delete(key);
+        writeSample(w, c, special, canon);
+      }
+    }
+    if (next !== null) key = next;
   }
 }
 

@@ -41,8 +41,6 @@ export type Step =
     help?: string;
     unit?: string;
     scale?: number;
-    /** `n` when `scale` is exactly `1/n` for an integer `n` (see {@linkcode scaleDivisor}), else 1. */
-    divisor: number;
   };
 
 /** What the rules make of one metric; `null` (from {@linkcode decide}) means dropped. */
@@ -130,7 +128,6 @@ function compileMatch(rule: MatchRule, index: number): Step {
     help: rule.help ?? (named ? `Upstream metrics matching "${rule.match}"` : undefined),
     unit: rule.unit,
     scale: rule.scale,
-    divisor: rule.scale === undefined ? 1 : scaleDivisor(rule.scale),
   };
 }
 
@@ -165,8 +162,6 @@ export function decide(
   let help: string | undefined;
   let unit: string | undefined;
   let scale = 1;
-  let divisor = 1;
-  let scales = 0;
   let labels: string[] | undefined;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
@@ -235,8 +230,6 @@ export function decide(
         }
         if (step.scale !== undefined) {
           scale *= step.scale;
-          divisor = step.divisor;
-          scales++;
           done.push(isScalarType(currentType) ? `scale ${step.scale}` : `scale ignored (a ${currentType})`);
         }
         trace?.push(
@@ -246,8 +239,8 @@ export function decide(
       }
     }
   }
-  // One factor was analysed at load; a product of several (rare) is analysed here, once per name.
-  if (scales > 1) divisor = scaleDivisor(scale);
+  // Decisions are cached per name, so the factor is analysed once per name, never per sample.
+  const divisor = scale === 1 ? 1 : scaleDivisor(scale);
   return { name: current, type: currentType, help, unit, scale, divisor, labels: labels ?? EMPTY };
 }
 
