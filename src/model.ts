@@ -54,6 +54,29 @@ export interface MetricFamily {
   samples: Sample[];
 }
 
+/**
+ * Receives one sample of `family` as a decoder reads it: the streaming pipeline's one interface between a
+ * format and the rules. `family` carries the metadata (name, type, HELP, UNIT) and is the same object for
+ * every sample of one upstream family; its `samples` stay empty, since nothing keeps the document whole.
+ */
+export type SampleSink = (family: MetricFamily, sample: Sample) => void;
+
+/**
+ * A {@linkcode SampleSink} that also serves a series cache (src/formats/series_cache.ts): `sample` returns
+ * what it made of the series (opaque to the decoder; `null` when the rules dropped it, `undefined` when it
+ * cannot be cached), and `again` takes a cached series back with a new value, skipping its labels and the
+ * rules.
+ */
+export interface SeriesSink {
+  /** Takes one sample and returns its output for the cache. */
+  sample(family: MetricFamily, sample: Sample): unknown;
+  /**
+   * A series the cache recognised: `out` is what `sample` returned for it, `value` the new value. Returns
+   * false when it cannot take the series from the cache (the decoder then reads the line in full).
+   */
+  again(family: MetricFamily, out: unknown, value: number): boolean;
+}
+
 /** Legacy Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
 export const METRIC_NAME_REGEXP = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 

@@ -13,7 +13,14 @@ import type { ExporterConfig } from "./config/types.ts";
 import type { ProbeModule } from "./probe/handler.ts";
 import { defaultHttpOptions } from "./config/http_options.ts";
 import { compileAllowList } from "./probe/allow.ts";
-import { type CompiledTarget, compileTarget, type ScrapeResult, scrapeTarget, withMemo } from "./scrape.ts";
+import {
+  type CompiledTarget,
+  compileTarget,
+  type ScrapeResult,
+  scrapeTarget,
+  withMemo,
+  withSeriesCache,
+} from "./scrape.ts";
 import { createUpstreamClient } from "./upstream_client.ts";
 import { SingleFlight } from "./singleflight.ts";
 import { resolveFileUrl } from "./url.ts";
@@ -55,8 +62,10 @@ export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
   const context = { baseDir: config.baseDir };
   const targets: CompiledTarget[] = [];
   for (const t of config.targets) {
-    // Static targets are scraped over and over: the memo does their rule work once per upstream shape.
-    const compiled = flags.noMemo ? compileTarget(t) : withMemo(compileTarget(t));
+    // Static targets are scraped over and over: the series cache keeps what the rules made of each series,
+    // and the memo does their rule work once per upstream shape.
+    const compiled = withSeriesCache(compileTarget(t));
+    if (!flags.noMemo) withMemo(compiled);
     if (!t.url.startsWith("file:")) {
       compiled.client = await createUpstreamClient(t.http ?? defaultHttpOptions(), context);
     }

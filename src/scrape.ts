@@ -12,12 +12,15 @@ import {
   compileDecoder,
   decodeBody,
   type DecodedBody,
+  decodeStream,
   decodeText,
+  streamText,
 } from "./formats/decode.ts";
 import type { ConcreteFormat } from "./formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
 import type { MetricFamily } from "./model.ts";
-import { compileTransform, type Transform } from "./transform/transform.ts";
+import { SeriesCache } from "./formats/series_cache.ts";
+import { compileTransform, keepOutput, type Transform } from "./transform/transform.ts";
 import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
 import type { HopGuard, UpstreamClient } from "./upstream_client.ts";
 
@@ -38,6 +41,11 @@ export interface CompiledTarget {
   client?: UpstreamClient;
   /** The scrape memo ({@linkcode withMemo}): static targets have one, `/probe` modules do not. */
   memo?: ScrapeMemo;
+  /**
+   * The series cache ({@linkcode withSeriesCache}): what the rules made of each series line of the last
+   * scrape. Static targets have one, `/probe` modules do not.
+   */
+  seriesCache?: SeriesCache;
 }
 
 /** The result of one scrape. */
@@ -91,6 +99,12 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
   return target;
 }
 
+/** Gives a compiled target a series cache (src/formats/series_cache.ts), for a server that scrapes it. */
+export function withSeriesCache(target: CompiledTarget): CompiledTarget {
+  target.seriesCache = new SeriesCache(keepOutput);
+  return target;
+}
+
 /**
  * The whole pipeline on a body's text: decode in `format` ({@linkcode detectFormat}'s choice) and apply the
  * target's rules.
@@ -98,13 +112,25 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
 export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
-  return applyRules(target, decodeText(target.decoder, text, format));
+  if (format === "json") return applyRules(target, decodeText(target.decoder, text, format));
+  const begin = (asSent: boolean) => target.transform.begin({ asSent });
+  return { families: streamText(format, [text], () => text, begin), skipped: 0, format };
 }
 
 /** The target's rules on decoded families, keeping the count of skipped values and the format. */
 function applyRules(target: CompiledTarget, decoded: DecodedBody) {
   const { families, skipped, asSent, format } = decoded;
   return { families: target.transform.apply(families, { asSent }), skipped, format };
+}
+
+/** Decodes a body and applies the target's rules in one streaming pass ({@linkcode decodeStream}). */
+function transformBody(target: CompiledTarget, body: UpstreamBody) {
+  return decodeStream(
+    target.decoder,
+    body,
+    (asSent) => target.transform.begin({ asSent }),
+    target.seriesCache,
+  );
 }
 
 /** Options for {@linkcode scrapeTarget}. */
@@ -137,14 +163,14 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         ok: true,
         // Only when the answer cannot be written from the memo (a family name met another target's).
         get families() {
-          return families ??= applyRules(target, decodeBody(target.decoder, body)).families;
+          return families ??= transformBody(target, body).families;
         },
         skipped: hit.skipped,
         durationSeconds: seconds(),
         memo: hit,
       };
     }
-    const { families, skipped, format } = applyRules(target, decodeBody(target.decoder, body));
+    const { families, skipped, format } = transformBody(target, body);
     memo?.learn(binary, body.contentType, format, skipped);
     return { ok: true, families, skipped, durationSeconds: seconds() };
   } catch (e) {

@@ -17,7 +17,7 @@ import { DocumentBuilder } from "../src/exposition/assemble.ts";
 import { writeOpenMetrics } from "../src/exposition/openmetrics.ts";
 import { writeText } from "../src/exposition/text.ts";
 import type { MetricFamily } from "../src/model.ts";
-import { compileTarget, scrapeTarget } from "../src/scrape.ts";
+import { compileTarget, scrapeTarget, withSeriesCache } from "../src/scrape.ts";
 import { type Route, serveUpstream } from "./_helpers.ts";
 import { assertWellFormed, promtoolCheck, pythonParseOpenMetrics, toolTest } from "./_validators.ts";
 
@@ -65,14 +65,26 @@ function routesFor(dir: string): Record<string, Route> {
 /**
  * Runs one case: the targets' families, merged into one document by the server's own DocumentBuilder, or the
  * first failure as `reason: message` (a target refused by its `on_duplicate: error` fails with `duplicate`).
+ * With `cached`, each target has a series cache (as a server's targets do) and is scraped three times: every
+ * scrape must give the same families as the first, so cache hits are held to the same goldens.
  */
-async function runCase(dir: string): Promise<{ families: MetricFamily[] } | { error: string }> {
+async function runCase(
+  dir: string,
+  cached = false,
+): Promise<{ families: MetricFamily[] } | { error: string }> {
   await using upstream = serveUpstream(routesFor(dir));
   const text = Deno.readTextFileSync(`${ROOT}${dir}/config.yaml`).replaceAll(FAKE_ORIGIN, upstream.origin);
   const config = parseConfigText(text, `${dir}/config.yaml`, flagsFor(), ROOT);
   const doc = new DocumentBuilder();
   for (const t of config.targets) {
-    const r = await scrapeTarget(compileTarget(t), { signal: AbortSignal.timeout(5000) });
+    const target = cached ? withSeriesCache(compileTarget(t)) : compileTarget(t);
+    let r = await scrapeTarget(target, { signal: AbortSignal.timeout(5000) });
+    for (let again = 0; cached && r.ok && again < 2; again++) {
+      const next = await scrapeTarget(target, { signal: AbortSignal.timeout(5000) });
+      assert.ok(next.ok, `${dir}: scrape ${again + 2} with the series cache failed`);
+      assert.deepStrictEqual(next.families, r.families, `${dir}: scrape ${again + 2} with the series cache`);
+      r = next;
+    }
     if (!r.ok) return { error: `${r.error.reason}: ${r.error.message}` };
     const refused = doc.add({ source: t.name, families: r.families, onDuplicate: t.onDuplicate });
     if (refused !== null) return { error: `duplicate: ${refused}` };
@@ -110,6 +122,19 @@ for (const dir of caseDirs()) {
     }
     check(base + "expected.prom", writeText(result.families));
     if (exists(base + "expected.om")) check(base + "expected.om", writeOpenMetrics(result.families));
+  });
+
+  Deno.test(`golden ${dir} with the series cache, three scrapes`, async () => {
+    const base = `${ROOT}${dir}/`;
+    const result = await runCase(dir, true);
+    if ("error" in result) {
+      assert.equal(result.error + "\n", Deno.readTextFileSync(base + "expected.error"));
+      return;
+    }
+    assert.equal(writeText(result.families), Deno.readTextFileSync(base + "expected.prom"));
+    if (exists(base + "expected.om")) {
+      assert.equal(writeOpenMetrics(result.families), Deno.readTextFileSync(base + "expected.om"));
+    }
   });
 
   if (!exists(`${ROOT}${dir}/expected.error`)) {

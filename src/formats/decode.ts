@@ -7,14 +7,23 @@
 
 import type { TargetConfig, UpstreamFormat } from "../config/types.ts";
 import { ParseError } from "../errors.ts";
-import type { MetricFamily } from "../model.ts";
+import type { MetricFamily, SeriesSink } from "../model.ts";
 import type { UpstreamBody } from "../upstream.ts";
 import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
 import { flattenJson, parseJson } from "./json_flat.ts";
 import { compileJsonMapping, type JsonMapping } from "./json_map.ts";
-import { parsePrometheusText } from "./prometheus_text.ts";
+import { parsePrometheusText, TextParser } from "./prometheus_text.ts";
+import type { SeriesCache } from "./series_cache.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** For blocks: a leading BOM is skipped once, by offset, so a later block keeps any it has (and fails). */
+const UTF8_BLOCK = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Bytes per block of a streamed text body. Big enough that the per-block costs (one native UTF-8 decode, one
+ * backward search for a line feed) vanish, small enough that the decoded text of a whole body never exists.
+ */
+export const BLOCK_BYTES = 256 * 1024;
 /** For the HTML check of a body that is not UTF-8 (a Latin-1 login page). */
 const LENIENT = new TextDecoder("utf-8");
 
@@ -122,6 +131,134 @@ export function bodyText(body: UpstreamBody): string {
     return UTF8.decode(body.bytes);
   } catch (e) {
     throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
+  }
+}
+
+/** One scrape's consumer of samples: the transform's streaming run. */
+export interface SampleRun extends SeriesSink {
+  /** The output, once every sample was taken. */
+  finish(): MetricFamily[];
+}
+
+/** What {@linkcode decodeStream} returns: the run's output, and what the body was. */
+export interface StreamedBody {
+  /** The run's output families. */
+  families: MetricFamily[];
+  /** JSON leaves or series skipped for a null, missing or non-numeric value; 0 for text formats. */
+  skipped: number;
+  /** The format the body was decoded as. */
+  format: ConcreteFormat;
+}
+
+/**
+ * Decodes an upstream body straight into a run, one pass: a text body block by block
+ * ({@linkcode textBlocks}), each sample handed to the run as it is read, so neither the body's whole text nor
+ * a model of the document exists. `begin` starts the run once the format is known (`asSent` is true for a
+ * text exposition, see {@linkcode DecodedBody.asSent}). A malformed body throws, and the caller drops the
+ * run: nothing is half-ingested.
+ *
+ * @throws {ParseError} As {@linkcode decodeBody} does.
+ */
+export function decodeStream(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): StreamedBody {
+  const bytes = body.bytes;
+  const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
+  try {
+    if (format === "json") {
+      const decoded = decodeText(decoder, bodyText(body), format);
+      return { families: feed(decoded.families, begin(false)), skipped: decoded.skipped, format };
+    }
+    const families = streamText(format, textBlocks(bytes), () => bodyText(body), begin, cache);
+    return { families, skipped: 0, format };
+  } catch (e) {
+    // Checked only once decoding failed: a success costs nothing, and metrics labelled text/html still work.
+    throw htmlOr(e, LENIENT.decode(bytes.subarray(0, 1024)), body.contentType);
+  }
+}
+
+/**
+ * One streaming pass over a text exposition's blocks of whole lines into a run, with the series cache when
+ * given (committed on success, aborted on failure). `wholeText` gives the whole text for the rare pass that
+ * must decode it as a document instead (see `StreamRestart`).
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function streamText(
+  format: "prometheus" | "openmetrics",
+  blocks: Iterable<string>,
+  wholeText: () => string,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): MetricFamily[] {
+  const run = begin(true);
+  if (cache !== undefined && !cache.begin()) cache = undefined;
+  const parser = cache === undefined
+    ? new TextParser(format, (family, sample) => run.sample(family, sample))
+    : new TextParser(format, null, { sink: run, cache });
+  let families: MetricFamily[];
+  try {
+    for (const block of blocks) parser.push(block);
+    parser.finish();
+    families = run.finish();
+  } catch (e) {
+    cache?.abort();
+    if (e instanceof ParseError) throw e;
+    // A family renamed after its samples went out (StreamRestart, rare), or a rule error such as a duplicate
+    // that the rename may have caused: the whole text again, as a document, which decides.
+    return feed(parsePrometheusText(wholeText(), format), begin(true));
+  }
+  cache?.commit();
+  return families;
+}
+
+/** Feeds decoded families to a run. */
+function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[] {
+  for (const family of families) for (const sample of family.samples) run.sample(family, sample);
+  return run.finish();
+}
+
+/** The first characters of a body, enough for {@linkcode detectFormat} to sniff. */
+function sniffText(bytes: Uint8Array): string {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
+  return i < bytes.length ? String.fromCharCode(bytes[i]) : "";
+}
+
+/**
+ * A body's text in blocks of whole lines: each block ends just after a line feed (or at the end of the body),
+ * which is safe to cut at in UTF-8 bytes since 0x0A is never part of a multi-byte sequence. A leading BOM is
+ * skipped, as a whole-body decode does.
+ *
+ * @throws {ParseError} For bytes that are not valid UTF-8.
+ */
+export function* textBlocks(bytes: Uint8Array, blockBytes = BLOCK_BYTES): Generator<string> {
+  const length = bytes.length;
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (start < length) {
+    let end = start + blockBytes;
+    if (end >= length) {
+      end = length;
+    } else {
+      const lastLf = bytes.lastIndexOf(10, end - 1);
+      if (lastLf >= start) {
+        end = lastLf + 1;
+      } else {
+        const nextLf = bytes.indexOf(10, end);
+        end = nextLf === -1 ? length : nextLf + 1;
+      }
+    }
+    let block: string;
+    try {
+      block = UTF8_BLOCK.decode(bytes.subarray(start, end));
+    } catch (e) {
+      throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
+    }
+    yield block;
+    start = end;
   }
 }
 

@@ -20,16 +20,18 @@
  */
 
 import { ParseError } from "../errors.ts";
-import type { MetricFamily, MetricType, Sample } from "../model.ts";
+import type { MetricFamily, MetricType, Sample, SampleSink, SeriesSink } from "../model.ts";
 import {
   checkGaugeHistogramNames,
   type Claim,
+  claimOf,
   type FamilyRecord,
   FamilyRegistry,
   KIND_BUCKET,
   KIND_PLAIN,
   KIND_TOTAL,
   sampleProblem,
+  valueProblem,
 } from "./prometheus_text_families.ts";
 import {
   codePointLength,
@@ -42,6 +44,9 @@ import {
   quote,
 } from "./prometheus_text_lex.ts";
 import { HELP, KEYWORDS, MetadataScanner, TYPE } from "./prometheus_text_meta.ts";
+import type { CachedSeries, SeriesCache } from "./series_cache.ts";
+
+export { StreamRestart } from "./prometheus_text_families.ts";
 
 /** The two upstream text formats: Prometheus text 0.0.4 and OpenMetrics 1.0.0. */
 export type TextFormat = "prometheus" | "openmetrics";
@@ -75,14 +80,73 @@ const MAX_INTERNED_LENGTH = 32;
  * ```
  */
 export function parsePrometheusText(text: string, format: TextFormat): MetricFamily[] {
-  if (format !== "prometheus" && format !== "openmetrics") {
-    throw new TypeError(`Cannot parse exposition: unknown format ${quote(String(format))}`);
+  const parser = new TextParser(format, null);
+  parser.push(text);
+  return parser.finish();
+}
+
+/**
+ * The parser fed in blocks: {@linkcode TextParser.push} takes whole lines (a block ends just after a line
+ * feed, or at the end of the input), {@linkcode TextParser.finish} ends the input. With a sink, each sample is
+ * passed on as soon as it is read, with its family's metadata complete, and no family keeps samples: memory
+ * stays bounded by the families' metadata, not the body. Errors throw {@linkcode ParseError} with the 1-based
+ * line counted over all blocks; the caller discards whatever the sink built.
+ *
+ * @example Streaming two blocks into a sink
+ * ```ts
+ * import { TextParser } from "./prometheus_text.ts";
+ * import assert from "node:assert/strict";
+ * const seen: string[] = [];
+ * const parser = new TextParser("prometheus", (family, sample) => seen.push(`${family.type} ${sample.name}`));
+ * parser.push("# TYPE requests_total counter\n");
+ * parser.push("requests_total 5\n");
+ * parser.finish();
+ * assert.deepEqual(seen, ["counter requests_total"]);
+ * ```
+ */
+export class TextParser {
+  readonly #parser: Parser;
+  #blocks = 0;
+
+  /**
+   * @param format `"prometheus"` for text 0.0.4, `"openmetrics"` for OpenMetrics 1.0.0.
+   * @param sink Receives each sample; `null` collects them into the families {@linkcode TextParser.finish}
+   *   returns.
+   * @param cached A series sink and its cache, used instead of `sink`: lines the cache recognises skip
+   *   their labels and the rules. The caller commits or aborts the cache once the scrape is over.
+   * @throws {TypeError} When `format` is not one of the two formats.
+   */
+  constructor(format: TextFormat, sink: SampleSink | null, cached?: CachedSink) {
+    if (format !== "prometheus" && format !== "openmetrics") {
+      throw new TypeError(`Cannot parse exposition: unknown format ${quote(String(format))}`);
+    }
+    this.#parser = new Parser(format === "openmetrics", sink, cached ?? null);
   }
-  // NUL is never valid here; one native scan up front lets the scanner ignore it.
-  const nul = text.indexOf("\0");
-  if (nul !== -1) throw new ParseError("NUL character is not allowed", lineAt(text, nul));
-  const parser = new Parser(text, format === "openmetrics");
-  return format === "openmetrics" ? parser.parseOpenMetrics() : parser.parseText();
+
+  /** Parses the next block of whole lines. @throws {ParseError} */
+  push(block: string): void {
+    this.#blocks++;
+    this.#parser.push(block);
+  }
+
+  /**
+   * Ends the input and returns the families (without samples when a sink took them).
+   *
+   * @throws {ParseError} For an incomplete input (OpenMetrics without `# EOF`) or a clash found at the end.
+   * @throws {StreamRestart} With a sink, when a family was renamed after its samples were passed on.
+   */
+  finish(): MetricFamily[] {
+    if (this.#blocks === 0) this.#parser.push("");
+    return this.#parser.finish();
+  }
+}
+
+/** A series sink with the cache that serves it ({@linkcode TextParser}). */
+export interface CachedSink {
+  /** Takes samples and cached series. */
+  sink: SeriesSink;
+  /** The target's series cache, between {@linkcode SeriesCache.begin} and commit or abort. */
+  cache: SeriesCache;
 }
 
 /** True when `name` occurs in `s` at `p` (label names are short: a loop beats a slice to compare). */
@@ -102,6 +166,15 @@ function addSample(family: MetricFamily, sample: Sample): void {
   else family.samples.push(sample);
 }
 
+/**
+ * The claim of `record` on the sample name `name` (the name as written), trying `last` (the previous line's)
+ * first.
+ */
+function claimNamed(record: FamilyRecord, name: string, last: Claim | null): Claim | undefined {
+  if (last !== null && last.record === record && last.inputName === name) return last;
+  return claimOf(record, name);
+}
+
 /** The 1-based line of offset `index`. */
 function lineAt(text: string, index: number): number {
   let line = 1;
@@ -112,6 +185,13 @@ function lineAt(text: string, index: number): number {
 /** One parse: sample lines and family bookkeeping over {@linkcode MetadataScanner}. Any error throws. */
 class Parser extends MetadataScanner {
   readonly #registry: FamilyRegistry;
+  /** Where samples go; `null` adds them to their family. */
+  readonly #sink: SampleSink | null;
+  /** The series sink and cache, when streaming with one. */
+  readonly #series: SeriesSink | null;
+  readonly #cache: SeriesCache | null;
+  /** OpenMetrics: `# EOF` was read, so no further block may hold anything. */
+  #eof = false;
   /** The family of the previous sample or metadata line. */
   #current: FamilyRecord | null = null;
   /** The previous sample's claim, to skip name resolution when the next sample repeats its name. */
@@ -125,15 +205,137 @@ class Parser extends MetadataScanner {
   /** Offset of the next backslash at or after the last search (`n` when none): escapes force the slow path. */
   #nextBackslash = 0;
 
-  constructor(text: string, om: boolean) {
-    super(text, om);
+  constructor(om: boolean, sink: SampleSink | null, cached: CachedSink | null) {
+    super("", om);
     this.#registry = new FamilyRegistry(!om);
-    const backslash = text.indexOf("\\");
-    this.#nextBackslash = backslash === -1 ? this.n : backslash;
+    if (cached !== null) {
+      const series = cached.sink;
+      this.#series = series;
+      this.#cache = cached.cache;
+      this.#sink = (family, sample) => void series.sample(family, sample);
+    } else {
+      this.#series = null;
+      this.#cache = null;
+      this.#sink = sink;
+    }
   }
 
-  /** Parses the whole input as text 0.0.4. */
-  parseText(): MetricFamily[] {
+  /** Parses one block of whole lines. */
+  push(block: string): void {
+    if (this.#eof && block.length > 0) this.fail('Content after "# EOF"', this.line + 1);
+    // NUL is never valid here; one native scan up front lets the scanner ignore it.
+    const nul = block.indexOf("\0");
+    if (nul !== -1) throw new ParseError("NUL character is not allowed", this.line - 1 + lineAt(block, nul));
+    this.load(block);
+    const backslash = block.indexOf("\\");
+    this.#nextBackslash = backslash === -1 ? this.n : backslash;
+    if (this.om) this.#pushOpenMetrics();
+    else this.#pushText();
+  }
+
+  /** Ends the input: the families, after the checks that need all of them. */
+  finish(): MetricFamily[] {
+    if (this.om) {
+      if (!this.#eof) this.fail('Missing "# EOF" at the end of the input');
+      checkGaugeHistogramNames(this.#registry.families);
+      return this.#registry.families;
+    }
+    return this.#registry.finish(this.#sink !== null);
+  }
+
+  /** Passes a sample on: to the sink with its family as it will be written, or into its family. */
+  #emit(record: FamilyRecord, sample: Sample): void {
+    if (this.#sink === null) addSample(record.family, sample);
+    else this.#sink(record.out ??= this.#registry.streamedFamily(record), sample);
+  }
+
+  /**
+   * A fast-path line the prediction missed: found in the cache by its key after a run of misses, or passed to
+   * the sink and added to the cache.
+   */
+  #emitCached(
+    record: FamilyRecord,
+    claim: Claim,
+    sample: Sample,
+    start: number,
+    valueStart: number,
+    cache: SeriesCache,
+  ): void {
+    const key = this.s.slice(start, valueStart);
+    const token = this.#token(record, cache);
+    const family = record.out!;
+    const found = cache.find(key);
+    if (
+      found !== undefined && found.token === token && found.kind === claim.kind &&
+      this.#series!.again(family, found.out, sample.value)
+    ) {
+      return;
+    }
+    const out = this.#series!.sample(family, sample);
+    if (out !== undefined) {
+      cache.add({ key, token, kind: claim.kind, inputName: claim.inputName, out, shared: true });
+    }
+  }
+
+  /** The family's token in the series cache: its name, type, HELP and UNIT as they are streamed. */
+  #token(record: FamilyRecord, cache: SeriesCache): object {
+    if (record.token === null) {
+      const f = record.out ??= this.#registry.streamedFamily(record);
+      record.token = cache.token(`${f.type}\u0000${f.name}\u0000${f.unit}\u0000${f.help}`);
+    }
+    return record.token;
+  }
+
+  /**
+   * A line the series cache recognises at `start` (`lineEnd` its end): the predicted entry or one of the few
+   * after it, of the current family with the same token and claim, and a plain value. Then only the value is
+   * read and checked; the rules' output is taken again. Returns false, having changed nothing, otherwise.
+   */
+  #cachedLine(start: number, lineEnd: number, cache: SeriesCache): boolean {
+    const current = this.#current;
+    if (current === null) return false;
+    const s = this.s;
+    let entry: CachedSeries | undefined;
+    let k = 0;
+    // A slice and `===` (a native compare of flat strings) measured four times faster than `startsWith` with
+    // a position, which V8 does not optimise.
+    for (; (entry = cache.predicted(k)) !== undefined; k++) {
+      if (s.slice(start, start + entry.key.length) === entry.key) break;
+    }
+    if (entry === undefined) return false;
+    const claim = claimNamed(current, entry.inputName, this.#lastClaim);
+    if (claim === undefined || claim.kind !== entry.kind || this.#token(current, cache) !== entry.token) {
+      return false;
+    }
+    const value = this.#plainValue(start + entry.key.length, lineEnd);
+    if (value === undefined || (claim.kind !== KIND_PLAIN && valueProblem(claim.kind, value))) return false;
+    if (this.om && lineEnd === this.n) return false;
+    if (!this.#series!.again(current.out!, entry.out, value)) return false;
+    claim.used = true;
+    current.hasSamples = true;
+    this.#lastClaim = claim;
+    cache.hit(entry, k);
+    this.pos = lineEnd;
+    this.nextLine();
+    return true;
+  }
+
+  /** A value running exactly from `p` to `end` (no timestamp), or `undefined`. */
+  #plainValue(p: number, end: number): number | undefined {
+    const s = this.s;
+    const start = p;
+    let value = 0;
+    let c: number;
+    while ((c = s.charCodeAt(p)) >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      p++;
+    }
+    if (p === end && p !== start && p - start <= 15) return value;
+    return parseGoFloat(s, start, end);
+  }
+
+  /** Parses the current block as text 0.0.4. */
+  #pushText(): void {
     const s = this.s;
     const n = this.n;
     while (this.pos < n) {
@@ -150,20 +352,18 @@ class Parser extends MetadataScanner {
         this.#sample();
       }
     }
-    return this.#registry.finish();
   }
 
-  /** Parses the whole input as OpenMetrics 1.0.0. */
-  parseOpenMetrics(): MetricFamily[] {
+  /** Parses the current block as OpenMetrics 1.0.0. */
+  #pushOpenMetrics(): void {
     const s = this.s;
     const n = this.n;
-    const families = this.#registry.families;
     while (this.pos < n) {
       const c = s.charCodeAt(this.pos);
       if (c === 35) {
         if (this.omComment()) {
-          checkGaugeHistogramNames(families);
-          return families;
+          this.#eof = true;
+          return;
         }
       } else if (c === 10) {
         this.fail("Blank lines are not allowed in OpenMetrics");
@@ -171,7 +371,6 @@ class Parser extends MetadataScanner {
         this.#sample();
       }
     }
-    this.fail('Missing "# EOF" at the end of the input');
   }
 
   /** Makes `record` the current family; in OpenMetrics a family may not come back once another started. */
@@ -232,6 +431,8 @@ class Parser extends MetadataScanner {
     const start = this.pos;
     let lineEnd = s.indexOf("\n", start);
     if (lineEnd === -1) lineEnd = n;
+    const cache = this.#cache;
+    if (cache !== null && this.#cachedLine(start, lineEnd, cache)) return true;
     // The metric name.
     let claim = this.#lastClaim;
     let p: number;
@@ -329,7 +530,8 @@ class Parser extends MetadataScanner {
     record.hasSamples = true;
     this.#lastClaim = claim;
     if (labels.length !== 0) this.#prevLabels = labels;
-    addSample(record.family, { name: claim.outName, labels, value });
+    if (cache === null) this.#emit(record, { name: claim.outName, labels, value });
+    else this.#emitCached(record, claim, { name: claim.outName, labels, value }, start, valueStart, cache);
     this.pos = lineEnd;
     this.nextLine();
     return true;
@@ -428,7 +630,7 @@ class Parser extends MetadataScanner {
     const sample: Sample = timestampMs === undefined
       ? { name: claim.outName, labels, value }
       : { name: claim.outName, labels, value, timestampMs };
-    addSample(record.family, sample);
+    this.#emit(record, sample);
     this.pos = p;
     this.nextLine();
   }

@@ -70,6 +70,10 @@ export interface FamilyRecord {
   hasSamples: boolean;
   /** OpenMetrics: another family started after this one, so it may not continue. */
   closed: boolean;
+  /** Streaming: the family its samples were passed on with, fixed at its first sample. */
+  out: MetricFamily | null;
+  /** Streaming with a series cache: the token of `out` (see `SeriesCache.token`). */
+  token: object | null;
 }
 
 /** Every suffix any type claims; a bit per entry in {@linkcode FamilyRegistry}'s name-ending mask. */
@@ -143,6 +147,8 @@ function endsWith(name: string, suffix: string): boolean {
 export class FamilyRegistry {
   /** Families in first-seen order: the parse result. */
   readonly families: MetricFamily[] = [];
+  /** The records of `families`, in the same order. */
+  readonly #records: FamilyRecord[] = [];
   /** Records by declared name, and by family name where that differs (text counters `x_total` -> `x`). */
   readonly #byName = new Map<string, FamilyRecord>();
   /** Bits of `ALL_SUFFIXES` that some record's name ends with: a zero bit skips a lookup. */
@@ -222,19 +228,46 @@ export class FamilyRegistry {
    * Returns the families. In text, a gauge or untyped family `x_created` next to a counter, histogram or
    * summary `x` (client_python's text rendering of the created timestamp) stays the family it was sent as,
    * so rules can see, rename or drop it; the OpenMetrics writer folds it into `x`'s MetricPoints.
+   *
+   * @param streamed The samples were passed on as read ({@linkcode FamilyRegistry.streamedFamily}).
+   * @throws {StreamRestart} When streamed and a family with samples passed on was renamed here.
    */
-  finish(): MetricFamily[] {
-    return this.#splitClashingCounters(this.families);
+  finish(streamed = false): MetricFamily[] {
+    const renamed = this.#splitClashingCounters(this.families);
+    if (streamed) {
+      for (const record of this.#records) {
+        if (record.out !== null && (record.out !== record.family) !== renamed.has(record.family)) {
+          throw new StreamRestart();
+        }
+      }
+    }
+    return this.families;
+  }
+
+  /**
+   * The family a record's samples are passed on with, at its first sample: the record's own, or for a text
+   * counter that will be split at the end (see `#splitClashingCounters`) the `unknown` family it becomes.
+   * Whether it will be split is known here when its sibling was declared first, as client_golang orders its
+   * pages; {@linkcode FamilyRegistry.finish} checks that guess.
+   */
+  streamedFamily(record: FamilyRecord): MetricFamily {
+    const family = record.family;
+    if (!this.#text || family.type !== "counter") return family;
+    const other = this.#byName.get(family.name);
+    if (other === undefined || other === record) return family;
+    return { ...family, name: family.name + "_total", type: "unknown", samples: [] };
   }
 
   /**
    * A text counter `x_total` next to a family `x` (client_golang's gauge `go_memstats_alloc_bytes` beside its
    * counter `go_memstats_alloc_bytes_total`) would share the family name `x`, which has no valid OpenMetrics
    * rendering and would merge with the other family in the rules. Such a counter is kept as an `unknown`
-   * family under its full sample name: every series keeps its name and value in both formats.
+   * family under its full sample name: every series keeps its name and value in both formats. Returns the
+   * families renamed.
    */
-  #splitClashingCounters(families: MetricFamily[]): MetricFamily[] {
-    if (!this.#text) return families;
+  #splitClashingCounters(families: MetricFamily[]): Set<MetricFamily> {
+    const renamed = new Set<MetricFamily>();
+    if (!this.#text) return renamed;
     let seen: Map<string, MetricFamily> | undefined;
     for (const f of families) {
       seen ??= new Map();
@@ -247,9 +280,10 @@ export class FamilyRegistry {
       if (counter === undefined) continue;
       counter.name = counter.name + "_total";
       counter.type = "unknown";
+      renamed.add(counter);
       seen.set(f.name, counter === f ? other : f);
     }
-    return families;
+    return renamed;
   }
 
   /** Sets the type of a declared record, renames a text counter `x_total` to `x`, and claims its names. */
@@ -329,14 +363,30 @@ export class FamilyRegistry {
       hasUnit: false,
       hasSamples: false,
       closed: false,
+      out: null,
+      token: null,
     };
     // A declared family gets its claims from its TYPE line; one without TYPE claims its bare name on first use
     // (see claimOf), which saves an object for the common HELP-then-TYPE case.
     if (implied) record.claims = [bareClaim(record)];
     this.families.push(family);
+    this.#records.push(record);
     this.#byName.set(name, record);
     this.#endings |= endingBit;
     return record;
+  }
+}
+
+/**
+ * Thrown by {@linkcode FamilyRegistry.finish} in streaming mode when a family's name changed after its samples
+ * were passed on: a text counter `x_total` whose sibling family `x` was declared only after the counter's
+ * samples. The caller decodes the body again as a whole, which is always right.
+ */
+export class StreamRestart extends Error {
+  /** Creates the signal. */
+  constructor() {
+    super("A family changed its name after its samples were streamed");
+    this.name = "StreamRestart";
   }
 }
 
@@ -389,6 +439,25 @@ export function sampleProblem(claim: Claim, labels: string[], value: number): st
     }
     default:
       return undefined;
+  }
+}
+
+/**
+ * The value part of {@linkcode sampleProblem}, for a series whose labels already passed: whether the value is
+ * wrong for the kind (then the full check names the problem).
+ */
+export function valueProblem(kind: number, value: number): boolean {
+  switch (kind) {
+    case KIND_TOTAL:
+    case KIND_BUCKET:
+    case KIND_COUNT:
+      return !(value >= 0);
+    case KIND_INFO:
+      return value !== 1;
+    case KIND_STATESET:
+      return value !== 0 && value !== 1;
+    default:
+      return false;
   }
 }
 

@@ -20,10 +20,10 @@ const LINEAR_DUPLICATE_CHECK = 32;
 
 /** Scanner state over one input string; subclasses add the line grammar. */
 export class Scanner {
-  /** The input. */
-  protected readonly s: string;
+  /** The input: the whole text, or the current block of whole lines ({@linkcode Scanner.load}). */
+  protected s: string;
   /** Its length. */
-  protected readonly n: number;
+  protected n: number;
   /** OpenMetrics (strict spacing, `\"` in HELP, no trailing comma) rather than text 0.0.4. */
   protected readonly om: boolean;
   /** Offset of the next character to read. */
@@ -33,7 +33,7 @@ export class Scanner {
   /** Labels of the previous sample, whose strings are reused when they repeat (saves allocations). */
   #prevLabels: string[] = [];
   /** Whether the input has any backslash or CR at all; if not, HELP text is one slice. */
-  readonly #hasBackslashOrCR: boolean;
+  #hasBackslashOrCR: boolean;
   /** Scratch space the label parser fills before copying out an exactly sized array. */
   readonly #scratch: string[] = [];
 
@@ -43,6 +43,17 @@ export class Scanner {
     this.n = text.length;
     this.om = om;
     this.#hasBackslashOrCR = text.indexOf("\\") !== -1 || text.indexOf("\r") !== -1;
+  }
+
+  /**
+   * Moves on to the next block of the input: whole lines that follow the previous block's last line feed.
+   * Line numbers go on counting; nothing read from the previous block is kept but the strings already cut.
+   */
+  protected load(block: string): void {
+    this.s = block;
+    this.n = block.length;
+    this.pos = 0;
+    this.#hasBackslashOrCR = block.indexOf("\\") !== -1 || block.indexOf("\r") !== -1;
   }
 
   /** Throws a {@linkcode ParseError} for the current line (or `line`). */

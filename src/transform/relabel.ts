@@ -162,6 +162,16 @@ export class CompiledRelabel {
     return this.#rules.length;
   }
 
+  /**
+   * Whether every rule only keeps or drops series (`keep`, `drop`, `keepequal`, `dropequal`): then no two
+   * series can become equal, so the transform skips the duplicate check for series kept as sent.
+   */
+  get filtersOnly(): boolean {
+    return this.#rules.every((r) =>
+      r.act === Act.Keep || r.act === Act.Drop || r.act === Act.KeepEqual || r.act === Act.DropEqual
+    );
+  }
+
   /** Readies the work state for one series (shared by `apply` and `trace`). */
   #begin(sample: Sample): Work {
     const w = this.#work;
