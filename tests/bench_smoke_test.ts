@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { concurrentDeno, parseWrk, percentile, sequential } from "../bench/lib/load.ts";
 import { caseBody, caseTarget, scrapeOnce } from "../bench/lib/pipeline.ts";
-import { type Row, runRatio } from "../bench/lib/report.ts";
+import { issue13Targets, type Row, runRatio } from "../bench/lib/report.ts";
 import { summarise } from "../bench/profile_report.ts";
 import { ByteWriter } from "../src/exposition/escape.ts";
 import { bodyText } from "../src/formats/decode.ts";
@@ -16,8 +16,14 @@ import { detectFormat } from "../src/formats/detect.ts";
 import { binaryText, ScrapeMemo } from "../src/memo/memo.ts";
 import { type CompiledTarget, runPipeline } from "../src/scrape.ts";
 import type { UpstreamBody } from "../src/upstream.ts";
-import { parseOptions, parseSize } from "../bench/run.ts";
-import { renderMetricsText, renderStatsJson, serveBenchUpstream } from "../bench/upstream.ts";
+import { churnAt, parseChurn, parseOptions, parseSize } from "../bench/run.ts";
+import {
+  churnLayout,
+  renderMetricsText,
+  renderStatsJson,
+  serveBenchUpstream,
+  slotGeneration,
+} from "../bench/upstream.ts";
 
 const dec = new TextDecoder();
 
@@ -57,6 +63,108 @@ Deno.test("serveBenchUpstream() serves both bodies on 127.0.0.1", async () => {
   assert.equal(next.replace(/ [\d.]+$/gm, ""), renderMetricsText(20, 0).replace(/ [\d.]+$/gm, ""));
   assert.equal(await (await fetch(up.origin + "/metrics")).text(), renderMetricsText(20, 2));
   assert.equal(await (await fetch(up.origin + "/metrics")).text(), renderMetricsText(20, 0));
+});
+
+/** The series keys of a body: text sample lines up to the value, or JSON keys. */
+function seriesKeys(body: string): string[] {
+  if (body.startsWith("{")) return Object.keys(JSON.parse(body));
+  return body.split("\n").filter((l) => l !== "" && !l.startsWith("#")).map((l) =>
+    l.slice(0, l.lastIndexOf(" "))
+  );
+}
+
+/** How many of `next`'s keys were not in `prev`. */
+function changedKeys(prev: string[], next: string[]): number {
+  const before = new Set(prev);
+  return next.filter((k) => !before.has(k)).length;
+}
+
+Deno.test("slotGeneration() moves exactly C of the 100 slots per request", () => {
+  for (const churn of [0, 1, 10, 37, 50, 100]) {
+    for (const k of [1, 2, 3, 17, 1000]) {
+      let moved = 0;
+      for (let s = 0; s < 100; s++) {
+        const step = slotGeneration(s, k, churn) - slotGeneration(s, k - 1, churn);
+        assert.ok(step === 0 || step === 1, `churn ${churn}, request ${k}, slot ${s}: step ${step}`);
+        moved += step;
+      }
+      assert.equal(moved, churn, `churn ${churn}, request ${k}`);
+    }
+    for (let s = 0; s < 100; s++) assert.equal(slotGeneration(s, 0, churn), 0);
+  }
+  // Groups are spread over the slots: 10 groups take every 10th slot, 1000 take each slot 10 times.
+  assert.deepEqual([...churnLayout(10).slots], [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  const big = churnLayout(91_000);
+  assert.equal(big.slots.length, 1000);
+  assert.ok(
+    Array.from({ length: 100 }, (_, s) => big.slots.filter((x) => x === s).length).every((n) => n === 10),
+  );
+});
+
+Deno.test("the upstream's churn changes the given share of series keys on every request", async () => {
+  await using up = serveBenchUpstream(10, 0, { generations: 4 });
+  const get = async (path: string) => {
+    const res = await fetch(up.origin + path);
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    assert.equal(Number(res.headers.get("content-length")), new TextEncoder().encode(body).byteLength);
+    return body;
+  };
+  // Churn 0: the steady bodies, byte for byte, whatever the generations rendered.
+  const steady = [
+    await get("/metrics?churn=0"),
+    await get("/metrics?churn=0"),
+    await get("/metrics?churn=0"),
+  ];
+  assert.deepEqual(steady, [0, 1, 2].map((t) => renderMetricsText(10, t)));
+  assert.deepEqual(seriesKeys(steady[1]), seriesKeys(steady[0]));
+  // Churn 50 at 10 series: about half the keys change from one body to the next (here exactly 5), every time.
+  let prev = seriesKeys(await get("/metrics?churn=50"));
+  for (let i = 0; i < 6; i++) {
+    const body = await get("/metrics?churn=50");
+    const keys = seriesKeys(body);
+    assert.equal(keys.length, 10);
+    const changed = changedKeys(prev, keys);
+    assert.ok(changed >= 4 && changed <= 6, `${changed} of 10 keys changed:\n${body}`);
+    prev = keys;
+  }
+  // Churn 100: every key changes every time (a cold scrape), in text and in JSON.
+  for (const path of ["/metrics?churn=100", "/stats.json?churn=100"]) {
+    prev = seriesKeys(await get(path));
+    for (let i = 0; i < 5; i++) {
+      const keys = seriesKeys(await get(path));
+      assert.equal(changedKeys(prev, keys), 10, path);
+      prev = keys;
+    }
+  }
+  assert.equal((await fetch(up.origin + "/metrics?churn=101")).status, 400);
+  assert.equal((await fetch(up.origin + "/metrics?churn=x")).status, 400);
+  await using plain = serveBenchUpstream(10);
+  const refused = await fetch(plain.origin + "/metrics?churn=10");
+  assert.equal(refused.status, 400);
+  await refused.body?.cancel();
+});
+
+Deno.test("the upstream's churn at 1,000 series: about C% of the keys change, histograms stay whole", async () => {
+  await using up = serveBenchUpstream(1000, 0, { generations: 4, jsonGenerations: 4 });
+  for (const [path, churn] of [["/metrics", 10], ["/metrics", 50], ["/stats.json", 10]] as const) {
+    let prevBody = await (await fetch(`${up.origin}${path}?churn=${churn}`)).text();
+    for (let i = 0; i < 4; i++) {
+      const body = await (await fetch(`${up.origin}${path}?churn=${churn}`)).text();
+      const changed = changedKeys(seriesKeys(prevBody), seriesKeys(body));
+      assert.equal(seriesKeys(body).length, 1000);
+      assert.ok(Math.abs(changed - churn * 10) <= 30, `${path} churn ${churn}: ${changed} of 1000 changed`);
+      if (path === "/metrics") {
+        // Every histogram keeps one handler for its 10 lines, so it stays one histogram.
+        for (const m of body.matchAll(/^# TYPE (\S+) histogram\n((?:\1\S*\{[^\n]*\n)+)/gm)) {
+          assert.equal(new Set([...m[2].matchAll(/handler="([^"]+)"/g)].map((h) => h[1])).size, 1, m[0]);
+        }
+      } else {
+        JSON.parse(body);
+      }
+      prevBody = body;
+    }
+  }
 });
 
 Deno.test("scrapeOnce() runs each bench case through the real pipeline", () => {
@@ -183,6 +291,54 @@ Deno.test("percentile() and runRatio() use nearest rank and ratios within a run"
   assert.equal(runRatio(rows, "text", 10, "exporter", "passthrough", (r) => r.median), 2.5);
 });
 
+Deno.test("issue13Targets() judges within-run ratios per scenario, and says what was not measured", () => {
+  const row = (server: Row["server"], churn: number, run: number, median: number, rssMiB: number): Row => ({
+    size: 100_000,
+    format: "text",
+    server,
+    run,
+    churn,
+    firstMs: 5 * median,
+    bodyBytes: 1,
+    samples: 1,
+    median,
+    p99: median,
+    requests: 1,
+    connections: 8,
+    rps: 100 / median,
+    loadP50: 1,
+    loadP99: 1,
+    errors: 0,
+    cpuMs: 1,
+    seqCpuMs: 1,
+    rssSeqMiB: rssMiB,
+    rssMiB,
+  });
+  const rows = [
+    row("passthrough", 0, 1, 10, 60),
+    row("exporter", 0, 1, 25, 100),
+    row("passthrough", 0, 2, 20, 60),
+    row("exporter", 0, 2, 70, 200),
+    row("passthrough", 100, 1, 10, 60),
+    row("exporter", 100, 1, 70, 120),
+  ];
+  const t = new Map(issue13Targets(rows).map((x) => [x.target, x]));
+  const steady = t.get("100k text series, steady: median latency");
+  // Run 1: 2.5×, run 2: 3.5×: the median of the runs' ratios is 3×, not the ratio of the medians (47.5 / 15).
+  assert.deepEqual([steady?.ratio, steady?.verdict], ["3.00×", "met"]);
+  assert.equal(t.get("100k text series, cold: median latency")?.verdict, "**not met**");
+  assert.equal(t.get("100k text series: first scrape of a fresh process")?.ratio, "15.0×");
+  assert.equal(t.get("100k text series, churn10: median latency")?.verdict, "not measured");
+  assert.equal(t.get("1M text series, steady: median latency")?.figure, "–");
+  // RSS: +40 and +140 MiB over the passthrough, median +90: over the 64 MiB allowed; cold +60 MiB is within.
+  const rss = t.get("100k text series, steady: peak RSS, 8 scrapers");
+  assert.deepEqual([rss?.ratio, rss?.verdict], ["+90.0 MiB (2.50×)", "**not met**"]);
+  assert.equal(t.get("100k text series, cold: peak RSS, 8 scrapers")?.verdict, "met");
+  assert.equal(t.get("10k JSON keys, steady: peak RSS, 8 scrapers")?.verdict, "not measured");
+  const rps = t.get("100k text series, steady: throughput, 8 scrapers");
+  assert.deepEqual([rps?.ratio, rps?.verdict], ["0.34×", "met"]);
+});
+
 Deno.test("parseSize() and parseOptions() read the bench's flags", () => {
   assert.equal(parseSize("1k"), 1000);
   assert.equal(parseSize("1M"), 1_000_000);
@@ -190,6 +346,30 @@ Deno.test("parseSize() and parseOptions() read the bench's flags", () => {
   const o = parseOptions(["--quick", "--sizes", "10,2k", "--formats", "json"]);
   assert.deepEqual([o.sizes, o.formats, o.runs], [[10, 2000], ["json"], 1]);
   assert.throws(() => parseOptions(["--bogus"]), TypeError);
+  // Scenarios: every size, or only those after @.
+  const plans = parseChurn("0,10@100k,100@100k+1M");
+  assert.deepEqual([churnAt(plans, 10_000), churnAt(plans, 100_000), churnAt(plans, 1e6)], [
+    [0],
+    [0, 10, 100],
+    [
+      0,
+      100,
+    ],
+  ]);
+  assert.throws(() => parseChurn("101"), RangeError);
+  assert.throws(() => parseChurn("10,10"), RangeError);
+  const d = parseOptions([]);
+  assert.deepEqual([churnAt(d.churn, 100_000), churnAt(d.churn, 1e6), churnAt(d.jsonChurn, 100_000)], [
+    [
+      0,
+      10,
+      100,
+    ],
+    [0, 100],
+    [0],
+  ]);
+  assert.deepEqual(churnAt(parseOptions(["--quick"]).churn, 10_000), [0, 10, 100]);
+  assert.deepEqual(parseOptions(["--exporter-flags", " --a=1  --b "]).exporterFlags, ["--a=1", "--b"]);
 });
 
 Deno.test("summarise() attributes self and total time from a cpuprofile", () => {
@@ -230,6 +410,10 @@ Deno.test({
           "3",
           "--duration",
           "1",
+          "--churn",
+          "0,50,100",
+          "--json-churn",
+          "0,100",
           "--out",
           out,
         ],
@@ -245,20 +429,31 @@ Deno.test({
       const rows = md.split("\n").filter((l) => l.startsWith("|")).map((l) =>
         l.split("|").slice(1, -1).map((c) => c.trim())
       );
-      for (const format of ["text", "json"]) {
-        for (const server of ["passthrough", "exporter"]) {
-          const row = rows.find((r) => r[0] === format && r[1] === "10" && r[2] === server);
-          assert.ok(row !== undefined, `no ${format} ${server} row in:\n${md}`);
-          assert.doesNotMatch(row.join(" | "), /skipped|failed/);
-          // body KiB, median ms and req/s are numbers.
-          for (const i of [3, 5, 8]) assert.match(row[i], /^[\d,.]+$/, row.join(" | "));
+      const scenarios = { text: ["steady", "churn50", "cold"], json: ["steady", "cold"] };
+      for (const format of ["text", "json"] as const) {
+        for (const scenario of scenarios[format]) {
+          for (const server of ["passthrough", "exporter"]) {
+            const row = rows.find((r) =>
+              r[0] === format && r[1] === "10" && r[2] === scenario && r[3] === server
+            );
+            assert.ok(row !== undefined, `no ${format} ${scenario} ${server} row in:\n${md}`);
+            assert.doesNotMatch(row.join(" | "), /skipped|failed/);
+            // body KiB, first scrape ms, median ms and req/s are numbers; 8 scrapers at every size.
+            for (const i of [4, 6, 7, 11]) assert.match(row[i], /^[\d,.]+$/, row.join(" | "));
+            assert.equal(row[10], "8", row.join(" | "));
+          }
         }
       }
       assert.match(md, /## Exporter ÷ passthrough/);
       assert.match(md, /## `\/-\/healthy` while a scrape runs/);
       assert.ok(rows.some((r) => r[1] === "passthrough" && r[0] === "10"), "no passthrough probe row");
+      // Issue 13's targets are at 1k series and more: at 10 the table lists every one as not measured.
+      assert.match(md, /## Targets \(issue 13\), exporter/);
+      const targets = rows.filter((r) => /^(100k|1M|1k|10k) (text series|JSON keys)/.test(r[0]));
+      assert.ok(targets.length >= 17, `${targets.length} target rows in:\n${md}`);
+      for (const r of targets) assert.equal(r[5], "not measured", r.join(" | "));
       const json = JSON.parse(await Deno.readTextFile(out.replace(/\.md$/, ".json")));
-      assert.equal(json.rows.length, 4);
+      assert.equal(json.rows.length, 10);
     } finally {
       await Deno.remove(out);
       await Deno.remove(out.replace(/\.md$/, ".json")).catch(() => {});

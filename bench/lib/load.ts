@@ -17,6 +17,8 @@ export interface Bounds {
    * the CPU time of short scrapes spans enough 10 ms clock ticks to be measured. @default {0}
    */
   minMs?: number;
+  /** Stops the loop early (no new request starts, the ones in flight are aborted). */
+  signal?: AbortSignal;
 }
 
 /** What a run of requests gave. */
@@ -47,14 +49,16 @@ export function percentile(xs: readonly number[], p: number): number {
   return sorted[rank - 1];
 }
 
-/** One GET, body fully read; returns the latency in ms and the body size, or throws. */
+/** One GET, body fully read; returns the latency in ms and the body size, or throws (also when `signal` aborts). */
 export async function timedGet(
   url: string,
   headers: HeadersInit,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<[number, number]> {
   const t0 = performance.now();
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const res = await fetch(url, { headers, signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
   const body = await res.arrayBuffer();
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`status ${res.status}`);
@@ -73,9 +77,9 @@ export async function sequential(url: string, headers: HeadersInit, b: Bounds): 
   const until = t0 + b.maxMs;
   const minUntil = t0 + (b.minMs ?? 0);
   const more = (i: number) => i < b.count || (i < 100 * b.count && performance.now() < minUntil);
-  for (let i = 0; more(i) && performance.now() < until; i++) {
+  for (let i = 0; more(i) && performance.now() < until && !b.signal?.aborted; i++) {
     try {
-      latencies.push((await timedGet(url, headers, 60_000))[0]);
+      latencies.push((await timedGet(url, headers, 60_000, b.signal))[0]);
     } catch {
       errors++;
     }
@@ -97,10 +101,11 @@ export async function concurrentDeno(
   const t0 = performance.now();
   const until = t0 + b.maxMs;
   const worker = async () => {
-    while (started < b.count && performance.now() < until) {
+    while (started < b.count && performance.now() < until && !b.signal?.aborted) {
       started++;
       try {
-        latencies.push((await timedGet(url, headers, Math.max(1, until - performance.now() + 30_000)))[0]);
+        const timeoutMs = Math.max(1, until - performance.now() + 30_000);
+        latencies.push((await timedGet(url, headers, timeoutMs, b.signal))[0]);
       } catch {
         errors++;
       }
@@ -137,12 +142,13 @@ export interface WrkResult {
 
 /**
  * Runs `wrk -t<threads> -c<connections> -d<seconds>s --latency` (bounded by its duration; a hard kill after
- * the duration plus 60 s bounds it even if wrk hangs).
+ * the duration plus 60 s bounds it even if wrk hangs; `o.signal` stops it early, and then its figures are
+ * `NaN`).
  */
 export async function runWrk(
   url: string,
   headers: Record<string, string>,
-  o: { connections: number; threads: number; seconds: number },
+  o: { connections: number; threads: number; seconds: number; signal?: AbortSignal },
 ): Promise<WrkResult> {
   const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, "--timeout", "30s", "--latency"];
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
@@ -151,7 +157,9 @@ export async function runWrk(
     args,
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout((o.seconds + 60) * 1000),
+    signal: o.signal
+      ? AbortSignal.any([AbortSignal.timeout((o.seconds + 60) * 1000), o.signal])
+      : AbortSignal.timeout((o.seconds + 60) * 1000),
   }).output();
   return parseWrk(new TextDecoder().decode(out.stdout));
 }

@@ -52,8 +52,16 @@ export function freePort(): number {
   return port;
 }
 
-/** How to start the bench upstream (bench/upstream.ts) serving `series` series, as a child process. */
-export function benchUpstreamSpawn(series: number): SpawnOptions {
+/**
+ * How to start the bench upstream (bench/upstream.ts) serving `series` series, as a child process.
+ *
+ * @param generations Generations of the series keys to pre-render for churn (`?churn=C`), text and JSON; 1
+ *   (the default) serves steady bodies only, and is what the start time and memory were before churn.
+ */
+export function benchUpstreamSpawn(
+  series: number,
+  generations: { text?: number; json?: number } = {},
+): SpawnOptions {
   return {
     name: "upstream",
     cmd: Deno.execPath(),
@@ -63,9 +71,14 @@ export function benchUpstreamSpawn(series: number): SpawnOptions {
       new URL("../upstream.ts", import.meta.url).pathname,
       "--series",
       String(series),
+      "--generations",
+      String(generations.text ?? 1),
+      "--json-generations",
+      String(generations.json ?? 1),
     ],
     port: "stdout-json",
-    startTimeoutMs: 120_000,
+    // 1M series with churn renders 12 text bodies and up to 12 JSON ones (about 20 s on the bench machine).
+    startTimeoutMs: 180_000,
   };
 }
 

@@ -1,6 +1,11 @@
 /**
  * The bench's figures: one row per measured server, aggregated over runs (median of runs), ratios computed
- * within each run and then reduced to their median, and the markdown report.
+ * within each run and then reduced to their median, and the markdown report with the targets of issue 7 and
+ * issue 13 and whether each is met.
+ *
+ * A row's scenario is its upstream's churn (bench/upstream.ts, "Churn"): 0 ("steady", the only one before
+ * issue 13, and what a saved row without `churn` means), 100 ("cold": every series key changes on every
+ * scrape), else "churnC". Figures of two servers are only compared within one scenario.
  *
  * @module
  */
@@ -31,8 +36,17 @@ export interface Row {
   server: ServerKind;
   /** Run number, from 1. */
   run: number;
+  /** The upstream's churn, % of series keys changed per request; absent in rows saved before issue 13 (0). */
+  churn?: number;
   /** Why the server was not measured (it failed its first scrape), else absent. */
   skipped?: string;
+  /** Something the figures carry with them (a phase stopped at the RSS limit), else absent. */
+  note?: string;
+  /**
+   * The first scrape of the fresh process, ms (nothing warmed up: JIT, connections, and for the exporter no
+   * memo or cache); absent in rows saved before issue 13.
+   */
+  firstMs?: number;
   /** Response body bytes. */
   bodyBytes: number;
   /** Sample lines in the response (`NaN` with gzip). */
@@ -132,8 +146,18 @@ function ratio(x: number): string {
   return Number.isFinite(x) ? `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}×` : "–";
 }
 
-function groupKey(r: { size: number; format: Format; server: ServerKind }): string {
-  return `${r.format}|${r.size}|${r.server}`;
+/** A row's churn, with rows saved before issue 13 read as steady. */
+export function churnOf(r: { churn?: number }): number {
+  return r.churn ?? 0;
+}
+
+/** The scenario's name in the report: `steady` (0%), `cold` (100%), else `churnC`. */
+export function scenarioName(churn: number): string {
+  return churn === 0 ? "steady" : churn === 100 ? "cold" : `churn${churn}`;
+}
+
+function groupKey(r: { size: number; format: Format; server: ServerKind; churn?: number }): string {
+  return `${r.format}|${r.size}|${churnOf(r)}|${r.server}`;
 }
 
 /** Median over runs of one field, for one (format, size, server). */
@@ -142,7 +166,40 @@ function agg(rows: readonly Row[], pick: (r: Row) => number): number {
   return median(xs);
 }
 
-/** Median over runs of a within-run ratio `a / b` between two servers. */
+/**
+ * Median over runs of `combine(pickA(row of a), pickB(row of b))`, the two rows from the same run, format,
+ * size and scenario: the figures of two processes measured minutes apart on the same upstream.
+ */
+export function runCompare(
+  rows: readonly Row[],
+  format: Format,
+  size: number,
+  a: ServerKind,
+  b: ServerKind,
+  pickA: (r: Row) => number,
+  pickB: (r: Row) => number,
+  combine: (a: number, b: number) => number,
+  churn = 0,
+): number {
+  const xs: number[] = [];
+  const runs = new Set(rows.map((r) => r.run));
+  const at = (run: number, server: ServerKind) =>
+    rows.find((r) =>
+      r.run === run && r.format === format && r.size === size && r.server === server && churnOf(r) === churn
+    );
+  for (const run of runs) {
+    const ra = at(run, a);
+    const rb = at(run, b);
+    if (ra === undefined || rb === undefined || ra.skipped !== undefined || rb.skipped !== undefined) {
+      continue;
+    }
+    const x = combine(pickA(ra), pickB(rb));
+    if (Number.isFinite(x)) xs.push(x);
+  }
+  return median(xs);
+}
+
+/** Median over runs of a within-run ratio `a / b` between two servers, in one scenario (steady by default). */
 export function runRatio(
   rows: readonly Row[],
   format: Format,
@@ -150,30 +207,24 @@ export function runRatio(
   a: ServerKind,
   b: ServerKind,
   pick: (r: Row) => number,
+  churn = 0,
 ): number {
-  const xs: number[] = [];
-  const runs = new Set(rows.map((r) => r.run));
-  for (const run of runs) {
-    const ra = rows.find((r) => r.run === run && r.format === format && r.size === size && r.server === a);
-    const rb = rows.find((r) => r.run === run && r.format === format && r.size === size && r.server === b);
-    if (ra === undefined || rb === undefined || ra.skipped !== undefined || rb.skipped !== undefined) {
-      continue;
-    }
-    const x = pick(ra) / pick(rb);
-    if (Number.isFinite(x)) xs.push(x);
-  }
-  return median(xs);
+  return runCompare(rows, format, size, a, b, pick, pick, (x, y) => x / y, churn);
 }
 
-/** The aggregated figure of one field for one (format, size, server), median over runs. */
+/** The aggregated figure of one field for one (format, size, server, scenario), median over runs. */
 export function figure(
   rows: readonly Row[],
   format: Format,
   size: number,
   server: ServerKind,
   pick: (r: Row) => number,
+  churn = 0,
 ): number {
-  return agg(rows.filter((r) => r.format === format && r.size === size && r.server === server), pick);
+  return agg(
+    rows.filter((r) => r.format === format && r.size === size && r.server === server && churnOf(r) === churn),
+    pick,
+  );
 }
 
 /** Renders the whole report as markdown. */
@@ -190,31 +241,33 @@ export function renderReport(rep: Report): string {
 
   out.push("## Scrapes (median of runs)", "");
   out.push(
-    "| format | series | server | body KiB | samples | median ms | p99 ms | CPU ms/scrape, 1 scraper | scrapers | req/s | p50 / p99 ms | CPU ms/answer, N scrapers | peak RSS MiB, 1 / N scrapers | errors |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| format | series | scenario | server | body KiB | samples | first scrape ms | median ms | p99 ms | CPU ms/scrape, 1 scraper | scrapers | req/s | p50 / p99 ms | CPU ms/answer, N scrapers | peak RSS MiB, 1 / N scrapers | errors |",
+    "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   const keys = [...new Set(rows.map(groupKey))];
   keys.sort((x, y) => {
-    const [fx, sx, vx] = x.split("|");
-    const [fy, sy, vy] = y.split("|");
-    return fx.localeCompare(fy) || Number(sx) - Number(sy) ||
+    const [fx, sx, cx, vx] = x.split("|");
+    const [fy, sy, cy, vy] = y.split("|");
+    return fx.localeCompare(fy) || Number(sx) - Number(sy) || Number(cx) - Number(cy) ||
       ORDER.indexOf(vx as ServerKind) - ORDER.indexOf(vy as ServerKind);
   });
   for (const key of keys) {
     const g = rows.filter((r) => groupKey(r) === key);
     const { format, size, server } = g[0];
     const skipped = g.find((r) => r.skipped !== undefined);
-    const head = [format, size.toLocaleString("en-US"), server];
+    const head = [format, size.toLocaleString("en-US"), scenarioName(churnOf(g[0])), server];
     if (g.every((r) => r.skipped !== undefined)) {
-      out.push(cells([...head, `skipped: ${skipped?.skipped}`, "", "", "", "", "", "", "", "", "", ""]));
+      out.push(cells([...head, `skipped: ${skipped?.skipped}`, "", "", "", "", "", "", "", "", "", "", ""]));
       continue;
     }
     const a = (pick: (r: Row) => number, digits = 2) => fmt(agg(g, pick), digits);
     const errors = g.reduce((n, r) => n + r.errors, 0);
+    const notes = [...new Set(g.map((r) => r.note).filter((n) => n !== undefined))];
     out.push(cells([
       ...head,
       a((r) => r.bodyBytes / 1024, 1),
       a((r) => r.samples, 0),
+      a((r) => r.firstMs ?? NaN),
       a((r) => r.median),
       a((r) => r.p99),
       a((r) => r.seqCpuMs),
@@ -223,7 +276,7 @@ export function renderReport(rep: Report): string {
       `${a((r) => r.loadP50)} / ${a((r) => r.loadP99)}`,
       a((r) => r.cpuMs),
       `${a((r) => r.rssSeqMiB, 1)} / ${a((r) => r.rssMiB, 1)}`,
-      `${errors}${skipped ? ` (${skipped.skipped})` : ""}`,
+      `${errors}${skipped ? ` (${skipped.skipped})` : ""}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
     ]));
   }
   out.push("");
@@ -231,15 +284,17 @@ export function renderReport(rep: Report): string {
   const cands = CANDIDATES.filter((c) => rows.some((r) => r.server === c && r.skipped === undefined));
   out.push("## Exporter ÷ passthrough, within each run (median of runs)", "");
   out.push(
-    "| format | series | server | median latency | p99 latency | CPU per scrape | throughput (exp ÷ pass) | peak RSS, 1 scraper | peak RSS, N scrapers |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    "| format | series | scenario | server | median latency | p99 latency | CPU per scrape | throughput (exp ÷ pass) | peak RSS, 1 scraper | peak RSS, N scrapers |",
+    "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
   );
-  for (const [format, size] of formatSizes(rows)) {
+  for (const [format, size, churn] of formatSizes(rows)) {
     for (const c of cands) {
-      const r = (pick: (r: Row) => number) => ratio(runRatio(rows, format, size, c, "passthrough", pick));
+      const r = (pick: (r: Row) => number) =>
+        ratio(runRatio(rows, format, size, c, "passthrough", pick, churn));
       out.push(cells([
         format,
         size.toLocaleString("en-US"),
+        scenarioName(churn),
         c,
         r((x) => x.median),
         r((x) => x.p99),
@@ -258,8 +313,8 @@ export function renderReport(rep: Report): string {
       "| series | server | throughput (exp ÷ python) | median latency (python ÷ exp) | CPU per scrape (python ÷ exp) |",
       "|---:|---|---:|---:|---:|",
     );
-    for (const [format, size] of formatSizes(rows)) {
-      if (format !== "json") continue;
+    for (const [format, size, churn] of formatSizes(rows)) {
+      if (format !== "json" || churn !== 0) continue;
       if (!rows.some((r) => r.size === size && r.server === "python-seed" && r.skipped === undefined)) {
         continue;
       }
@@ -282,20 +337,23 @@ export function renderReport(rep: Report): string {
   return out.join("\n") + "\n";
 }
 
-function formatSizes(rows: readonly Row[]): [Format, number][] {
-  const seen = new Map<string, [Format, number]>();
-  for (const r of rows) seen.set(`${r.format}|${r.size}`, [r.format, r.size]);
-  return [...seen.values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]);
+/** Every (format, size, churn) measured, in report order. */
+function formatSizes(rows: readonly Row[]): [Format, number, number][] {
+  const seen = new Map<string, [Format, number, number]>();
+  for (const r of rows) seen.set(groupKey({ ...r, server: "passthrough" }), [r.format, r.size, churnOf(r)]);
+  return [...seen.values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1] || a[2] - b[2]);
 }
 
-/** Per-series cost of a server by size: plain, and marginal over the smallest size measured. */
+/** Per-series cost of a server by size, steady scenario: plain, and marginal over the smallest size measured. */
 export function perSeries(
   rows: readonly Row[],
   format: Format,
   server: ServerKind = "exporter",
 ): { size: number; cpuUs: number; cpuMarginalUs: number; latUs: number; latMarginalUs: number }[] {
   const sizes = [
-    ...new Set(rows.filter((r) => r.format === format && r.server === server).map((r) => r.size)),
+    ...new Set(
+      rows.filter((r) => r.format === format && r.server === server && churnOf(r) === 0).map((r) => r.size),
+    ),
   ]
     .sort((a, b) => a - b);
   if (sizes.length === 0) return [];
@@ -323,7 +381,9 @@ function linearity(rows: readonly Row[]): string[] {
       const ps = perSeries(rows, format, server);
       if (ps.length === 0) continue;
       const base = Math.min(
-        ...rows.filter((r) => r.format === format && r.server === server).map((r) => r.size),
+        ...rows.filter((r) => r.format === format && r.server === server && churnOf(r) === 0).map((r) =>
+          r.size
+        ),
       );
       out.push(`## Per-series cost, ${server}, ${format} (marginal = minus the ${base}-series figure)`, "");
       out.push(
@@ -369,12 +429,14 @@ function probes(ps: readonly ProbeRow[]): string[] {
   return out;
 }
 
-/** The issue's targets for one server, each with its figure and a verdict. */
+/** Issue 7's targets for one server (steady scenario), each with its figure and a verdict. */
 export function targetLines(rep: Report, server: ServerKind = "exporter"): [string, string, string][] {
   const { rows } = rep;
   const lines: [string, string, string][] = [];
   const has = (format: Format, size: number, s: ServerKind) =>
-    rows.some((r) => r.format === format && r.size === size && r.server === s && r.skipped === undefined);
+    rows.some((r) =>
+      r.format === format && r.size === size && r.server === s && r.skipped === undefined && churnOf(r) === 0
+    );
   if (has("text", 100_000, server) && has("text", 100_000, "passthrough")) {
     const x = runRatio(rows, "text", 100_000, server, "passthrough", (r) => r.median);
     lines.push(["100k text, typical rules: median latency ≤ 5× passthrough", ratio(x), verdict(x <= 5)]);
@@ -438,6 +500,189 @@ function targets(rep: Report): string[] {
     out.push(`## Targets (issue 7), ${server}`, "", "| target | figure | verdict |", "|---|---:|---|");
     for (const [t, f, v] of lines) out.push(`| ${t} | ${f} | ${v} |`);
     out.push("");
+  }
+  // Issue 13's table is printed even when nothing of it was measured, so a run says what it left out.
+  const servers = present(rep.rows);
+  for (const server of servers.length > 0 ? servers : ["exporter" as const]) {
+    out.push(
+      `## Targets (issue 13), ${server}`,
+      "",
+      "Ratios are taken within each run against the passthrough of the same format, size and scenario " +
+        "(the same upstream bodies), then the median of runs; latency is the median of the sequential " +
+        "scrapes; peak RSS is VmHWM after the concurrent phase.",
+      "",
+      "| target | figure | passthrough | ratio (median of runs) | target | verdict |",
+      "|---|---:|---:|---:|---|---|",
+    );
+    for (const t of issue13Targets(rep.rows, server)) {
+      out.push(cells([t.target, t.figure, t.passthrough, t.ratio, t.bound, t.verdict]));
+    }
+    out.push("");
+  }
+  return out;
+}
+
+/** One row of issue 13's targets table. */
+export interface TargetRow {
+  /** What is measured, where. */
+  target: string;
+  /** The server's figure (median of runs), or `–`. */
+  figure: string;
+  /** The passthrough's figure in the same runs (median of runs), or `–`. */
+  passthrough: string;
+  /** The within-run comparison (median of runs), or `–`. */
+  ratio: string;
+  /** The bound, as the issue words it. */
+  bound: string;
+  /** `met`, `**not met**` or `not measured`. */
+  verdict: string;
+}
+
+/** What one target compares. */
+type TargetKind = "latency" | "first" | "rss-plus" | "rss-times" | "throughput";
+
+/** One target of issue 13: a kind, where it is measured and its bound. */
+interface TargetSpec {
+  kind: TargetKind;
+  format: Format;
+  size: number;
+  churn: number;
+  bound: number;
+}
+
+/** Headroom over the passthrough's peak RSS that issue 13 allows at 1k to 100k series, MiB. */
+const RSS_HEADROOM_MIB = 64;
+
+/** Issue 13's targets, in report order, plus RSS rows for every other scenario a run measured. */
+function issue13Specs(rows: readonly Row[]): TargetSpec[] {
+  const specs: TargetSpec[] = [
+    { kind: "latency", format: "text", size: 100_000, churn: 0, bound: 3 },
+    { kind: "latency", format: "text", size: 100_000, churn: 10, bound: 5 },
+    { kind: "first", format: "text", size: 100_000, churn: 0, bound: 6 },
+    { kind: "latency", format: "text", size: 100_000, churn: 100, bound: 6 },
+    { kind: "latency", format: "text", size: 1_000_000, churn: 0, bound: 6 },
+    { kind: "first", format: "text", size: 1_000_000, churn: 0, bound: 10 },
+    { kind: "latency", format: "text", size: 1_000_000, churn: 100, bound: 10 },
+    { kind: "latency", format: "json", size: 100_000, churn: 0, bound: 4 },
+  ];
+  const rss: TargetSpec[] = [];
+  for (const format of ["text", "json"] as const) {
+    for (const size of [1_000, 10_000, 100_000, 1_000_000]) {
+      const kind = size > 100_000 ? "rss-times" : "rss-plus";
+      const bound = size > 100_000 ? 2 : RSS_HEADROOM_MIB;
+      const churns = new Set([0]);
+      for (const r of rows) if (r.format === format && r.size === size) churns.add(churnOf(r));
+      for (const churn of [...churns].sort((a, b) => a - b)) rss.push({ kind, format, size, churn, bound });
+    }
+  }
+  return [...specs, ...rss, { kind: "throughput", format: "text", size: 100_000, churn: 0, bound: 0.25 }];
+}
+
+/** A figure with its unit, or `–` alone when there is none. */
+function withUnit(x: number, unit: string, digits = 2): string {
+  return Number.isFinite(x) ? `${fmt(x, digits)} ${unit}` : "–";
+}
+
+function sizeName(n: number): string {
+  return n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
+}
+
+/** Issue 13's targets for one server against the passthrough, each with figures, ratio and verdict. */
+export function issue13Targets(rows: readonly Row[], server: ServerKind = "exporter"): TargetRow[] {
+  const out: TargetRow[] = [];
+  for (const t of issue13Specs(rows)) {
+    const where = `${sizeName(t.size)} ${t.format === "json" ? "JSON keys" : "text series"}, ${
+      scenarioName(t.churn)
+    }`;
+    const measured = (s: ServerKind) =>
+      rows.some((r) =>
+        r.format === t.format && r.size === t.size && r.server === s && churnOf(r) === t.churn &&
+        r.skipped === undefined
+      );
+    const fig = (s: ServerKind, pick: (r: Row) => number) => figure(rows, t.format, t.size, s, pick, t.churn);
+    const cmp = (
+      pickA: (r: Row) => number,
+      pickB: (r: Row) => number,
+      combine: (a: number, b: number) => number,
+    ) => runCompare(rows, t.format, t.size, server, "passthrough", pickA, pickB, combine, t.churn);
+    const div = (a: number, b: number) => a / b;
+    let target: string;
+    let bound: string;
+    let ex: string;
+    let pa: string;
+    let x: number;
+    let shown: string;
+    let ok: (x: number) => boolean;
+    switch (t.kind) {
+      case "latency": {
+        target = `${where}: median latency`;
+        bound = `≤ ${t.bound}× passthrough`;
+        ex = withUnit(fig(server, (r) => r.median), "ms");
+        pa = withUnit(fig("passthrough", (r) => r.median), "ms");
+        x = cmp((r) => r.median, (r) => r.median, div);
+        shown = ratio(x);
+        ok = (v) => v <= t.bound;
+        break;
+      }
+      case "first": {
+        // Against the passthrough's median: the issue's latency bounds are all multiples of that figure.
+        target = `${sizeName(t.size)} ${t.format} series: first scrape of a fresh process`;
+        bound = `≤ ${t.bound}× passthrough median`;
+        ex = withUnit(fig(server, (r) => r.firstMs ?? NaN), "ms");
+        // Its own first scrape too, for scale: the fresh process's cold fetch and JIT without any rule work.
+        const paFirst = fig("passthrough", (r) => r.firstMs ?? NaN);
+        pa = withUnit(fig("passthrough", (r) => r.median), "ms") +
+          (Number.isFinite(paFirst) ? ` (first ${withUnit(paFirst, "ms")})` : "");
+        x = cmp((r) => r.firstMs ?? NaN, (r) => r.median, div);
+        shown = ratio(x);
+        ok = (v) => v <= t.bound;
+        break;
+      }
+      case "rss-plus": {
+        target = `${where}: peak RSS, 8 scrapers`;
+        bound = `≤ passthrough + ${t.bound} MiB`;
+        ex = withUnit(fig(server, (r) => r.rssMiB), "MiB", 1);
+        pa = withUnit(fig("passthrough", (r) => r.rssMiB), "MiB", 1);
+        x = cmp((r) => r.rssMiB, (r) => r.rssMiB, (a, b) => a - b);
+        const times = cmp((r) => r.rssMiB, (r) => r.rssMiB, div);
+        shown = Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${fmt(x, 1)} MiB (${ratio(times)})` : "–";
+        ok = (v) => v <= t.bound;
+        break;
+      }
+      case "rss-times": {
+        target = `${where}: peak RSS, 8 scrapers`;
+        bound = `≤ ${t.bound}× passthrough`;
+        ex = withUnit(fig(server, (r) => r.rssMiB), "MiB", 1);
+        pa = withUnit(fig("passthrough", (r) => r.rssMiB), "MiB", 1);
+        x = cmp((r) => r.rssMiB, (r) => r.rssMiB, div);
+        shown = ratio(x);
+        ok = (v) => v <= t.bound;
+        break;
+      }
+      case "throughput": {
+        target = `${where}: throughput, 8 scrapers`;
+        bound = `≥ ${t.bound}× passthrough`;
+        ex = withUnit(fig(server, (r) => r.rps), "req/s", 1);
+        pa = withUnit(fig("passthrough", (r) => r.rps), "req/s", 1);
+        x = cmp((r) => r.rps, (r) => r.rps, div);
+        shown = ratio(x);
+        ok = (v) => v >= t.bound;
+        break;
+      }
+    }
+    const both = measured(server) && measured("passthrough");
+    // The RSS and throughput targets are for 8 scrapers: a run with another `--connections` (or a saved run
+    // from before issue 13, which used 2 above 100k) shows its figures but does not judge them.
+    const scrapers = fig(server, (r) => r.connections);
+    const eight = t.kind === "latency" || t.kind === "first" || scrapers === 8;
+    out.push({
+      target: eight || !both ? target : `${target} (measured with ${fmt(scrapers, 0)})`,
+      figure: both ? ex : "–",
+      passthrough: both ? pa : "–",
+      ratio: both ? shown : "–",
+      bound,
+      verdict: !both || !Number.isFinite(x) || !eight ? "not measured" : verdict(ok(x)),
+    });
   }
   return out;
 }

@@ -12,6 +12,7 @@ import type { UpstreamBody } from "../upstream.ts";
 import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
 import { flattenJson, parseJson } from "./json_flat.ts";
 import { compileJsonMapping, type JsonMapping } from "./json_map.ts";
+import { flattenJsonBytes } from "./json_stream.ts";
 import { parsePrometheusText, TextParser } from "./prometheus_text.ts";
 import type { SeriesCache } from "./series_cache.ts";
 
@@ -169,7 +170,11 @@ export function decodeStream(
   const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
   try {
     if (format === "json") {
-      const decoded = decodeText(decoder, bodyText(body), format);
+      // The seed's flattening reads the bytes block by block, with no document tree (json_stream.ts); a
+      // mapping's JSONPath needs the tree.
+      const decoded = decoder.json === null
+        ? flattenJsonBytes(bytes)
+        : decodeText(decoder, bodyText(body), format);
       return { families: feed(decoded.families, begin(false)), skipped: decoded.skipped, format };
     }
     const families = streamText(format, textBlocks(bytes), () => bodyText(body), begin, cache);

@@ -167,12 +167,25 @@ function addSample(family: MetricFamily, sample: Sample): void {
 }
 
 /**
- * The claim of `record` on the sample name `name` (the name as written), trying `last` (the previous line's)
- * first.
+ * The claim of `record` with `suffix` on a sample name of `length` characters, trying `last` (the previous
+ * line's) first. With the family's token equal and the line's key equal to the entry's, this is the claim the
+ * name resolves to: a family's claims follow from its name and type.
  */
-function claimNamed(record: FamilyRecord, name: string, last: Claim | null): Claim | undefined {
-  if (last !== null && last.record === record && last.inputName === name) return last;
-  return claimOf(record, name);
+function claimWithSuffix(
+  record: FamilyRecord,
+  suffix: string,
+  length: number,
+  last: Claim | null,
+): Claim | undefined {
+  if (last !== null && last.record === record && last.suffix === suffix && last.inputName.length === length) {
+    return last;
+  }
+  // A family without TYPE claims its bare name on first use.
+  if (!record.hasType && record.claims.length === 0) claimOf(record, record.declaredName);
+  for (const claim of record.claims) {
+    if (claim.suffix === suffix && claim.inputName.length === length) return claim;
+  }
+  return undefined;
 }
 
 /** The 1-based line of offset `index`. */
@@ -273,7 +286,8 @@ class Parser extends MetadataScanner {
     }
     const out = this.#series!.sample(family, sample);
     if (out !== undefined) {
-      cache.add({ key, token, kind: claim.kind, inputName: claim.inputName, out, shared: true });
+      const { kind, suffix, inputName } = claim;
+      cache.add({ key, token, kind, suffix, nameLength: inputName.length, out, shared: true });
     }
   }
 
@@ -303,7 +317,7 @@ class Parser extends MetadataScanner {
       if (s.slice(start, start + entry.key.length) === entry.key) break;
     }
     if (entry === undefined) return false;
-    const claim = claimNamed(current, entry.inputName, this.#lastClaim);
+    const claim = claimWithSuffix(current, entry.suffix, entry.nameLength, this.#lastClaim);
     if (claim === undefined || claim.kind !== entry.kind || this.#token(current, cache) !== entry.token) {
       return false;
     }

@@ -23,8 +23,12 @@ export interface CachedSeries {
   token: object;
   /** The per-sample check kind of the sample name's claim (see `prometheus_text_families.ts`). */
   kind: number;
-  /** The sample name as written. */
-  inputName: string;
+  /**
+   * The suffix of the sample name's claim (`""`, `_bucket`, ...: constants, so an entry keeps no name cut
+   * from a block) and the length of the sample name as written.
+   */
+  suffix: string;
+  nameLength: number;
   /** The transform's output for the series, opaque here; `null` when the rules dropped it. */
   out: unknown;
   /** The key was cut from a scrape's text block; made a copy once the entry lives on (see `keep`). */

@@ -73,9 +73,16 @@ export function keepOutput(cached: unknown): void {
   const out = cached as Output;
   if (out === FAMILY_DROPPED) return;
   out.name = copyString(out.name);
-  const labels = out.labels.slice();
-  for (let i = 0; i < labels.length; i++) labels[i] = copyString(labels[i]);
-  out.labels = labels;
+  let labels: string[] | null = null;
+  for (let i = 0; i < out.labels.length; i++) {
+    const s = out.labels[i];
+    const copy = copyString(s);
+    if (copy === s) continue;
+    // Copied only when a string needs it: most label arrays hold short strings, which are copies already.
+    labels ??= out.labels.slice();
+    labels[i] = copy;
+  }
+  if (labels !== null) out.labels = labels;
 }
 
 /** One scrape's run: samples in, output families out. */

@@ -9,6 +9,7 @@
 
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
 import type { MetricFamily, Sample, SeriesSink } from "../model.ts";
+import { copyString } from "../formats/series_cache.ts";
 import { compileRelabelConfigs, type RelabelStep } from "./relabel.ts";
 import { compileRules, decide, type Decision, ruleName, type Step } from "./rules.ts";
 import { Run } from "./run.ts";
@@ -93,9 +94,10 @@ export function compileTransform(target: TargetConfig): Transform {
       const key = fam.type + "\u0000" + fam.name;
       let d = cache.get(key);
       if (d === undefined) {
-        d = decide(steps, ruleName(fam.name, fam.type), fam.type);
+        // Names cut from a text block would keep the block alive as long as the cache keeps the decision.
+        d = decide(steps, ruleName(copyString(fam.name), fam.type), fam.type);
         if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(key, d);
+        cache.set(copyString(key), d);
       }
       return d;
     },
