@@ -23,6 +23,7 @@ import { decodeBody, tracingDecoder } from "./src/formats/decode.ts";
 import { writeText } from "./src/exposition/text.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
+import { MemoryBudget, registerBudgetMetric } from "./src/memory_budget.ts";
 import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape.ts";
 import { collectFamilies, createHandler } from "./src/server.ts";
 import type { UpstreamBody } from "./src/upstream.ts";
@@ -194,6 +195,9 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     targets: initial.targets.map((t) => t.config.name),
     exporterMetrics: !flags.disableExporterMetrics,
   });
+  // One memory budget for the process: every scrape's body and answer is held within it.
+  const budget = new MemoryBudget(flags.maxInflightBytes);
+  registerBudgetMetric(self.registry, budget);
   let guarded: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
   const holder = new ConfigHolder<Runtime>({
     load: () => loadRuntime(flags, io.cwd),
@@ -226,6 +230,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     telemetryPath: flags.telemetryPath,
     timeoutOffsetMs: flags.timeoutOffsetMs,
     maxRequests: flags.maxRequests,
+    budget,
   });
   holder.adopt(initial);
   // A promise rejection nobody handled must not end the process: log it, count it, keep serving.

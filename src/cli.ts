@@ -52,6 +52,8 @@ export interface Flags {
   maxBodyBytes: number;
   /** `--scrape.timeout-offset`: subtracted from Prometheus's scrape timeout header, in ms. */
   timeoutOffsetMs: number;
+  /** `--scrape.max-inflight-bytes`: cap on the bytes of bodies and answers held by scrapes in flight; 0: none. */
+  maxInflightBytes: number;
   /** `--log.level`. */
   logLevel: LogLevel;
   /** `--log.format`. */
@@ -117,6 +119,7 @@ export const OPTIONS = {
   "upstream.timeout": { type: "string" },
   "upstream.max-body-bytes": { type: "string" },
   "scrape.timeout-offset": { type: "string" },
+  "scrape.max-inflight-bytes": { type: "string" },
   "log.level": { type: "string" },
   "log.format": { type: "string" },
   input: { type: "string" },
@@ -151,6 +154,7 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
     "upstream.timeout",
     "upstream.max-body-bytes",
     "scrape.timeout-offset",
+    "scrape.max-inflight-bytes",
     ...LOG_FLAGS,
     "probe.allow-any-target",
     "scrape.no-memo",
@@ -171,6 +175,13 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
   check: ["config.file", "web.config.file", "input", ...LOG_FLAGS],
   explain: ["config.file", "input", "metric", ...LOG_FLAGS],
 };
+
+/**
+ * The default of `--scrape.max-inflight-bytes`, in bodies of `--upstream.max-body-bytes`: room for two of the
+ * largest bodies at once (32 MiB with the 16 MiB default), so that the decoding they do fits a 256 MiB V8 heap
+ * (docs/DESIGN.md, "Memory bounded by design"), and raising the body cap raises this one with it.
+ */
+export const DEFAULT_INFLIGHT_BODIES = 2;
 
 /** `[synopsis, meaning]` of each flag for `--help`; `input` means something else for `check`. */
 const FLAG_HELP: Record<FlagName, readonly [string, string]> = {
@@ -200,6 +211,10 @@ const FLAG_HELP: Record<FlagName, readonly [string, string]> = {
   "scrape.timeout-offset": [
     "--scrape.timeout-offset DUR",
     "subtracted from X-Prometheus-Scrape-Timeout-Seconds (default 0.5s)",
+  ],
+  "scrape.max-inflight-bytes": [
+    "--scrape.max-inflight-bytes N",
+    "bytes of upstream bodies and answers all scrapes in flight may hold; 0 = no cap (default: twice --upstream.max-body-bytes)",
   ],
   "log.level": ["--log.level LEVEL", "debug, info, warn or error (default info)"],
   "log.format": ["--log.format FORMAT", "logfmt or json (default logfmt)"],
@@ -467,6 +482,12 @@ function toFlags(
     fail(`Flag "--log.format" must be one of ${LOG_FORMATS.join(", ")}: current value is "${logFormat}"`);
   }
 
+  const maxBodyBytes = parseCount(
+    v["upstream.max-body-bytes"] ?? String(16 * MIB),
+    "--upstream.max-body-bytes",
+    fail,
+    1,
+  );
   return {
     service,
     url,
@@ -478,13 +499,11 @@ function toFlags(
     webConfigFile: v["web.config.file"],
     maxRequests: parseCount(v["web.max-requests"] ?? "40", "--web.max-requests", fail),
     upstreamTimeoutMs: parsePositiveDuration(v["upstream.timeout"] ?? "10s", "--upstream.timeout", fail),
-    maxBodyBytes: parseCount(
-      v["upstream.max-body-bytes"] ?? String(16 * MIB),
-      "--upstream.max-body-bytes",
-      fail,
-      1,
-    ),
+    maxBodyBytes,
     timeoutOffsetMs: parseDuration(v["scrape.timeout-offset"] ?? "0.5s", "--scrape.timeout-offset", fail),
+    maxInflightBytes: v["scrape.max-inflight-bytes"] === undefined
+      ? DEFAULT_INFLIGHT_BODIES * maxBodyBytes
+      : parseCount(v["scrape.max-inflight-bytes"], "--scrape.max-inflight-bytes", fail),
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as LogFormat,
     input: v.input,

@@ -7,13 +7,15 @@
 
 /**
  * Why an upstream scrape failed; the value of the `reason` label of `prom_exporter_scrape_errors_total`.
- * A fixed set, so the error counter's cardinality is bounded.
+ * A fixed set, so the error counter's cardinality is bounded. `memory`: the scrapes in flight already hold
+ * `--scrape.max-inflight-bytes`, so this one's body or answer was refused (src/memory_budget.ts).
  */
 export const SCRAPE_ERROR_REASONS = [
   "refused",
   "timeout",
   "status",
   "too_large",
+  "memory",
   "parse",
   "network",
   "duplicate",

@@ -18,6 +18,7 @@ import {
 } from "./formats/decode.ts";
 import type { ConcreteFormat } from "./formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import type { MetricFamily } from "./model.ts";
 import { SeriesCache } from "./formats/series_cache.ts";
 import { compileTransform, keepOutput, type Transform } from "./transform/transform.ts";
@@ -143,6 +144,8 @@ export interface ScrapeOptions {
   url?: string;
   /** Checks every hop before connecting (the `/probe` allow-list). */
   guard?: HopGuard;
+  /** Takes the body's bytes as they arrive (the scrape's lease on the memory budget); absent: not counted. */
+  budget?: ByteBudget;
 }
 
 /**
@@ -196,6 +199,7 @@ async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promis
     signal: options.signal,
     maxBodyBytes: target.config.maxBodyBytes,
     guard: options.guard,
+    budget: options.budget,
   };
   const body = options.body ??
     (target.client !== undefined && !url.startsWith("file:")

@@ -14,6 +14,14 @@ import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "./expositi
 import { type Conflict, DocumentBuilder, namesTaken } from "./exposition/assemble.ts";
 import { UpstreamError } from "./errors.ts";
 import { describeHttpOptions } from "./config/http_options.ts";
+import {
+  type AnswerHold,
+  answerOverBudget,
+  holdUntil,
+  type MemoryBudget,
+  NO_HOLD,
+  withLease,
+} from "./memory_budget.ts";
 import type { Logger } from "./log.ts";
 import type { MetricFamily } from "./model.ts";
 import { handleProbe, type ProbeModule } from "./probe/handler.ts";
@@ -51,13 +59,24 @@ export interface HandlerDeps {
   timeoutOffsetMs?: number;
   /** In-flight scrapes before answering 503; 0 means no cap. @default {0} */
   maxRequests?: number;
+  /**
+   * The process's memory budget of scrapes in flight (`--scrape.max-inflight-bytes`): bodies are read and
+   * answers held within it. @default {none: nothing is counted}
+   */
+  budget?: MemoryBudget;
 }
 
 /** Memo answers with at least this many values yield to the event loop before they are written. */
 const YIELD_MIN_VALUES = 50_000;
 
+/** What the handler reads of Deno.serve's `ServeHandlerInfo`; tests may pass none. */
+export interface ServeInfo {
+  /** Settles once the response has been sent or could not be: an answer's bytes are held until then. */
+  completed?: Promise<void>;
+}
+
 /** A request handler. */
-export type Handler = (req: Request) => Promise<Response>;
+export type Handler = (req: Request, info?: ServeInfo) => Promise<Response>;
 
 /**
  * Creates the exporter's request handler.
@@ -83,6 +102,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     timeoutOffsetMs: offsetMs,
     log: deps.log,
     flight,
+    budget: deps.budget,
     onResult: (module: string, r: ScrapeResult) => {
       if (!r.ok) deps.self.countProbeError(module, r.error.reason);
     },
@@ -109,7 +129,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     }
   }
 
-  async function metrics(req: Request): Promise<Response> {
+  async function metrics(req: Request, hold: AnswerHold): Promise<Response> {
     const targets = deps.targets();
     const budgets = targets.map((t) =>
       scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), offsetMs, t.config.timeoutMs)
@@ -119,7 +139,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     const group = flight();
     const results = await Promise.all(
       targets.map((t, i) =>
-        sharedScrape(group, t.config.name, (signal) => scrapeTarget(t, { signal }), {
+        sharedScrape(group, t.config.name, (signal) => leasedScrape(t, signal, deps.budget), {
           signal: AbortSignal.any([req.signal, AbortSignal.timeout(budgets[i] as number)]),
           minIntervalMs: t.config.minIntervalMs,
         })
@@ -146,26 +166,73 @@ export function createHandler(deps: HandlerDeps): Handler {
       }));
     // Conflicts between targets are counted before our counters are read, so this answer shows them.
     if (doc !== undefined) reportConflicts(doc.conflicts, deps.self, deps.log, loggedConflicts);
-    const own = [
+    const own = await ownFamilies(targets, outcomes, group);
+    let answer: Response | undefined;
+    if (outputs !== null) {
+      const fromMemo = writeFromMemo(scratch, outputs, results, own, om);
+      if (fromMemo !== null) answer = expositionResponse(req, om, fromMemo);
+    }
+    if (answer === undefined) {
+      const builder = doc ?? new DocumentBuilder();
+      if (doc === undefined) addTargets(builder, targets, results);
+      const reported = doc === undefined ? 0 : builder.conflicts.length;
+      builder.addOwn(own);
+      // A clash with our own families is known only now: it shows in the counter from the next answer on.
+      reportConflicts(builder.conflicts.slice(reported), deps.self, deps.log, loggedConflicts);
+      answer = exposition(req, builder.families(), scratch);
+    }
+    const bytes = bodyBytes(answer);
+    if (hold(bytes) || !final.some((r) => r.ok)) return answer;
+    return await refusedAnswer(req, { targets, final, group, bytes });
+  }
+
+  /** The exporter's own families of a /metrics answer, after the outcomes were counted. */
+  async function ownFamilies(
+    targets: readonly CompiledTarget[],
+    outcomes: readonly ScrapeOutcome[],
+    group: SingleFlight<ScrapeResult>,
+  ): Promise<MetricFamily[]> {
+    return [
       ...scrapeFamilies(outcomes),
       lastSuccessFamily(targets.map((t) => ({ labels: t.labels, atMs: group.lastSuccessMs(t.config.name) }))),
       ...deps.holder?.families() ?? [],
       ...await deps.self.families(),
     ];
-    if (outputs !== null) {
-      const fromMemo = writeFromMemo(scratch, outputs, results, own, om);
-      if (fromMemo !== null) return expositionResponse(req, om, fromMemo);
-    }
-    const builder = doc ?? new DocumentBuilder();
-    if (doc === undefined) addTargets(builder, targets, results);
-    const reported = doc === undefined ? 0 : builder.conflicts.length;
-    builder.addOwn(own);
-    // A clash with our own families is known only now: it shows in the counter from the next answer on.
-    reportConflicts(builder.conflicts.slice(reported), deps.self, deps.log, loggedConflicts);
+  }
+
+  /**
+   * The /metrics answer when the memory budget refused the whole one (`bytes` long): every target that
+   * succeeded fails with reason `memory` (counted and logged), and only the exporter's own families are
+   * written. This small answer is not counted.
+   */
+  async function refusedAnswer(req: Request, scrape: {
+    targets: readonly CompiledTarget[];
+    final: readonly ScrapeResult[];
+    group: SingleFlight<ScrapeResult>;
+    bytes: number;
+  }): Promise<Response> {
+    const { targets, final, group, bytes } = scrape;
+    const error = answerOverBudget(bytes, deps.budget?.limit ?? 0);
+    const outcomes = targets.map((t, i): ScrapeOutcome => {
+      const r = final[i];
+      if (r.ok) {
+        deps.self.countError(t.config.name, error.reason);
+        deps.log.warn("scrape failed", {
+          target: t.config.name,
+          url: redactUrl(t.config.url),
+          reason: error.reason,
+          err: error.message,
+          duration_seconds: Number(r.durationSeconds.toFixed(3)),
+        });
+      }
+      return { labels: t.labels, ok: false, durationSeconds: r.durationSeconds };
+    });
+    const builder = new DocumentBuilder();
+    builder.addOwn(await ownFamilies(targets, outcomes, group));
     return exposition(req, builder.families(), scratch);
   }
 
-  async function route(req: Request): Promise<Response> {
+  async function route(req: Request, hold: AnswerHold): Promise<Response> {
     const { pathname } = new URL(req.url);
     if (pathname === "/-/reload" && reload) return await reload(req);
     const known = pathname === "/" || pathname === telemetryPath || pathname === "/-/healthy" ||
@@ -174,16 +241,19 @@ export function createHandler(deps: HandlerDeps): Handler {
     if (req.method !== "GET" && req.method !== "HEAD") {
       return plain(405, "Method not allowed\n", { allow: "GET, HEAD" });
     }
-    if (pathname === telemetryPath) return await limited(() => metrics(req));
-    if (pathname === "/probe") return await limited(() => handleProbe(req, probeDeps));
+    if (pathname === telemetryPath) return await limited(() => metrics(req, hold));
+    if (pathname === "/probe") return await limited(() => handleProbe(req, probeDeps, hold));
     if (pathname === "/") return landingPage(deps, telemetryPath);
     if (pathname === "/-/ready" && ready) return ready(req);
     return plain(200, pathname === "/-/healthy" ? "Healthy\n" : "Ready\n");
   }
 
-  return async function handle(req: Request): Promise<Response> {
+  const budget = deps.budget;
+  return async function handle(req: Request, info?: ServeInfo): Promise<Response> {
+    // An answer's bytes are held until Deno.serve says the response was sent, or the client went away.
+    const hold: AnswerHold = budget === undefined ? NO_HOLD : (n) => holdUntil(budget, n, info?.completed);
     try {
-      const res = await route(req);
+      const res = await route(req, hold);
       return req.method === "HEAD" ? new Response(null, { status: res.status, headers: res.headers }) : res;
     } catch (e) {
       deps.log.error("request failed", { path: new URL(req.url).pathname, err: String(e) });
@@ -232,6 +302,24 @@ function addTargets(
     if (refused === null) return r;
     return { ok: false, error: new UpstreamError("duplicate", refused), durationSeconds: r.durationSeconds };
   });
+}
+
+/**
+ * One target's scrape with a lease on the memory budget: the body is read within it, and the lease is given
+ * back once the scrape has settled (the body is decoded and transformed by then; the answer is held apart).
+ */
+function leasedScrape(
+  target: CompiledTarget,
+  signal: AbortSignal,
+  budget: MemoryBudget | undefined,
+): Promise<ScrapeResult> {
+  return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease }));
+}
+
+/** The length of a response's buffered body: its Content-Length (every scrape answer has one). */
+function bodyBytes(res: Response): number {
+  const n = Number(res.headers.get("content-length"));
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 /** Counts every conflict in `self` and logs each cause (source, kind, family) once per `logged` set. */

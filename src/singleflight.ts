@@ -55,7 +55,8 @@ interface Flight<T> {
 /** Shares in-flight work per key; see the module doc. */
 export class SingleFlight<T> {
   readonly #flights = new Map<string, Flight<T>>();
-  readonly #good = new Map<string, { value: T; atMs: number }>();
+  /** The last good result per key: its time always, the value only for a key served with `minIntervalMs`. */
+  readonly #good = new Map<string, { value: T | undefined; atMs: number }>();
   readonly #now: () => number;
   readonly #maxKeys: number;
 
@@ -83,11 +84,15 @@ export class SingleFlight<T> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const minInterval = options.minIntervalMs ?? 0;
     const good = this.#good.get(key);
-    if (minInterval > 0 && good !== undefined && this.#now() - good.atMs < minInterval) {
+    if (minInterval > 0 && good?.value !== undefined && this.#now() - good.atMs < minInterval) {
       return Promise.resolve({ value: good.value, fromCache: true, atMs: good.atMs });
     }
     let flight = this.#flights.get(key);
-    if (flight === undefined) flight = this.#start(key, work, options.isGood ?? (() => true));
+    if (flight === undefined) {
+      // A result is kept only to be served again: without min_interval that is never, and a /probe result
+      // (a whole scrape's families) kept for each of 10,000 targets would hold the heap for nothing.
+      flight = this.#start(key, work, { isGood: options.isGood ?? (() => true), keep: minInterval > 0 });
+    }
     flight.waiters++;
     const joined = flight;
     return new Promise<FlightResult<T>>((resolve, reject) => {
@@ -112,10 +117,14 @@ export class SingleFlight<T> {
     return this.#good.get(key)?.atMs;
   }
 
-  #start(key: string, work: (signal: AbortSignal) => Promise<T>, isGood: (value: T) => boolean): Flight<T> {
+  #start(
+    key: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    policy: { isGood: (value: T) => boolean; keep: boolean },
+  ): Flight<T> {
     const flight = { controller: new AbortController(), waiters: 0 } as Flight<T>;
     this.#flights.set(key, flight);
-    flight.promise = this.#fly(key, flight, work, isGood);
+    flight.promise = this.#fly(key, flight, work, policy);
     // A flight every caller left still settles; nobody reads it, so its rejection is not unhandled.
     flight.promise.catch(() => {});
     return flight;
@@ -125,19 +134,19 @@ export class SingleFlight<T> {
     key: string,
     flight: Flight<T>,
     work: (signal: AbortSignal) => Promise<T>,
-    isGood: (value: T) => boolean,
+    policy: { isGood: (value: T) => boolean; keep: boolean },
   ): Promise<{ value: T; atMs: number }> {
     try {
       const value = await work(flight.controller.signal);
       const atMs = this.#now();
-      if (isGood(value)) this.#remember(key, value, atMs);
+      if (policy.isGood(value)) this.#remember(key, policy.keep ? value : undefined, atMs);
       return { value, atMs };
     } finally {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     }
   }
 
-  #remember(key: string, value: T, atMs: number): void {
+  #remember(key: string, value: T | undefined, atMs: number): void {
     this.#good.delete(key);
     this.#good.set(key, { value, atMs });
     if (this.#good.size > this.#maxKeys) this.#good.delete(this.#good.keys().next().value as string);

@@ -6,6 +6,7 @@
  */
 
 import { UpstreamError } from "./errors.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import { classifyFetchError, readCapped, tooLarge } from "./upstream_body.ts";
 import { redactUrl } from "./url.ts";
 
@@ -25,6 +26,8 @@ export interface FetchOptions {
   maxBodyBytes: number;
   /** Extra request headers. */
   headers?: HeadersInit;
+  /** Takes the body's bytes as they arrive (the scrape's lease on the memory budget); absent: not counted. */
+  budget?: ByteBudget;
 }
 
 /** What the exporter sends as Accept: Prometheus text first, then OpenMetrics, then JSON. */
@@ -33,10 +36,11 @@ export const UPSTREAM_ACCEPT =
 
 /**
  * Fetches the upstream once. The signal bounds connect, headers and body together; the body is counted as
- * it arrives (after decompression) and the fetch is cancelled once it passes the cap.
+ * it arrives (after decompression) and the fetch is cancelled once it passes the cap, or once the memory
+ * budget refuses its bytes.
  *
  * @param url An http, https or file URL.
- * @param options The signal, the size cap and extra headers.
+ * @param options The signal, the size cap, extra headers and the memory budget.
  * @returns The body bytes and the content type.
  * @throws {UpstreamError} For every failure, with a reason and a message that names the URL without userinfo.
  */
@@ -68,6 +72,6 @@ export async function fetchUpstream(url: string, options: FetchOptions): Promise
     await res.body?.cancel();
     throw tooLarge(shown, maxBodyBytes);
   }
-  const bytes = await readCapped(res, maxBodyBytes, signal, shown);
+  const bytes = await readCapped(res, maxBodyBytes, signal, shown, options.budget);
   return { bytes, contentType: res.headers.get("content-type") };
 }

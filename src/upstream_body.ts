@@ -9,6 +9,7 @@
  */
 
 import { type ScrapeErrorReason, UpstreamError } from "./errors.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import { redactUrl } from "./url.ts";
 
 const URL_IN_TEXT_REGEXP = /[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi;
@@ -23,19 +24,25 @@ const NOT_HTTP_REGEXP = /invalid HTTP version parsed/i;
 
 /**
  * Reads a response body, counting bytes as they arrive (after any decompression the transport did) and
- * cancelling once the count passes `max`.
+ * cancelling once the count passes `max`. With a `budget`, the buffer's bytes are taken from it before they
+ * are allocated (all of a declared Content-Length at once, else each growth); when the budget refuses, the
+ * read is cancelled. Bytes taken stay taken: the budget's owner (a scrape's lease) gives them back once the
+ * body is no longer needed, on success and failure alike.
  *
  * @param res The response.
  * @param max The cap in bytes.
  * @param signal The fetch's signal, to classify an abort.
  * @param shown The URL without userinfo, for messages.
- * @throws {UpstreamError} `too_large` past the cap; otherwise what {@linkcode classifyFetchError} says.
+ * @param budget The memory budget of scrapes in flight; absent: not counted.
+ * @throws {UpstreamError} `too_large` past the cap; `memory` when the budget refuses; otherwise what
+ *   {@linkcode classifyFetchError} says.
  */
 export async function readCapped(
   res: Response,
   max: number,
   signal: AbortSignal,
   shown: string,
+  budget?: ByteBudget,
 ): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0);
   const reader = res.body.getReader();
@@ -44,9 +51,15 @@ export async function readCapped(
   const declared = res.headers.has("content-encoding")
     ? NaN
     : Number(res.headers.get("content-length") ?? NaN);
-  let out = new Uint8Array(Number.isSafeInteger(declared) && declared <= max ? declared : 64 * 1024);
+  const initial = Number.isSafeInteger(declared) && declared <= max ? declared : 64 * 1024;
+  let out: Uint8Array;
   let total = 0;
   try {
+    if (budget !== undefined && !budget.take(initial)) {
+      await reader.cancel();
+      throw overBudget(shown, budget);
+    }
+    out = new Uint8Array(initial);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -55,7 +68,12 @@ export async function readCapped(
         throw tooLarge(shown, max);
       }
       if (total + value.byteLength > out.length) {
-        const grown = new Uint8Array(Math.min(max, Math.max(out.length * 2, total + value.byteLength)));
+        const size = Math.min(max, Math.max(out.length * 2, total + value.byteLength));
+        if (budget !== undefined && !budget.take(size - out.length)) {
+          await reader.cancel();
+          throw overBudget(shown, budget);
+        }
+        const grown = new Uint8Array(size);
         grown.set(out.subarray(0, total));
         out = grown;
       }
@@ -69,6 +87,14 @@ export async function readCapped(
     reader.releaseLock();
   }
   return out.subarray(0, total);
+}
+
+/** The error for a body the memory budget of scrapes in flight refused. */
+export function overBudget(shown: string, budget: ByteBudget): UpstreamError {
+  return new UpstreamError(
+    "memory",
+    `Cannot fetch "${shown}": the scrapes in flight hold the memory budget (--scrape.max-inflight-bytes ${budget.limit})`,
+  );
 }
 
 /** The error for a body past the cap. */

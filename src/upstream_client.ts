@@ -18,6 +18,7 @@
 import { rootCertificates } from "node:tls";
 import type { HttpOptions, Secret } from "./config/http_options.ts";
 import { ConfigError, UpstreamError } from "./errors.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import type { PinnedAddress } from "./probe/allow.ts";
 import { UPSTREAM_ACCEPT, type UpstreamBody } from "./upstream.ts";
 import { classifyFetchError, readCapped, tooLarge } from "./upstream_body.ts";
@@ -30,7 +31,7 @@ import { redactUrl } from "./url.ts";
  */
 export type HopGuard = (url: URL) => Promise<PinnedAddress | undefined>;
 
-/** Options of {@linkcode UpstreamClient.fetch}; the first two are `fetchUpstream`'s. */
+/** Options of {@linkcode UpstreamClient.fetch}; all but `guard` are `fetchUpstream`'s. */
 export interface ClientFetchOptions {
   /** Aborts everything: connect, headers, body, every hop. */
   signal: AbortSignal;
@@ -38,6 +39,8 @@ export interface ClientFetchOptions {
   maxBodyBytes: number;
   /** Called for every hop, the first included; probes pass their allow-list check. */
   guard?: HopGuard;
+  /** Takes the body's bytes as they arrive (the scrape's lease on the memory budget); absent: not counted. */
+  budget?: ByteBudget;
 }
 
 /** A compiled client; close it when its config is replaced (after in-flight scrapes end). */
@@ -182,7 +185,7 @@ export async function createUpstreamClient(
         await res.body?.cancel();
         throw tooLarge(shown, maxBodyBytes);
       }
-      const bytes = await readCapped(res, maxBodyBytes, signal, shown);
+      const bytes = await readCapped(res, maxBodyBytes, signal, shown, fo.budget);
       return { bytes, contentType: res.headers.get("content-type") };
     }
   }
@@ -257,7 +260,7 @@ async function fetchFile(url: URL, fo: ClientFetchOptions): Promise<UpstreamBody
   } catch (e) {
     throw classifyFetchError(e, fo.signal, shown);
   }
-  return { bytes: await readCapped(res, fo.maxBodyBytes, fo.signal, shown), contentType: null };
+  return { bytes: await readCapped(res, fo.maxBodyBytes, fo.signal, shown, fo.budget), contentType: null };
 }
 
 function makeHttpClient(

@@ -18,6 +18,14 @@ import { UpstreamError } from "../errors.ts";
 import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
 import { scrapeFamilies } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
+import {
+  type AnswerHold,
+  answerOverBudget,
+  type ByteBudget,
+  type MemoryBudget,
+  NO_HOLD,
+  withLease,
+} from "../memory_budget.ts";
 import type { ScrapeResult } from "../scrape.ts";
 import { exposition } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../singleflight.ts";
@@ -37,9 +45,13 @@ export interface ProbeModule {
   minIntervalMs?: number;
   /**
    * Scrapes one target with the module's HTTP options and rules. Pass `guard` to the upstream client
-   * (`ClientFetchOptions.guard`) so every hop is checked and pinned. Never throws for upstream problems.
+   * (`ClientFetchOptions.guard`) so every hop is checked and pinned, and `budget` to the fetch so the body is
+   * read within the memory budget. Never throws for upstream problems.
    */
-  scrape(target: string, options: { signal: AbortSignal; guard: HopGuard }): Promise<ScrapeResult>;
+  scrape(
+    target: string,
+    options: { signal: AbortSignal; guard: HopGuard; budget?: ByteBudget },
+  ): Promise<ScrapeResult>;
 }
 
 /** What the probe handler needs; `modules` and `flight` are read per request, so a reload swaps them. */
@@ -60,6 +72,8 @@ export interface ProbeDeps {
   onResult?: (module: string, result: ScrapeResult) => void;
   /** Resolves host names. @default {systemResolver} */
   resolve?: Resolver;
+  /** The memory budget of scrapes in flight: each probe's body is read on a lease of it. @default {none} */
+  budget?: MemoryBudget;
 }
 
 /** The module used when the request names none. */
@@ -71,12 +85,21 @@ const MAX_ECHO = 200;
 /**
  * Answers one `/probe` request.
  *
+ * @param req The request.
+ * @param deps The modules and the rest of what a probe needs.
+ * @param hold Holds the answer's bytes until it is sent (the memory budget); when it refuses, the probe
+ *   answers `prom_exporter_up 0` with reason `memory` instead. @default {every answer fits}
+ *
  * @example
  * ```ts ignore
  * const res = await handleProbe(new Request("http://localhost/probe?target=http://10.0.0.5:9100/metrics&module=node"), deps);
  * ```
  */
-export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Response> {
+export async function handleProbe(
+  req: Request,
+  deps: ProbeDeps,
+  hold: AnswerHold = NO_HOLD,
+): Promise<Response> {
   const params = new URL(req.url).searchParams;
   const rawTarget = params.get("target") ?? "";
   if (rawTarget === "") return badRequest(`Missing parameter "target"`);
@@ -129,7 +152,9 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
     }
     return check(u);
   };
-  const work = (s: AbortSignal) => module.scrape(url.href, { signal: s, guard });
+  // The body is read on a lease of the budget, given back once the scrape has settled.
+  const work = (s: AbortSignal) =>
+    withLease(deps.budget, (budget) => module.scrape(url.href, { signal: s, guard, budget }));
   const result = early ??
     (deps.flight
       ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
@@ -137,6 +162,23 @@ export async function handleProbe(req: Request, deps: ProbeDeps): Promise<Respon
         minIntervalMs: module.minIntervalMs,
       })
       : await work(signal));
+  const probe = { deps, module: moduleName, target: url };
+  const res = answer(req, result, probe);
+  const bytes = Number(res.headers.get("content-length"));
+  // Held while it is sent; a failure's small answer goes out even when the budget has no room for it.
+  if (hold(Number.isSafeInteger(bytes) ? bytes : 0) || !result.ok) return res;
+  // The budget refused the answer: a small one says why instead (it is not counted).
+  const error = answerOverBudget(bytes, deps.budget?.limit ?? 0);
+  return answer(req, { ok: false, error, durationSeconds: result.durationSeconds }, probe);
+}
+
+/** Reports a probe's result (count, log) and writes its answer. */
+function answer(
+  req: Request,
+  result: ScrapeResult,
+  probe: { deps: ProbeDeps; module: string; target: URL },
+): Response {
+  const { deps, module: moduleName, target: url } = probe;
   deps.onResult?.(moduleName, result);
   if (!result.ok) {
     deps.log.warn("probe failed", {

@@ -358,6 +358,8 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
   /** A command that runs deno, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
   wrap?: readonly string[];
+  /** Flags of `deno run` itself, e.g. `["--v8-flags=--max-old-space-size=256"]`. */
+  runFlags?: readonly string[];
 }
 
 /**
@@ -371,7 +373,15 @@ export function spawnStart(args: readonly string[], options: SpawnOptions = {}):
 
 export async function spawnMain(args: readonly string[], options: SpawnOptions = {}): Promise<MainProcess> {
   const preload = (options.preload ?? []).flatMap((p) => ["--preload", p]);
-  const argv = [Deno.execPath(), "run", "-A", ...preload, `${REPO_ROOT}main.ts`, ...args];
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...options.runFlags ?? [],
+    ...preload,
+    `${REPO_ROOT}main.ts`,
+    ...args,
+  ];
   const [cmd, ...rest] = [...(options.wrap ?? []), ...argv];
   const child = new Deno.Command(cmd, {
     args: rest,
