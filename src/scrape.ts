@@ -21,7 +21,7 @@ import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
 import type { ByteBudget } from "./memory_budget.ts";
 import type { MetricFamily } from "./model.ts";
 import { SeriesCache } from "./formats/series_cache.ts";
-import { compileTransform, keepOutput, type Transform } from "./transform/transform.ts";
+import { compileTransform, outputKeeper, type Transform } from "./transform/transform.ts";
 import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
 import type { HopGuard, UpstreamClient } from "./upstream_client.ts";
 
@@ -102,7 +102,7 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
 
 /** Gives a compiled target a series cache (src/formats/series_cache.ts), for a server that scrapes it. */
 export function withSeriesCache(target: CompiledTarget): CompiledTarget {
-  target.seriesCache = new SeriesCache(keepOutput);
+  target.seriesCache = new SeriesCache(outputKeeper());
   return target;
 }
 

@@ -16,7 +16,7 @@ import { parsePrometheusText, type TextFormat, TextParser } from "../src/formats
 import { SeriesCache } from "../src/formats/series_cache.ts";
 import type { MetricFamily } from "../src/model.ts";
 import { type CompiledTarget, compileTarget, withSeriesCache } from "../src/scrape.ts";
-import { keepOutput } from "../src/transform/transform.ts";
+import { outputKeeper } from "../src/transform/transform.ts";
 import type { UpstreamBody } from "../src/upstream.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -318,7 +318,7 @@ Deno.test("the series cache: a changed HELP, TYPE or scale rule is never served 
 });
 
 Deno.test("the series cache stands aside after a scrape that mostly missed, and comes back", () => {
-  const cache = new SeriesCache(keepOutput);
+  const cache = new SeriesCache(outputKeeper());
   const t = target(CONFIGS.none);
   t.seriesCache = cache;
   const shape = (gen: number) => {

@@ -15,7 +15,7 @@ import process from "node:process";
 import { writeTextBytes } from "../../src/exposition/text.ts";
 import { decodeStream } from "../../src/formats/decode.ts";
 import { SeriesCache } from "../../src/formats/series_cache.ts";
-import { keepOutput } from "../../src/transform/transform.ts";
+import { outputKeeper } from "../../src/transform/transform.ts";
 import type { UpstreamBody } from "../../src/upstream.ts";
 import { out } from "../lib/io.ts";
 import { caseTarget } from "../lib/pipeline.ts";
@@ -61,7 +61,7 @@ const cases: [string, UpstreamBody[], boolean][] = [
 ];
 out(`series ${n}, ${rounds} rounds, median CPU ms per scrape (decode, rules, write)\n`);
 for (const [name, bodies, cached] of cases) {
-  const cache = cached ? new SeriesCache(keepOutput) : undefined;
+  const cache = cached ? new SeriesCache(outputKeeper()) : undefined;
   for (let i = 0; i < 3; i++) scrape(bodies[i % bodies.length], cache);
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) times.push(cpuMs(() => scrape(bodies[(i + 3) % bodies.length], cache)));

@@ -287,7 +287,7 @@ class Parser extends MetadataScanner {
     const out = this.#series!.sample(family, sample);
     if (out !== undefined) {
       const { kind, suffix, inputName } = claim;
-      cache.add({ key, token, kind, suffix, nameLength: inputName.length, out, shared: true });
+      cache.add({ key, token, kind, suffix, nameLength: inputName.length, out, kept: false });
     }
   }
 

@@ -3,7 +3,7 @@
  * line that comes again byte for byte (up to its value) skips its labels and the rules entirely.
  *
  * Upstreams write their series in the same order every scrape, so the cache predicts that the next line is
- * the series that followed the last one: one `startsWith` against the predicted key checks it, with no hash
+ * the series that followed the last one: one compare with the predicted key checks it, with no hash
  * of a freshly cut string (a `Map.get` on one costs more than the rest of a hit). A miss looks a few entries
  * ahead (a series replaced or removed), and after a run of misses resyncs through an index built once per
  * scrape. The cache holds only the last successful scrape's entries, so it is bounded by the body size and
@@ -31,8 +31,8 @@ export interface CachedSeries {
   nameLength: number;
   /** The transform's output for the series, opaque here; `null` when the rules dropped it. */
   out: unknown;
-  /** The key was cut from a scrape's text block; made a copy once the entry lives on (see `keep`). */
-  shared: boolean;
+  /** The output's strings were made the entry's own (see `outputKeeper` in the transform). */
+  kept: boolean;
 }
 
 /** Entries tried after the predicted one before a line counts as new. */
@@ -45,13 +45,19 @@ const LOOK_AHEAD = 3;
 const RESYNC_AFTER = 16;
 
 /**
- * A scrape whose lines hit less often than this makes the cache stand aside: entries cost more to make than
- * they save when most series change every scrape, and then the cache must not make a scrape dearer.
+ * A scrape whose lines hit less often than this makes the cache stand aside (see {@linkcode COLD_SCRAPES}). A miss costs more than no cache
+ * (the compares, the entry, and copying the entry's strings once it is hit), so a cache that misses one line
+ * in ten already costs what it saves (bench/experiments/series_cache_cost.ts at 10% churn).
  */
-const MIN_HIT_RATIO = 0.5;
+const MIN_HIT_RATIO = 0.9;
 
-/** Scrapes run without the cache after one that mostly missed, before it is tried again. */
+/**
+ * Scrapes run without the cache after one that missed too often, before it is tried again: doubled after each
+ * such try in a row, up to {@linkcode MAX_COLD_SCRAPES}, as the memo backs off (an upstream that churns keeps
+ * churning); one that hits again starts over.
+ */
 const COLD_SCRAPES = 3;
+const MAX_COLD_SCRAPES = 64;
 
 /** The series cache of one target; the text parser drives it, one scrape at a time. */
 export class SeriesCache {
@@ -79,14 +85,15 @@ export class SeriesCache {
 
   /**
    * @param keepOutput Called once per entry that lives past its scrape, to copy the output's strings cut
-   *   from the scrape's text (the transform's {@linkcode copyString} of its label values).
+   *   from the scrape's text (the transform's `outputKeeper`).
    */
   constructor(keepOutput: (out: unknown) => void = () => {}) {
     this.#keepOutput = keepOutput;
   }
 
-  /** Scrapes left to run without the cache. */
+  /** Scrapes left to run without the cache, and how many the next miss-heavy scrape earns. */
   #coldLeft = 0;
+  #backoff = COLD_SCRAPES;
   /** Whether this scrape had entries to hit (a first scrape misses every line, as it should). */
   #hadEntries = false;
 
@@ -143,7 +150,7 @@ export class SeriesCache {
   find(key: string): CachedSeries | undefined {
     this.#lines++;
     if (++this.#missesInRow < RESYNC_AFTER || this.#last.length === 0) return undefined;
-    // Building the index costs a hash of every key: only worth it when the last scrape mostly hit.
+    // Building the index costs a hash of every key: only worth it when the last scrape hit.
     if (this.lastHits < this.lastLines * MIN_HIT_RATIO) return undefined;
     if (this.#index === null) {
       this.#index = new Map();
@@ -173,7 +180,13 @@ export class SeriesCache {
     this.#index = null;
     this.lastHits = this.#hits;
     this.lastLines = this.#lines + this.#hits;
-    if (this.#hadEntries && this.lastHits < this.lastLines * MIN_HIT_RATIO) this.#coldLeft = COLD_SCRAPES;
+    if (!this.#hadEntries) return;
+    if (this.lastHits < this.lastLines * MIN_HIT_RATIO) {
+      this.#coldLeft = this.#backoff;
+      this.#backoff = Math.min(MAX_COLD_SCRAPES, this.#backoff * 2);
+    } else {
+      this.#backoff = COLD_SCRAPES;
+    }
   }
 
   /** Ends a failed scrape: the last successful one's entries stay. */
@@ -191,10 +204,12 @@ export class SeriesCache {
   #take(entry: CachedSeries): void {
     this.#hits++;
     this.#missesInRow = 0;
-    if (entry.shared) {
-      // A key cut from a block keeps the whole block alive; one that lives past its scrape gets its own copy.
+    if (!entry.kept) {
+      // Strings cut from a block keep the whole block alive: an entry that lives past its scrape gets its own
+      // copies, once. Replacing the key with each scrape's fresh cut instead measured slower: every hit then
+      // writes a young string into an old entry, which each minor GC must visit.
+      entry.kept = true;
       entry.key = copyString(entry.key);
-      entry.shared = false;
       if (entry.out !== null) this.#keepOutput(entry.out);
     }
     this.#next.push(entry);
@@ -203,8 +218,11 @@ export class SeriesCache {
 
 /**
  * A flat copy of a string that keeps no larger string alive: V8 represents `slice` results of 13 or more
- * characters as views into their parent, and concatenating then slicing forces a fresh flat string.
+ * characters as views into their parent. A JSON round trip gives a sequential string, which later compares
+ * and `charCodeAt` loops read two to three times faster than a view, and costs less than a UTF-8 round trip
+ * (measured: 0.6 against 0.9 µs for 70 characters; a concatenate-and-slice copy is itself a view, of a fresh
+ * parent). Used once per entry that outlives its scrape.
  */
 export function copyString(s: string): string {
-  return s.length < 13 ? s : (" " + s).slice(1);
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
 }

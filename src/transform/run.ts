@@ -65,24 +65,33 @@ interface Output {
 const FAMILY_DROPPED: Output = { name: "", labels: [], unscaled: true };
 
 /**
- * Makes a cached {@linkcode Output} own its strings ({@linkcode copyString}), so an entry that lives on does
- * not keep the text block its strings were cut from. The series cache calls it once per entry that outlives
- * its scrape.
+ * A function that makes a cached {@linkcode Output} own its strings ({@linkcode copyString}), so an entry that
+ * lives on does not keep the text block its strings were cut from. The series cache calls it once per entry
+ * that outlives its scrape. Consecutive entries mostly share their output name: the last copy is reused, so
+ * they still share one string.
  */
-export function keepOutput(cached: unknown): void {
-  const out = cached as Output;
-  if (out === FAMILY_DROPPED) return;
-  out.name = copyString(out.name);
-  let labels: string[] | null = null;
-  for (let i = 0; i < out.labels.length; i++) {
-    const s = out.labels[i];
-    const copy = copyString(s);
-    if (copy === s) continue;
-    // Copied only when a string needs it: most label arrays hold short strings, which are copies already.
-    labels ??= out.labels.slice();
-    labels[i] = copy;
-  }
-  if (labels !== null) out.labels = labels;
+export function outputKeeper(): (cached: unknown) => void {
+  let lastName = "";
+  let lastCopy = "";
+  return (cached) => {
+    const out = cached as Output;
+    if (out === FAMILY_DROPPED) return;
+    if (out.name !== lastName) {
+      lastName = out.name;
+      lastCopy = copyString(out.name);
+    }
+    out.name = lastCopy;
+    let labels: string[] | null = null;
+    for (let i = 0; i < out.labels.length; i++) {
+      const s = out.labels[i];
+      const copy = copyString(s);
+      if (copy === s) continue;
+      // Copied only when a string needs it: most label arrays hold short strings, which are copies already.
+      labels ??= out.labels.slice();
+      labels[i] = copy;
+    }
+    if (labels !== null) out.labels = labels;
+  };
 }
 
 /** One scrape's run: samples in, output families out. */

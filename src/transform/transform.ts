@@ -14,7 +14,7 @@ import { compileRelabelConfigs, type RelabelStep } from "./relabel.ts";
 import { compileRules, decide, type Decision, ruleName, type Step } from "./rules.ts";
 import { Run } from "./run.ts";
 
-export { keepOutput } from "./run.ts";
+export { outputKeeper } from "./run.ts";
 export { describeSeries } from "./series.ts";
 
 /** A compiled transform for one target. */
