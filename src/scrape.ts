@@ -13,6 +13,7 @@ import {
   decodeBody,
   type DecodedBody,
   decodeStream,
+  decodeStreamPaced,
   decodeText,
   streamText,
 } from "./formats/decode.ts";
@@ -124,7 +125,20 @@ function applyRules(target: CompiledTarget, decoded: DecodedBody) {
   return { families: target.transform.apply(families, { asSent }), skipped, format };
 }
 
-/** Decodes a body and applies the target's rules in one streaming pass ({@linkcode decodeStream}). */
+/**
+ * Decodes a body and applies the target's rules in one streaming pass, paced so the server answers other
+ * requests meanwhile ({@linkcode decodeStreamPaced}).
+ */
+function transformBodyPaced(target: CompiledTarget, body: UpstreamBody) {
+  return decodeStreamPaced(
+    target.decoder,
+    body,
+    (asSent) => target.transform.begin({ asSent }),
+    target.seriesCache,
+  );
+}
+
+/** {@linkcode transformBodyPaced} in one go, for a result computed on first read. */
 function transformBody(target: CompiledTarget, body: UpstreamBody) {
   return decodeStream(
     target.decoder,
@@ -173,7 +187,7 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         memo: hit,
       };
     }
-    const { families, skipped, format } = transformBody(target, body);
+    const { families, skipped, format } = await transformBodyPaced(target, body);
     memo?.learn(binary, body.contentType, format, skipped);
     return { ok: true, families, skipped, durationSeconds: seconds() };
   } catch (e) {

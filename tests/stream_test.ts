@@ -11,7 +11,7 @@ import { parseCommandLine } from "../src/cli.ts";
 import { parseConfigText } from "../src/config/load.ts";
 import { ParseError } from "../src/errors.ts";
 import { writeText } from "../src/exposition/text.ts";
-import { decodeBody, decodeStream, textBlocks } from "../src/formats/decode.ts";
+import { decodeBody, decodeStream, decodeStreamPaced, textBlocks } from "../src/formats/decode.ts";
 import { parsePrometheusText, type TextFormat, TextParser } from "../src/formats/prometheus_text.ts";
 import { SeriesCache } from "../src/formats/series_cache.ts";
 import type { MetricFamily } from "../src/model.ts";
@@ -335,4 +335,29 @@ Deno.test("the series cache stands aside after a scrape that mostly missed, and 
   stream(t, shape(1));
   stream(t, shape(1));
   assert.equal(cache.lastHits, 50);
+});
+
+Deno.test("the paced decode gives what the one-go decode gives; one scrape at a time holds the cache", async () => {
+  const text = Deno.readTextFileSync(ROOT + "tests/testdata/relay/node_exporter.prom");
+  const b = body(text, "prometheus");
+  const plain = target(CONFIGS.typical);
+  const cached = withSeriesCache(target(CONFIGS.typical));
+  const begin = (t: CompiledTarget) => (asSent: boolean) => t.transform.begin({ asSent });
+  const want = writeText(decodeStream(plain.decoder, b, begin(plain)).families);
+  const [x, y] = await Promise.all([
+    decodeStreamPaced(cached.decoder, b, begin(cached), cached.seriesCache),
+    decodeStreamPaced(cached.decoder, b, begin(cached), cached.seriesCache),
+  ]);
+  assert.equal(writeText(x.families), want);
+  assert.equal(writeText(y.families), want);
+  const again = await decodeStreamPaced(cached.decoder, b, begin(cached), cached.seriesCache);
+  assert.equal(writeText(again.families), want);
+  assert.ok((cached.seriesCache as SeriesCache).lastHits > 0);
+  // A scrape holds the cache from begin to commit or abort; another scrape meanwhile runs without it.
+  const cache = new SeriesCache();
+  assert.equal(cache.begin(), true);
+  assert.equal(cache.begin(), false);
+  cache.abort();
+  assert.equal(cache.begin(), true);
+  cache.commit();
 });

@@ -166,6 +166,55 @@ export function decodeStream(
   begin: (asSent: boolean) => SampleRun,
   cache?: SeriesCache,
 ): StreamedBody {
+  return runSteps(decodeSteps(decoder, body, begin, cache));
+}
+
+/**
+ * {@linkcode decodeStream} that gives the event loop a turn whenever it has run for {@linkcode PAUSE_AFTER_MS}
+ * (between two blocks), so `/-/healthy` and other scrapes are answered while a large body is decoded.
+ *
+ * @throws {ParseError} As {@linkcode decodeBody} does.
+ */
+export async function decodeStreamPaced(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Promise<StreamedBody> {
+  const steps = decodeSteps(decoder, body, begin, cache);
+  let since = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - since >= PAUSE_AFTER_MS) {
+      // A timer, not a microtask: only a timer lets a waiting request in (bench/experiments/yield_cost.ts).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+  }
+}
+
+/**
+ * How long the paced decode runs before it gives the event loop a turn: a `/-/healthy` waits at most about
+ * this long plus one block, and a 100k-series body pays a few 2 ms timer hops.
+ */
+export const PAUSE_AFTER_MS = 20;
+
+/** Runs steps to the end, without pausing. */
+function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** {@linkcode decodeStream}'s work, as steps: one `yield` after each block. */
+function* decodeSteps(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Generator<void, StreamedBody> {
   const bytes = body.bytes;
   const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
   try {
@@ -177,7 +226,7 @@ export function decodeStream(
         : decodeText(decoder, bodyText(body), format);
       return { families: feed(decoded.families, begin(false)), skipped: decoded.skipped, format };
     }
-    const families = streamText(format, textBlocks(bytes), () => bodyText(body), begin, cache);
+    const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), begin, cache);
     return { families, skipped: 0, format };
   } catch (e) {
     // Checked only once decoding failed: a success costs nothing, and metrics labelled text/html still work.
@@ -199,6 +248,17 @@ export function streamText(
   begin: (asSent: boolean) => SampleRun,
   cache?: SeriesCache,
 ): MetricFamily[] {
+  return runSteps(textSteps(format, blocks, wholeText, begin, cache));
+}
+
+/** {@linkcode streamText}'s work, as steps: one `yield` after each block. */
+function* textSteps(
+  format: "prometheus" | "openmetrics",
+  blocks: Iterable<string>,
+  wholeText: () => string,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Generator<void, MetricFamily[]> {
   const run = begin(true);
   if (cache !== undefined && !cache.begin()) cache = undefined;
   const parser = cache === undefined
@@ -206,7 +266,10 @@ export function streamText(
     : new TextParser(format, null, { sink: run, cache });
   let families: MetricFamily[];
   try {
-    for (const block of blocks) parser.push(block);
+    for (const block of blocks) {
+      parser.push(block);
+      yield;
+    }
     parser.finish();
     families = run.finish();
   } catch (e) {

@@ -97,11 +97,16 @@ export class SeriesCache {
   /** Whether this scrape had entries to hit (a first scrape misses every line, as it should). */
   #hadEntries = false;
 
+  /** A scrape holds the cache (from `begin` to `commit` or `abort`). */
+  #busy = false;
+
   /**
-   * Starts a scrape. Returns false when this scrape should run without the cache (the last tried one
-   * mostly missed; see {@linkcode MIN_HIT_RATIO}): then no other method is called until the next `begin`.
+   * Starts a scrape. Returns false when this scrape should run without the cache: the last tried one missed
+   * too often (see {@linkcode MIN_HIT_RATIO}), or another scrape of the target holds it (a paced decode
+   * gives the event loop turns, so two could overlap). Then no other method is called until the next `begin`.
    */
   begin(): boolean {
+    if (this.#busy) return false;
     if (this.#coldLeft > 0) {
       this.#coldLeft--;
       return false;
@@ -114,6 +119,7 @@ export class SeriesCache {
     this.#nextTokens = new Map();
     this.#hits = 0;
     this.#lines = 0;
+    this.#busy = true;
     return true;
   }
 
@@ -173,6 +179,7 @@ export class SeriesCache {
 
   /** Ends a successful scrape: its entries and tokens replace the last ones. */
   commit(): void {
+    this.#busy = false;
     this.#last = this.#next;
     this.#next = [];
     this.#tokens = this.#nextTokens;
@@ -191,6 +198,7 @@ export class SeriesCache {
 
   /** Ends a failed scrape: the last successful one's entries stay. */
   abort(): void {
+    this.#busy = false;
     this.#next = [];
     this.#nextTokens = new Map();
     this.#index = null;
