@@ -1,7 +1,8 @@
 /**
  * The exporter's scrape path in process, without HTTP: the bench upstream's bodies, the bench targets
  * (typical rules for text, the seed's flags for JSON) compiled as `main.ts` compiles them, and one function
- * that runs decode → transform → write the response bytes, as `server.ts` does for one scrape. Used by
+ * that runs the streaming decode → transform → write the response bytes, as `server.ts` does for one scrape
+ * (without the memo; with the target's series cache when it has one). Used by
  * bench/pipeline_bench.ts, bench/profile.ts and the smoke test.
  *
  * @module
@@ -11,9 +12,8 @@ import { parseCommandLine } from "../../src/cli.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { bodyText } from "../../src/formats/decode.ts";
-import { detectFormat } from "../../src/formats/detect.ts";
-import { type CompiledTarget, compileTarget, runPipeline } from "../../src/scrape.ts";
+import { decodeStream } from "../../src/formats/decode.ts";
+import { type CompiledTarget, compileTarget } from "../../src/scrape.ts";
 import type { UpstreamBody } from "../../src/upstream.ts";
 import { renderMetricsText, renderStatsJson, TEXT_CONTENT_TYPE } from "../upstream.ts";
 
@@ -53,8 +53,6 @@ export function caseTarget(c: Case, url?: string): CompiledTarget {
 
 /** One scrape's CPU work as `server.ts` does it: decode, transform, write text 0.0.4 as bytes. */
 export function scrapeOnce(target: CompiledTarget, body: UpstreamBody): Uint8Array {
-  const text = bodyText(body);
-  return writeTextBytes(
-    runPipeline(target, text, detectFormat(target.decoder.format, body.contentType, text)).families,
-  );
+  const begin = (asSent: boolean) => target.transform.begin({ asSent });
+  return writeTextBytes(decodeStream(target.decoder, body, begin, target.seriesCache).families);
 }

@@ -18,6 +18,7 @@
 import { ParseError } from "../errors.ts";
 import { getLabel, type MetricFamily, type MetricType } from "../model.ts";
 import { parseGoFloat, quote } from "./prometheus_text_lex.ts";
+import { copyString } from "./series_cache.ts";
 
 /** No per-sample check. */
 export const KIND_PLAIN = 0;
@@ -351,7 +352,10 @@ export class FamilyRegistry {
     record.claims = claims;
   }
 
-  #newRecord(name: string, implied: boolean, endingBit: number): FamilyRecord {
+  #newRecord(cut: string, implied: boolean, endingBit: number): FamilyRecord {
+    // A name cut from a text block would keep the block alive in whatever outlives the scrape (the rules'
+    // decision cache, the series cache): the record gets its own copy, once per family.
+    const name = copyString(cut);
     const family: MetricFamily = { name, type: "unknown", help: "", unit: "", samples: [] };
     const record: FamilyRecord = {
       family,

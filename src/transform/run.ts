@@ -100,7 +100,8 @@ export class Run implements SeriesSink {
   readonly #asSent: boolean;
   readonly #onDuplicate: ((s: Sample) => void) | null;
   readonly #out = new Map<string, Acc>();
-  readonly #routes = new Map<MetricFamily, Route | null>();
+  /** Routes of the families met, for a text exposition only: there a family split by others comes back. */
+  readonly #routes: Map<MetricFamily, Route | null> | null;
   #lastFamily: MetricFamily | null = null;
   #lastRoute: Route | null = null;
 
@@ -109,6 +110,8 @@ export class Run implements SeriesSink {
     // Relabel rules that only keep or drop series cannot make two equal: such series are still as sent.
     this.#asSent = asSent && (ctx.relabel === null || ctx.relabel.filtersOnly);
     this.#onDuplicate = onDuplicate;
+    // A JSON mapping gives each family once, whole: no map (a seed body has one family per key).
+    this.#routes = asSent ? new Map() : null;
   }
 
   /**
@@ -142,10 +145,11 @@ export class Run implements SeriesSink {
   #routeOf(fam: MetricFamily): Route | null {
     if (fam === this.#lastFamily) return this.#lastRoute;
     this.#lastFamily = fam;
-    let route = this.#routes.get(fam);
+    const routes = this.#routes;
+    let route = routes?.get(fam);
     if (route === undefined) {
       route = this.#route(fam);
-      this.#routes.set(fam, route);
+      routes?.set(fam, route);
     }
     this.#lastRoute = route;
     return route;

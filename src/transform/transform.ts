@@ -9,7 +9,6 @@
 
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
 import type { MetricFamily, Sample, SeriesSink } from "../model.ts";
-import { copyString } from "../formats/series_cache.ts";
 import { compileRelabelConfigs, type RelabelStep } from "./relabel.ts";
 import { compileRules, decide, type Decision, ruleName, type Step } from "./rules.ts";
 import { Run } from "./run.ts";
@@ -94,10 +93,10 @@ export function compileTransform(target: TargetConfig): Transform {
       const key = fam.type + "\u0000" + fam.name;
       let d = cache.get(key);
       if (d === undefined) {
-        // Names cut from a text block would keep the block alive as long as the cache keeps the decision.
-        d = decide(steps, ruleName(copyString(fam.name), fam.type), fam.type);
+        // The text parser gives each family a name of its own (no view of a block), so the cache keeps none.
+        d = decide(steps, ruleName(fam.name, fam.type), fam.type);
         if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(copyString(key), d);
+        cache.set(key, d);
       }
       return d;
     },
