@@ -15,6 +15,7 @@ import {
   decodeStream,
   decodeStreamPaced,
   decodeText,
+  type StreamedBody,
   streamText,
 } from "./formats/decode.ts";
 import type { ConcreteFormat } from "./formats/detect.ts";
@@ -127,25 +128,15 @@ function applyRules(target: CompiledTarget, decoded: DecodedBody) {
 
 /**
  * Decodes a body and applies the target's rules in one streaming pass, paced so the server answers other
- * requests meanwhile ({@linkcode decodeStreamPaced}).
+ * requests meanwhile ({@linkcode decodeStreamPaced}), or in one go (`paced: false`, for a result computed on
+ * first read).
  */
-function transformBodyPaced(target: CompiledTarget, body: UpstreamBody) {
-  return decodeStreamPaced(
-    target.decoder,
-    body,
-    (asSent) => target.transform.begin({ asSent }),
-    target.seriesCache,
-  );
-}
-
-/** {@linkcode transformBodyPaced} in one go, for a result computed on first read. */
-function transformBody(target: CompiledTarget, body: UpstreamBody) {
-  return decodeStream(
-    target.decoder,
-    body,
-    (asSent) => target.transform.begin({ asSent }),
-    target.seriesCache,
-  );
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: true): Promise<StreamedBody>;
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: false): StreamedBody;
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: boolean) {
+  const begin = (asSent: boolean) => target.transform.begin({ asSent });
+  const decode = paced ? decodeStreamPaced : decodeStream;
+  return decode(target.decoder, body, begin, target.seriesCache);
 }
 
 /** Options for {@linkcode scrapeTarget}. */
@@ -180,14 +171,14 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         ok: true,
         // Only when the answer cannot be written from the memo (a family name met another target's).
         get families() {
-          return families ??= transformBody(target, body).families;
+          return families ??= transformBody(target, body, false).families;
         },
         skipped: hit.skipped,
         durationSeconds: seconds(),
         memo: hit,
       };
     }
-    const { families, skipped, format } = await transformBodyPaced(target, body);
+    const { families, skipped, format } = await transformBody(target, body, true);
     memo?.learn(binary, body.contentType, format, skipped);
     return { ok: true, families, skipped, durationSeconds: seconds() };
   } catch (e) {

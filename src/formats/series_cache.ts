@@ -3,11 +3,12 @@
  * line that comes again byte for byte (up to its value) skips its labels and the rules entirely.
  *
  * Upstreams write their series in the same order every scrape, so the cache predicts that the next line is
- * the series that followed the last one: one compare with the predicted key checks it, with no hash
- * of a freshly cut string (a `Map.get` on one costs more than the rest of a hit). A miss looks a few entries
+ * the series that followed the last one: one compare with the predicted key checks it, with no hash of a
+ * freshly cut string (a `Map.get` on one costs more than the rest of a hit). A miss looks a few entries
  * ahead (a series replaced or removed), and after a run of misses resyncs through an index built once per
  * scrape. The cache holds only the last successful scrape's entries, so it is bounded by the body size and
- * shrinks when series go away; a failed scrape leaves it as it was.
+ * shrinks when series go away; a failed scrape leaves it as it was. A scrape that hits too few lines makes it
+ * stand aside for a while, so an upstream whose series keep changing pays about what no cache costs.
  *
  * Family metadata takes part through tokens: a series hits only when its family has the same name, type,
  * HELP and UNIT as when the entry was made (the rules' decision depends on them).
@@ -45,9 +46,10 @@ const LOOK_AHEAD = 3;
 const RESYNC_AFTER = 16;
 
 /**
- * A scrape whose lines hit less often than this makes the cache stand aside (see {@linkcode COLD_SCRAPES}). A miss costs more than no cache
- * (the compares, the entry, and copying the entry's strings once it is hit), so a cache that misses one line
- * in ten already costs what it saves (bench/experiments/series_cache_cost.ts at 10% churn).
+ * A scrape whose lines hit less often than this makes the cache stand aside (see {@linkcode COLD_SCRAPES}).
+ * A miss costs more than no cache (the compares, the entry, and copying the entry's strings once it is hit),
+ * so a cache that misses one line in ten already costs what it saves (bench/experiments/series_cache_cost.ts
+ * at 10% churn).
  */
 const MIN_HIT_RATIO = 0.9;
 
@@ -75,12 +77,19 @@ export class SeriesCache {
   /** Family signatures to tokens, of the last successful scrape and this one. */
   #tokens = new Map<string, object>();
   #nextTokens = new Map<string, object>();
-  /** Hits and lines of the last finished scrape, for the metrics and the bench. */
+  /** Hits and missed lines of the scrape in progress. */
   #hits = 0;
   #lines = 0;
-  /** Hits and lines of the last successful scrape. */
+  /** Scrapes left to run without the cache, and how many the next miss-heavy scrape earns. */
+  #coldLeft = 0;
+  #backoff = COLD_SCRAPES;
+  /** Whether this scrape had entries to hit (a first scrape misses every line, as it should). */
+  #hadEntries = false;
+  /** A scrape holds the cache (from `begin` to `commit` or `abort`). */
+  #busy = false;
+  /** Hits of the last successful scrape that used the cache (for tests and the bench). */
   lastHits = 0;
-  /** Lines of the last successful scrape. */
+  /** Cached or cacheable lines of that scrape. */
   lastLines = 0;
 
   /**
@@ -90,15 +99,6 @@ export class SeriesCache {
   constructor(keepOutput: (out: unknown) => void = () => {}) {
     this.#keepOutput = keepOutput;
   }
-
-  /** Scrapes left to run without the cache, and how many the next miss-heavy scrape earns. */
-  #coldLeft = 0;
-  #backoff = COLD_SCRAPES;
-  /** Whether this scrape had entries to hit (a first scrape misses every line, as it should). */
-  #hadEntries = false;
-
-  /** A scrape holds the cache (from `begin` to `commit` or `abort`). */
-  #busy = false;
 
   /**
    * Starts a scrape. Returns false when this scrape should run without the cache: the last tried one missed
