@@ -62,7 +62,7 @@ export interface Flags {
   input?: string;
   /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any non-link-local target. */
   probeAllowAnyTarget: boolean;
-  /** `--scrape.no-memo`: run the whole pipeline on every scrape (the memo's kill switch). */
+  /** `--scrape.no-memo`: no scrape memo, every scrape decodes its body (the memo's kill switch). */
   noMemo: boolean;
   /** `--web.disable-exporter-metrics`: leave out the process metrics and build info (node_exporter's flag). */
   disableExporterMetrics: boolean;
@@ -223,7 +223,10 @@ const FLAG_HELP: Record<FlagName, readonly [string, string]> = {
     "--probe.allow-any-target",
     "/probe modules without allowed_targets may probe any target (never link-local or metadata addresses)",
   ],
-  "scrape.no-memo": ["--scrape.no-memo", "run every rule on every scrape, not once per upstream shape"],
+  "scrape.no-memo": [
+    "--scrape.no-memo",
+    "no scrape memo: decode every body (the series cache still skips known lines)",
+  ],
   "web.disable-exporter-metrics": [
     "--web.disable-exporter-metrics",
     "leave out the exporter's process_* metrics and prom_exporter_build_info",
