@@ -193,6 +193,12 @@ export type AnswerHold = (bytes: number) => boolean;
 /** An {@linkcode AnswerHold} for a handler without a budget: every answer fits. */
 export const NO_HOLD: AnswerHold = () => true;
 
+/** The bytes of a buffered answer to hold: its Content-Length (every scrape answer has one), else 0. */
+export function answerBytes(res: Response): number {
+  const n = Number(res.headers.get("content-length"));
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
 /** The failure of a scrape whose answer of `bytes` bytes the budget refused. */
 export function answerOverBudget(bytes: number, limit: number): UpstreamError {
   return new UpstreamError(

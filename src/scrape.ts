@@ -23,7 +23,7 @@ import { binaryText, type MemoHit, ScrapeMemo } from "./memo/memo.ts";
 import type { ByteBudget } from "./memory_budget.ts";
 import type { MetricFamily } from "./model.ts";
 import { SeriesCache } from "./formats/series_cache.ts";
-import { compileTransform, outputKeeper, type Transform } from "./transform/transform.ts";
+import { compileTransform, outputKeeper, type Transform, type TransformRun } from "./transform/transform.ts";
 import { fetchUpstream, type UpstreamBody } from "./upstream.ts";
 import type { HopGuard, UpstreamClient } from "./upstream_client.ts";
 
@@ -116,8 +116,12 @@ export function withSeriesCache(target: CompiledTarget): CompiledTarget {
  */
 export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
   if (format === "json") return applyRules(target, decodeText(target.decoder, text, format));
-  const begin = (asSent: boolean) => target.transform.begin({ asSent });
-  return { families: streamText(format, [text], () => text, begin), skipped: 0, format };
+  return { families: streamText(format, [text], () => text, runStarter(target)), skipped: 0, format };
+}
+
+/** Starts a run of the target's rules, for a body once its format is known. */
+function runStarter(target: CompiledTarget): (asSent: boolean) => TransformRun {
+  return (asSent) => target.transform.begin({ asSent });
 }
 
 /** The target's rules on decoded families, keeping the count of skipped values and the format. */
@@ -134,9 +138,8 @@ function applyRules(target: CompiledTarget, decoded: DecodedBody) {
 function transformBody(target: CompiledTarget, body: UpstreamBody, paced: true): Promise<StreamedBody>;
 function transformBody(target: CompiledTarget, body: UpstreamBody, paced: false): StreamedBody;
 function transformBody(target: CompiledTarget, body: UpstreamBody, paced: boolean) {
-  const begin = (asSent: boolean) => target.transform.begin({ asSent });
   const decode = paced ? decodeStreamPaced : decodeStream;
-  return decode(target.decoder, body, begin, target.seriesCache);
+  return decode(target.decoder, body, runStarter(target), target.seriesCache);
 }
 
 /** Options for {@linkcode scrapeTarget}. */

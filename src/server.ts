@@ -15,6 +15,7 @@ import { type Conflict, DocumentBuilder, namesTaken } from "./exposition/assembl
 import { UpstreamError } from "./errors.ts";
 import { describeHttpOptions } from "./config/http_options.ts";
 import {
+  answerBytes,
   type AnswerHold,
   answerOverBudget,
   holdUntil,
@@ -181,7 +182,7 @@ export function createHandler(deps: HandlerDeps): Handler {
       reportConflicts(builder.conflicts.slice(reported), deps.self, deps.log, loggedConflicts);
       answer = exposition(req, builder.families(), scratch);
     }
-    const bytes = bodyBytes(answer);
+    const bytes = answerBytes(answer);
     if (hold(bytes) || !final.some((r) => r.ok)) return answer;
     return await refusedAnswer(req, { targets, final, group, bytes });
   }
@@ -314,12 +315,6 @@ function leasedScrape(
   budget: MemoryBudget | undefined,
 ): Promise<ScrapeResult> {
   return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease }));
-}
-
-/** The length of a response's buffered body: its Content-Length (every scrape answer has one). */
-function bodyBytes(res: Response): number {
-  const n = Number(res.headers.get("content-length"));
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 /** Counts every conflict in `self` and logs each cause (source, kind, family) once per `logged` set. */

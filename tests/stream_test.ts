@@ -361,3 +361,16 @@ Deno.test("the paced decode gives what the one-go decode gives; one scrape at a 
   assert.equal(cache.begin(), true);
   cache.commit();
 });
+
+Deno.test("the series cache still checks each value: a cached counter line gone negative fails the scrape", () => {
+  const t = withSeriesCache(target(CONFIGS.none));
+  const page = (v: number) =>
+    `# TYPE jobs_total counter\njobs_total{queue="a"} 1\njobs_total{queue="b"} ${v}\n`;
+  stream(t, body(page(2), "prometheus"));
+  stream(t, body(page(3), "prometheus"));
+  assert.equal((t.seriesCache as SeriesCache).lastHits, 2);
+  const plain = target(CONFIGS.none);
+  const want = outcome(() => stream(plain, body(page(-1), "prometheus")));
+  assert.match(want, /^ParseError line 3: line 3: Counter sample "jobs_total" is negative or NaN/);
+  assert.equal(outcome(() => stream(t, body(page(-1), "prometheus"))), want);
+});

@@ -13,7 +13,7 @@ import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
 import { flattenJson, parseJson } from "./json_flat.ts";
 import { compileJsonMapping, type JsonMapping } from "./json_map.ts";
 import { flattenJsonBytes } from "./json_stream.ts";
-import { parsePrometheusText, TextParser } from "./prometheus_text.ts";
+import { parsePrometheusText, type TextFormat, TextParser } from "./prometheus_text.ts";
 import type { SeriesCache } from "./series_cache.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -102,25 +102,27 @@ export function tracingDecoder(decoder: BodyDecoder, warnings: string[]): BodyDe
  *   page, one that says so ({@linkcode HTML_BODY_MESSAGE}).
  */
 export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBody {
-  let text: string;
   try {
-    text = bodyText(body);
-  } catch (e) {
-    throw htmlOr(e, LENIENT.decode(body.bytes.subarray(0, 1024)), body.contentType);
-  }
-  try {
+    const text = bodyText(body);
     return decodeText(decoder, text, detectFormat(decoder.format, body.contentType, text));
   } catch (e) {
-    // Checked only once decoding failed: a success costs nothing, and metrics labelled text/html still work.
-    throw htmlOr(e, text, body.contentType);
+    throw htmlOr(e, body);
   }
 }
 
-/** A parse error for an HTML page names that cause; anything else is returned as it is. */
-function htmlOr(e: unknown, text: string, contentType: string | null): unknown {
-  if (!(e instanceof ParseError) || !looksLikeHtml(text, contentType)) return e;
+/**
+ * A decode error for an HTML page names that cause; anything else is returned as it is. Checked only once
+ * decoding failed: a success costs nothing, and metrics labelled text/html still work. The page's opening is
+ * read leniently, since a login page need not be UTF-8.
+ */
+function htmlOr(e: unknown, body: UpstreamBody): unknown {
+  if (!(e instanceof ParseError)) return e;
+  if (!looksLikeHtml(LENIENT.decode(body.bytes.subarray(0, HTML_SNIFF_BYTES)), body.contentType)) return e;
   return new ParseError(HTML_BODY_MESSAGE, 0, { cause: e });
 }
+
+/** How much of a failed body the HTML check reads: an HTML page says so in its opening. */
+const HTML_SNIFF_BYTES = 1024;
 
 /**
  * A body's text (a leading BOM dropped).
@@ -229,8 +231,7 @@ function* decodeSteps(
     const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), begin, cache);
     return { families, skipped: 0, format };
   } catch (e) {
-    // Checked only once decoding failed: a success costs nothing, and metrics labelled text/html still work.
-    throw htmlOr(e, LENIENT.decode(bytes.subarray(0, 1024)), body.contentType);
+    throw htmlOr(e, body);
   }
 }
 
@@ -242,7 +243,7 @@ function* decodeSteps(
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
 export function streamText(
-  format: "prometheus" | "openmetrics",
+  format: TextFormat,
   blocks: Iterable<string>,
   wholeText: () => string,
   begin: (asSent: boolean) => SampleRun,
@@ -253,7 +254,7 @@ export function streamText(
 
 /** {@linkcode streamText}'s work, as steps: one `yield` after each block. */
 function* textSteps(
-  format: "prometheus" | "openmetrics",
+  format: TextFormat,
   blocks: Iterable<string>,
   wholeText: () => string,
   begin: (asSent: boolean) => SampleRun,

@@ -334,7 +334,10 @@ class Parser extends MetadataScanner {
     return true;
   }
 
-  /** A value running exactly from `p` to `end` (no timestamp), or `undefined`. */
+  /**
+   * A value running exactly from `p` to `end` (no timestamp), or `undefined`: digits summed on the spot (up
+   * to 15, so the sum is exact), anything else by `parseGoFloat`.
+   */
   #plainValue(p: number, end: number): number | undefined {
     const s = this.s;
     const start = p;
@@ -522,16 +525,8 @@ class Parser extends MetadataScanner {
     // The value, then the end of the line.
     if (c !== 32) return false;
     const valueStart = ++p;
-    let value = 0;
-    while ((c = s.charCodeAt(p)) >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
-      p++;
-    }
-    if (p !== lineEnd || p === valueStart || p - valueStart > 15) {
-      const v = parseGoFloat(s, valueStart, lineEnd);
-      if (v === undefined) return false;
-      value = v;
-    }
+    const value = this.#plainValue(valueStart, lineEnd);
+    if (value === undefined) return false;
     if (this.om && lineEnd === n) return false;
 
     const record = claim.record;

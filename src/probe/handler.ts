@@ -19,6 +19,7 @@ import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
 import { scrapeFamilies } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
 import {
+  answerBytes,
   type AnswerHold,
   answerOverBudget,
   type ByteBudget,
@@ -164,9 +165,9 @@ export async function handleProbe(
       : await work(signal));
   const probe = { deps, module: moduleName, target: url };
   const res = answer(req, result, probe);
-  const bytes = Number(res.headers.get("content-length"));
+  const bytes = answerBytes(res);
   // Held while it is sent; a failure's small answer goes out even when the budget has no room for it.
-  if (hold(Number.isSafeInteger(bytes) ? bytes : 0) || !result.ok) return res;
+  if (hold(bytes) || !result.ok) return res;
   // The budget refused the answer: a small one says why instead (it is not counted).
   const error = answerOverBudget(bytes, deps.budget?.limit ?? 0);
   return answer(req, { ok: false, error, durationSeconds: result.durationSeconds }, probe);

@@ -65,22 +65,15 @@ interface Output {
 const FAMILY_DROPPED: Output = { name: "", labels: [], unscaled: true };
 
 /**
- * A function that makes a cached {@linkcode Output} own its strings ({@linkcode copyString}), so an entry that
- * lives on does not keep the text block its strings were cut from. The series cache calls it once per entry
- * that outlives its scrape. Consecutive entries mostly share their output name: the last copy is reused, so
- * they still share one string.
+ * A function that makes a cached {@linkcode Output} own its label values ({@linkcode copyString}), so an entry
+ * that lives on does not keep the text block they were cut from. The series cache calls it once per entry that
+ * outlives its scrape. Output names need no copy: they come from the parser's family names, which are copies
+ * already (`FamilyRegistry`), or from the rules.
  */
 export function outputKeeper(): (cached: unknown) => void {
-  let lastName = "";
-  let lastCopy = "";
   return (cached) => {
     const out = cached as Output;
     if (out === FAMILY_DROPPED) return;
-    if (out.name !== lastName) {
-      lastName = out.name;
-      lastCopy = copyString(out.name);
-    }
-    out.name = lastCopy;
     let labels: string[] | null = null;
     for (let i = 0; i < out.labels.length; i++) {
       const s = out.labels[i];
