@@ -15,21 +15,21 @@ import {
   parseCommandLine,
   USAGE,
   UsageError,
-} from "./src/cli.ts";
+} from "./src/cli/mod.ts";
 import { indistinctTargets } from "./src/config/lint.ts";
 import { ConfigError, ParseError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
-import { decodeBody, tracingDecoder } from "./src/formats/decode.ts";
+import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
 import { writeText } from "./src/exposition/text.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
-import { MemoryBudget, registerBudgetMetric } from "./src/memory_budget.ts";
-import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape.ts";
-import { collectFamilies, createHandler } from "./src/server.ts";
-import type { UpstreamBody } from "./src/upstream.ts";
-import { ConfigHolder } from "./src/reload.ts";
-import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/runtime.ts";
-import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/shutdown.ts";
+import { MemoryBudget, registerBudgetMetric } from "./src/scrape/memory_budget.ts";
+import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape/mod.ts";
+import { collectFamilies, createHandler } from "./src/server/mod.ts";
+import type { UpstreamBody } from "./src/upstream/mod.ts";
+import { ConfigHolder } from "./src/server/reload.ts";
+import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/server/runtime.ts";
+import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/server/shutdown.ts";
 import { VERSION } from "./src/version.ts";
 import { withWebSecurity } from "./src/web/guard.ts";
 

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { flattenJson } from "../src/formats/json_flat.ts";
-import { flattenJsonBytes } from "../src/formats/json_stream.ts";
+import { flattenJson } from "../src/formats/json/_flat.ts";
+import { flattenJsonBytes } from "../src/formats/json/_stream.ts";
 import { renderStatsJson } from "./upstream.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

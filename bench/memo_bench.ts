@@ -11,11 +11,11 @@
  */
 
 import { ByteWriter } from "../src/exposition/escape.ts";
-import { bodyText } from "../src/formats/decode.ts";
+import { bodyText } from "../src/formats/mod.ts";
 import { detectFormat } from "../src/formats/detect.ts";
 import { binaryText, ScrapeMemo } from "../src/memo/memo.ts";
-import { type CompiledTarget, runPipeline } from "../src/scrape.ts";
-import type { UpstreamBody } from "../src/upstream.ts";
+import { type CompiledTarget, runPipeline } from "../src/scrape/mod.ts";
+import type { UpstreamBody } from "../src/upstream/mod.ts";
 import { caseBody, caseTarget, scrapeOnce } from "./lib/pipeline.ts";
 import { renderMetricsText, renderStatsJson } from "./upstream.ts";
 

@@ -11,7 +11,7 @@
 // Evaluated for comparison only (see the report); deliberately not in deno.json "imports".
 // deno-lint-ignore no-import-prefix
 import parseNpm from "npm:parse-prometheus-text-format@1.1.1";
-import { parsePrometheusText } from "../src/formats/prometheus_text.ts";
+import { parsePrometheusText } from "../src/formats/text/mod.ts";
 
 const LE = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "+Inf"];
 const STATUS = ["2xx", "3xx", "4xx", "5xx"];

@@ -10,7 +10,7 @@
  */
 
 import { writeTextBytes } from "../src/exposition/text.ts";
-import { decodeBody } from "../src/formats/decode.ts";
+import { decodeBody } from "../src/formats/mod.ts";
 import { caseBody, caseTarget, scrapeOnce } from "./lib/pipeline.ts";
 
 const text = caseTarget("text");

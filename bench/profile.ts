@@ -17,7 +17,7 @@
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { writeTextBytes } from "../src/exposition/text.ts";
-import { decodeBody } from "../src/formats/decode.ts";
+import { decodeBody } from "../src/formats/mod.ts";
 import { out } from "./lib/io.ts";
 import { median } from "./lib/load.ts";
 import { type Case, caseBody, caseTarget } from "./lib/pipeline.ts";

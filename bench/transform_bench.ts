@@ -6,9 +6,9 @@
  */
 
 import type { JsonEntry, RuleConfig, TargetConfig } from "../src/config/types.ts";
-import { compileJsonMapping } from "../src/formats/json_map.ts";
+import { compileJsonMapping } from "../src/formats/json/_map.ts";
 import type { MetricFamily } from "../src/model.ts";
-import { compileTransform } from "../src/transform/transform.ts";
+import { compileTransform } from "../src/transform/mod.ts";
 
 const RULES: RuleConfig[] = [
   { kind: "exclude", patterns: ["go_*", "process_*", "/promhttp_.+/"] },

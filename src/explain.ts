@@ -11,11 +11,11 @@
 import type { DuplicatePolicy } from "./config/types.ts";
 import { UpstreamError } from "./errors.ts";
 import { type MetricFamily, type MetricType, type Sample, seriesKey } from "./model.ts";
-import type { CompiledTarget } from "./scrape.ts";
-import { compileNameMatcher } from "./transform/match.ts";
-import type { RelabelStep } from "./transform/relabel.ts";
-import { decide, type Decision, familyNameOf, ruleName } from "./transform/rules.ts";
-import type { Transform } from "./transform/transform.ts";
+import type { CompiledTarget } from "./scrape/mod.ts";
+import { compileNameMatcher } from "./transform/_match.ts";
+import type { RelabelStep } from "./relabel/mod.ts";
+import { decide, type Decision, familyNameOf, ruleName } from "./transform/_rules.ts";
+import type { Transform } from "./transform/mod.ts";
 import { redactUrl } from "./url.ts";
 
 /** At most this many series (outputs, relabelled series, duplicates) are listed per upstream metric. */
@@ -57,7 +57,7 @@ interface Explained {
  * @example
  * ```ts
  * import { explainTarget } from "./explain.ts";
- * import { compileTarget } from "./scrape.ts";
+ * import { compileTarget } from "./scrape/mod.ts";
  * import assert from "node:assert/strict";
  * const target = compileTarget({
  *   name: "foo", url: "http://127.0.0.1:8080/", labels: {}, format: "auto", namespace: "",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LogFormat, LogLevel } from "./cli.ts";
+import type { LogFormat, LogLevel } from "./cli/mod.ts";
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, string | number | boolean | undefined>;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { run, type RunIO } from "../main.ts";
-import { parseCommandLine } from "../src/cli.ts";
+import { parseCommandLine } from "../src/cli/mod.ts";
 import { parseConfigText } from "../src/config/load.ts";
 import { explainTarget } from "../src/explain.ts";
-import { flattenJson } from "../src/formats/json_flat.ts";
-import { parsePrometheusText } from "../src/formats/prometheus_text.ts";
-import { compileTarget, decodeTarget } from "../src/scrape.ts";
+import { flattenJson } from "../src/formats/json/_flat.ts";
+import { parsePrometheusText } from "../src/formats/text/mod.ts";
+import { compileTarget, decodeTarget } from "../src/scrape/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 

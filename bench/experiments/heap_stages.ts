@@ -12,7 +12,7 @@
  */
 
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { bodyText, decodeText } from "../../src/formats/decode.ts";
+import { bodyText, decodeText } from "../../src/formats/mod.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { caseBody, caseTarget, scrapeOnce } from "../lib/pipeline.ts";
 import { out } from "../lib/io.ts";

@@ -21,8 +21,8 @@
  */
 
 import { cpuUsage } from "node:process";
-import { flattenJson } from "../../src/formats/json_flat.ts";
-import { flattenJsonBytes } from "../../src/formats/json_stream.ts";
+import { flattenJson } from "../../src/formats/json/_flat.ts";
+import { flattenJsonBytes } from "../../src/formats/json/_stream.ts";
 import { out } from "../lib/io.ts";
 import { RENDER } from "../json_stream_bench.ts";
 

@@ -10,8 +10,8 @@
 
 import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
-import { withMemo } from "../../src/scrape.ts";
-import { createHandler } from "../../src/server.ts";
+import { withMemo } from "../../src/scrape/mod.ts";
+import { createHandler } from "../../src/server/mod.ts";
 import { out } from "../lib/io.ts";
 import { caseTarget } from "../lib/pipeline.ts";
 import { benchUpstreamSpawn, spawnServer } from "../lib/proc.ts";

@@ -13,10 +13,10 @@
 
 import process from "node:process";
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { decodeStream } from "../../src/formats/decode.ts";
+import { decodeStream } from "../../src/formats/mod.ts";
 import { SeriesCache } from "../../src/formats/series_cache.ts";
-import { outputKeeper } from "../../src/transform/transform.ts";
-import type { UpstreamBody } from "../../src/upstream.ts";
+import { outputKeeper } from "../../src/transform/mod.ts";
+import type { UpstreamBody } from "../../src/upstream/mod.ts";
 import { out } from "../lib/io.ts";
 import { caseTarget } from "../lib/pipeline.ts";
 import { renderMetricsText, TEXT_CONTENT_TYPE } from "../upstream.ts";

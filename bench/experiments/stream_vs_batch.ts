@@ -10,9 +10,9 @@
  */
 
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { bodyText, decodeStream } from "../../src/formats/decode.ts";
+import { bodyText, decodeStream } from "../../src/formats/mod.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
-import { runPipeline } from "../../src/scrape.ts";
+import { runPipeline } from "../../src/scrape/mod.ts";
 import { out } from "../lib/io.ts";
 import { caseBody, caseTarget } from "../lib/pipeline.ts";
 

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { parseCommandLine } from "../../src/cli.ts";
+import { parseCommandLine } from "../../src/cli/mod.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { type CompiledTarget, compileTarget, scrapeTarget } from "../../src/scrape.ts";
+import { type CompiledTarget, compileTarget, scrapeTarget } from "../../src/scrape/mod.ts";
 import { resolveFileUrl } from "../../src/url.ts";
 
 // deno-lint-ignore no-explicit-any -- the worker global scope is not in the main-thread lib types

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseCommandLine } from "../../src/cli.ts";
+import { parseCommandLine } from "../../src/cli/mod.ts";
 
 const inv = parseCommandLine(["start", ...Deno.args], {});
 if (inv.kind !== "run") throw new TypeError("Expected the flags of `start`");

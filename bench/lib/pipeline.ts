@@ -8,13 +8,13 @@
  * @module
  */
 
-import { parseCommandLine } from "../../src/cli.ts";
+import { parseCommandLine } from "../../src/cli/mod.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { writeTextBytes } from "../../src/exposition/text.ts";
-import { decodeStream } from "../../src/formats/decode.ts";
-import { type CompiledTarget, compileTarget } from "../../src/scrape.ts";
-import type { UpstreamBody } from "../../src/upstream.ts";
+import { decodeStream } from "../../src/formats/mod.ts";
+import { type CompiledTarget, compileTarget } from "../../src/scrape/mod.ts";
+import type { UpstreamBody } from "../../src/upstream/mod.ts";
 import { renderMetricsText, renderStatsJson, TEXT_CONTENT_TYPE } from "../upstream.ts";
 
 /** The typical rule set's file (see its comments for what "typical" means). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Flags } from "../cli.ts";
+import type { Flags } from "../cli/mod.ts";
 import type { ExporterConfig, TargetConfig } from "./types.ts";
 
 /**

@@ -10,7 +10,7 @@
  */
 
 import { z } from "zod";
-import { parseDurationMs } from "../cli.ts";
+import { parseDurationMs } from "../cli/mod.ts";
 
 const SECRET_TEXT = "<secret>";
 

@@ -13,7 +13,7 @@
 import { dirname, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import type { Flags } from "../cli.ts";
+import type { Flags } from "../cli/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { resolveFileUrl } from "../url.ts";
 import { applySeedFlags, seedFlagsGiven } from "./from_flags.ts";
@@ -106,7 +106,7 @@ function valueAt(data: unknown, path: KeyPath): unknown {
  * @example
  * ```ts
  * import { parseConfigText } from "./load.ts";
- * import { parseCommandLine } from "../cli.ts";
+ * import { parseCommandLine } from "../cli/mod.ts";
  * import assert from "node:assert/strict";
  * const inv = parseCommandLine(["check", "--config.file", "c.yaml"], {});
  * if (inv.kind !== "run") throw new Error("unreachable");

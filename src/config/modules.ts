@@ -9,7 +9,7 @@
  */
 
 import { z } from "zod";
-import { compileAllowList } from "../probe/allow.ts";
+import { compileAllowList } from "../upstream/allow.ts";
 import {
   defaultHttpOptions,
   durationSchema,

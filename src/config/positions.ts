@@ -7,7 +7,7 @@
  */
 
 import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from "yaml";
-import { closestName } from "../cli.ts";
+import { closestName } from "../cli/mod.ts";
 
 /** A key path: map keys and list indexes, from the top of the file. */
 export type KeyPath = readonly (string | number)[];

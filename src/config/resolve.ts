@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Flags } from "../cli.ts";
-import { parseDurationMs } from "../cli.ts";
+import type { Flags } from "../cli/mod.ts";
+import { parseDurationMs } from "../cli/mod.ts";
 import { resolveFileUrl } from "../url.ts";
 import type { ConfigInput, JsonEntryInput, ModuleInput } from "./schema.ts";
 import type {

@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import { RELABEL_ACTIONS } from "../transform/relabel.ts";
+import { RELABEL_ACTIONS } from "../relabel/mod.ts";
 import { durationSchema, httpOptionsSchema } from "./http_options.ts";
 import { moduleSchemaWith, modulesSchemaOf } from "./modules.ts";
 

@@ -7,19 +7,19 @@
  * @module
  */
 
-import { parseDurationMs } from "../cli.ts";
-import { compileJsonPath } from "../formats/json_path.ts";
+import { parseDurationMs } from "../cli/mod.ts";
+import { compileJsonPath } from "../formats/json/_path.ts";
 import { LABEL_NAME_REGEXP } from "../model.ts";
-import { patternSource } from "../transform/match.ts";
-import { validateRelabelConfigs } from "../transform/relabel.ts";
-import { compileMatchRegex, familyNameOf } from "../transform/rules.ts";
+import { patternSource } from "../transform/_match.ts";
+import { validateRelabelConfigs } from "../relabel/mod.ts";
+import { compileMatchRegex, familyNameOf } from "../transform/_rules.ts";
 import {
   compileTemplate,
   isLiteralTemplate,
   type RegexGroups,
   regexGroups,
   sampleTemplate,
-} from "../transform/template.ts";
+} from "../transform/_template.ts";
 import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
 import { relabelSchema } from "./schema.ts";
 

@@ -21,7 +21,7 @@
 
 import type { DuplicatePolicy } from "../config/types.ts";
 import { type MetricFamily, type MetricType, type Sample, seriesKey } from "../model.ts";
-import { describeSeries } from "../transform/transform.ts";
+import { describeSeries } from "../transform/mod.ts";
 
 /** The families one source sent, and how its series that repeat an earlier source's are resolved. */
 export interface DocumentPart {

@@ -142,7 +142,7 @@ export class MemoHit {
     const start = w.length;
     renderOutput(out, this.values, this.body, w);
     // The first answer goes straight into the caller's buffer, which the server reuses for its next answer
-    // (src/server.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
+    // (src/server/mod.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
     if (++this.#renders[index] >= 2) this.#written[index] = w.bytes().slice(start);
   }
 

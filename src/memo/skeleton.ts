@@ -19,7 +19,7 @@ import { Buffer } from "node:buffer";
 
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { ByteWriter } from "../exposition/escape.ts";
-import { parseGoFloat } from "../formats/prometheus_text_lex.ts";
+import { parseGoFloat } from "../formats/text/_lex.ts";
 
 /** One upstream shape: the text around the values, and what the real parser checks on each value. */
 export interface Skeleton {

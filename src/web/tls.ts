@@ -7,7 +7,7 @@
  * request or verify client certificates. A setting is therefore accepted only when what Deno does is at
  * least as strict as what the file asks for; anything else is refused at load time, naming the key,
  * because silently serving a weaker endpoint than configured is worse than not starting. The facts in
- * {@linkcode DENO_TLS} were measured with `openssl s_client`, and `tests/web_tls_test.ts` measures them
+ * {@linkcode DENO_TLS} were measured with `openssl s_client`, and `tests/web/tls_test.ts` measures them
  * again so a Deno upgrade that changes them fails a test.
  *
  * @module

@@ -9,7 +9,7 @@
  */
 
 import { isMap, isScalar, isSeq, type LineCounter, type Pair } from "yaml";
-import { closestName } from "../cli.ts";
+import { closestName } from "../cli/mod.ts";
 
 const PLAIN_KEY_REGEXP = /^[A-Za-z0-9_-]+$/;
 

@@ -9,8 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { assertWellFormed } from "../_validators.ts";
-import { FaultServer, refusedUrl } from "./fault_server.ts";
+import { assertWellFormed } from "../_lib/validators.ts";
+import { FaultServer, refusedUrl } from "../_lib/fault_server.ts";
 import {
   FULL,
   memoryAllowance,
@@ -23,7 +23,7 @@ import {
   sleep,
   spawnStart,
   tempFile,
-} from "./_harness.ts";
+} from "../_lib/harness.ts";
 
 const SCRAPERS = 64;
 

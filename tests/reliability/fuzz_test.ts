@@ -16,12 +16,12 @@ import type { JsonEntry } from "../../src/config/types.ts";
 import { ParseError } from "../../src/errors.ts";
 import { writeOpenMetrics } from "../../src/exposition/openmetrics.ts";
 import { writeText } from "../../src/exposition/text.ts";
-import { compileDecoder, decodeBody } from "../../src/formats/decode.ts";
-import { flattenJson, parseJson } from "../../src/formats/json_flat.ts";
-import { compileJsonMapping } from "../../src/formats/json_map.ts";
-import { parsePrometheusText } from "../../src/formats/prometheus_text.ts";
-import { compileTarget, scrapeTarget } from "../../src/scrape.ts";
-import { quantile, record, round, size, targetConfig } from "./_harness.ts";
+import { compileDecoder, decodeBody } from "../../src/formats/mod.ts";
+import { flattenJson, parseJson } from "../../src/formats/json/_flat.ts";
+import { compileJsonMapping } from "../../src/formats/json/_map.ts";
+import { parsePrometheusText } from "../../src/formats/text/mod.ts";
+import { compileTarget, scrapeTarget } from "../../src/scrape/mod.ts";
+import { quantile, record, round, size, targetConfig } from "../_lib/harness.ts";
 
 const RUNS = size(2_000, 100_000);
 const SLOW_MS = 50;

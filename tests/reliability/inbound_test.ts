@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { FaultServer } from "./fault_server.ts";
+import { FaultServer } from "../_lib/fault_server.ts";
 import {
   fdsOf,
   FULL,
@@ -26,7 +26,7 @@ import {
   spawnMain,
   spawnStart,
   tempFile,
-} from "./_harness.ts";
+} from "../_lib/harness.ts";
 
 const H = "Host: x\r\n";
 const HEALTHY = `GET /-/healthy HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;

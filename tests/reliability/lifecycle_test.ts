@@ -11,8 +11,17 @@
  */
 
 import assert from "node:assert/strict";
-import { FaultServer } from "./fault_server.ts";
-import { rawRequest, record, round, sleep, spawnMain, spawnStart, tempFile, valueOf } from "./_harness.ts";
+import { FaultServer } from "../_lib/fault_server.ts";
+import {
+  rawRequest,
+  record,
+  round,
+  sleep,
+  spawnMain,
+  spawnStart,
+  tempFile,
+  valueOf,
+} from "../_lib/harness.ts";
 
 const SLOW_MS = 2_000;
 

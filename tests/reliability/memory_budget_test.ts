@@ -15,8 +15,8 @@
 
 import assert from "node:assert/strict";
 import { renderMetricsText } from "../../bench/upstream.ts";
-import { assertWellFormed, HAVE_PROMTOOL, promtoolCheck } from "../_validators.ts";
-import { record, round, size, sleep, spawnStart, tempFile, valueOf } from "./_harness.ts";
+import { assertWellFormed, HAVE_PROMTOOL, promtoolCheck } from "../_lib/validators.ts";
+import { record, round, size, sleep, spawnStart, tempFile, valueOf } from "../_lib/harness.ts";
 
 const PROBES = 40;
 const MIB = 1024 * 1024;

@@ -14,8 +14,8 @@
 
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { FaultServer } from "./fault_server.ts";
-import { pool, quantile, record, round, spawnStart, tempFile, valueOf } from "./_harness.ts";
+import { FaultServer } from "../_lib/fault_server.ts";
+import { pool, quantile, record, round, spawnStart, tempFile, valueOf } from "../_lib/harness.ts";
 
 // ------------------------------------------------------------------ basic auth (A1)
 

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { FaultServer, gzipBomb, refusedUrl } from "./fault_server.ts";
+import { FaultServer, gzipBomb, refusedUrl } from "../_lib/fault_server.ts";
 import {
   CAN_GC,
   FULL,
@@ -25,7 +25,7 @@ import {
   startExporter,
   targetConfig,
   valueOf,
-} from "./_harness.ts";
+} from "../_lib/harness.ts";
 
 /** One fault: where it is served and the reason it must be counted under. */
 interface Fault {

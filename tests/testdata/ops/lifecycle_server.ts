@@ -11,8 +11,8 @@
 import { parse } from "yaml";
 import { ConfigError } from "../../../src/errors.ts";
 import { type ModulesConfig, modulesSchema } from "../../../src/config/modules.ts";
-import { ConfigHolder, readyHandler, reloadHandler } from "../../../src/reload.ts";
-import { shutdownGracefully } from "../../../src/shutdown.ts";
+import { ConfigHolder, readyHandler, reloadHandler } from "../../../src/server/reload.ts";
+import { shutdownGracefully } from "../../../src/server/shutdown.ts";
 
 /** Reads a YAML file with a top-level `modules:` map; throws ConfigError naming every problem. */
 export async function loadModulesFile(path: string): Promise<ModulesConfig> {

@@ -1,0 +1,347 @@
+/**
+ * Decoding: upstream bytes to model families, with the target's format and JSON mapping. The decoder is
+ * compiled once per target at config load ({@linkcode compileDecoder}).
+ *
+ * @module
+ */
+
+import type { TargetConfig, UpstreamFormat } from "../config/types.ts";
+import { ParseError } from "../errors.ts";
+import type { MetricFamily, SeriesSink } from "../model.ts";
+import type { UpstreamBody } from "../upstream/mod.ts";
+import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
+import { flattenJson, parseJson } from "./json/_flat.ts";
+import { compileJsonMapping, type JsonMapping } from "./json/_map.ts";
+import { flattenJsonBytes } from "./json/_stream.ts";
+import { parsePrometheusText, type TextFormat, TextParser } from "./text/mod.ts";
+import type { SeriesCache } from "./series_cache.ts";
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** For blocks: a leading BOM is skipped once, by offset, so a later block keeps any it has (and fails). */
+const UTF8_BLOCK = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Bytes per block of a streamed text body. Big enough that the per-block costs (one native UTF-8 decode, one
+ * backward search for a line feed) vanish, small enough that the decoded text of a whole body never exists.
+ */
+export const BLOCK_BYTES = 256 * 1024;
+/** For the HTML check of a body that is not UTF-8 (a Latin-1 login page). */
+const LENIENT = new TextDecoder("utf-8");
+
+/** The error for an HTML page: the usual cause is a wrong URL or a login page in front of the upstream. */
+export const HTML_BODY_MESSAGE =
+  "the upstream answered an HTML page, not metrics (wrong URL or a login page?)";
+
+/** A target's compiled decoding: its format and, for JSON, its mapping (`null`: the seed's flattening). */
+export interface BodyDecoder {
+  /** The configured format. */
+  format: UpstreamFormat;
+  /** The compiled JSON mapping, or `null` to flatten the whole document. */
+  json: JsonMapping | null;
+}
+
+/** Decoded families, and how many JSON values were skipped. */
+export interface DecodedBody {
+  /** The families, in upstream order. */
+  families: MetricFamily[];
+  /** JSON leaves or series skipped for a null, missing or non-numeric value; 0 for text formats. */
+  skipped: number;
+  /** True for a text exposition (families as the upstream sent them), false for a JSON mapping. */
+  asSent: boolean;
+  /** The format the body was decoded as. */
+  format: ConcreteFormat;
+}
+
+/**
+ * Compiles a target's decoding.
+ *
+ * @throws {SyntaxError} For an invalid JSONPath or regex in the mapping (the config loader reports these first).
+ */
+export function compileDecoder(config: Pick<TargetConfig, "format" | "json">): BodyDecoder {
+  return { format: config.format, json: config.json === undefined ? null : compileJsonMapping(config.json) };
+}
+
+/**
+ * A decoder that decodes as `decoder` does and also appends to `warnings` each JSON entry that read nothing
+ * from the body ({@linkcode JsonMapping.mapTraced}), for `explain` and `check --input`. The scrape keeps the
+ * plain decoder.
+ *
+ * @example
+ * ```ts
+ * import { compileDecoder, decodeBody, tracingDecoder } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * const decoder = compileDecoder({
+ *   format: "json",
+ *   json: [{ kind: "metric", path: "$.foo[*]", labels: {}, skipKeys: [], name: "x", type: "gauge", value: "@" }],
+ * });
+ * const warnings: string[] = [];
+ * decodeBody(tracingDecoder(decoder, warnings), { bytes: new TextEncoder().encode("{}"), contentType: null });
+ * assert.deepEqual(warnings, ['json[0] path "$.foo[*]" selected nothing']);
+ * ```
+ */
+export function tracingDecoder(decoder: BodyDecoder, warnings: string[]): BodyDecoder {
+  const json = decoder.json;
+  if (json === null) return decoder;
+  return {
+    format: decoder.format,
+    json: {
+      map(doc) {
+        const { families, skipped, unselected } = json.mapTraced(doc);
+        warnings.push(...unselected);
+        return { families, skipped };
+      },
+      mapTraced: (doc) => json.mapTraced(doc),
+    },
+  };
+}
+
+/**
+ * Decodes an upstream body into model families.
+ *
+ * @throws {ParseError} For bytes that are not valid UTF-8 or not a valid document of the format; for an HTML
+ *   page, one that says so ({@linkcode HTML_BODY_MESSAGE}).
+ */
+export function decodeBody(decoder: BodyDecoder, body: UpstreamBody): DecodedBody {
+  try {
+    const text = bodyText(body);
+    return decodeText(decoder, text, detectFormat(decoder.format, body.contentType, text));
+  } catch (e) {
+    throw htmlOr(e, body);
+  }
+}
+
+/**
+ * A decode error for an HTML page names that cause; anything else is returned as it is. Checked only once
+ * decoding failed: a success costs nothing, and metrics labelled text/html still work. The page's opening is
+ * read leniently, since a login page need not be UTF-8.
+ */
+function htmlOr(e: unknown, body: UpstreamBody): unknown {
+  if (!(e instanceof ParseError)) return e;
+  if (!looksLikeHtml(LENIENT.decode(body.bytes.subarray(0, HTML_SNIFF_BYTES)), body.contentType)) return e;
+  return new ParseError(HTML_BODY_MESSAGE, 0, { cause: e });
+}
+
+/** How much of a failed body the HTML check reads: an HTML page says so in its opening. */
+const HTML_SNIFF_BYTES = 1024;
+
+/**
+ * A body's text (a leading BOM dropped).
+ *
+ * @throws {ParseError} For bytes that are not valid UTF-8.
+ */
+export function bodyText(body: UpstreamBody): string {
+  try {
+    return UTF8.decode(body.bytes);
+  } catch (e) {
+    throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
+  }
+}
+
+/** One scrape's consumer of samples: the transform's streaming run. */
+export interface SampleRun extends SeriesSink {
+  /** The output, once every sample was taken. */
+  finish(): MetricFamily[];
+}
+
+/** What {@linkcode decodeStream} returns: the run's output, and what the body was. */
+export interface StreamedBody {
+  /** The run's output families. */
+  families: MetricFamily[];
+  /** JSON leaves or series skipped for a null, missing or non-numeric value; 0 for text formats. */
+  skipped: number;
+  /** The format the body was decoded as. */
+  format: ConcreteFormat;
+}
+
+/**
+ * Decodes an upstream body straight into a run, one pass: a text body block by block
+ * ({@linkcode textBlocks}), each sample handed to the run as it is read, so neither the body's whole text nor
+ * a model of the document exists. `begin` starts the run once the format is known (`asSent` is true for a
+ * text exposition, see {@linkcode DecodedBody.asSent}). A malformed body throws, and the caller drops the
+ * run: nothing is half-ingested.
+ *
+ * @throws {ParseError} As {@linkcode decodeBody} does.
+ */
+export function decodeStream(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): StreamedBody {
+  return runSteps(decodeSteps(decoder, body, begin, cache));
+}
+
+/**
+ * {@linkcode decodeStream} that gives the event loop a turn whenever it has run for {@linkcode PAUSE_AFTER_MS}
+ * (between two blocks), so `/-/healthy` and other scrapes are answered while a large body is decoded.
+ *
+ * @throws {ParseError} As {@linkcode decodeBody} does.
+ */
+export async function decodeStreamPaced(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Promise<StreamedBody> {
+  const steps = decodeSteps(decoder, body, begin, cache);
+  let since = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - since >= PAUSE_AFTER_MS) {
+      // A timer, not a microtask: only a timer lets a waiting request in (bench/experiments/yield_cost.ts).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      since = performance.now();
+    }
+  }
+}
+
+/**
+ * How long the paced decode runs before it gives the event loop a turn: a `/-/healthy` waits at most about
+ * this long plus one block, and a 100k-series body pays a few 2 ms timer hops.
+ */
+export const PAUSE_AFTER_MS = 20;
+
+/** Runs steps to the end, without pausing. */
+function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** {@linkcode decodeStream}'s work, as steps: one `yield` after each block. */
+function* decodeSteps(
+  decoder: BodyDecoder,
+  body: UpstreamBody,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Generator<void, StreamedBody> {
+  const bytes = body.bytes;
+  const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
+  try {
+    if (format === "json") {
+      // The seed's flattening reads the bytes block by block, with no document tree (json_stream.ts); a
+      // mapping's JSONPath needs the tree.
+      const decoded = decoder.json === null
+        ? flattenJsonBytes(bytes)
+        : decodeText(decoder, bodyText(body), format);
+      return { families: feed(decoded.families, begin(false)), skipped: decoded.skipped, format };
+    }
+    const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), begin, cache);
+    return { families, skipped: 0, format };
+  } catch (e) {
+    throw htmlOr(e, body);
+  }
+}
+
+/**
+ * One streaming pass over a text exposition's blocks of whole lines into a run, with the series cache when
+ * given (committed on success, aborted on failure). `wholeText` gives the whole text for the rare pass that
+ * must decode it as a document instead (see `StreamRestart`).
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function streamText(
+  format: TextFormat,
+  blocks: Iterable<string>,
+  wholeText: () => string,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): MetricFamily[] {
+  return runSteps(textSteps(format, blocks, wholeText, begin, cache));
+}
+
+/** {@linkcode streamText}'s work, as steps: one `yield` after each block. */
+function* textSteps(
+  format: TextFormat,
+  blocks: Iterable<string>,
+  wholeText: () => string,
+  begin: (asSent: boolean) => SampleRun,
+  cache?: SeriesCache,
+): Generator<void, MetricFamily[]> {
+  const run = begin(true);
+  if (cache !== undefined && !cache.begin()) cache = undefined;
+  const parser = cache === undefined
+    ? new TextParser(format, (family, sample) => run.sample(family, sample))
+    : new TextParser(format, null, { sink: run, cache });
+  let families: MetricFamily[];
+  try {
+    for (const block of blocks) {
+      parser.push(block);
+      yield;
+    }
+    parser.finish();
+    families = run.finish();
+  } catch (e) {
+    cache?.abort();
+    if (e instanceof ParseError) throw e;
+    // A family renamed after its samples went out (StreamRestart, rare), or a rule error such as a duplicate
+    // that the rename may have caused: the whole text again, as a document, which decides.
+    return feed(parsePrometheusText(wholeText(), format), begin(true));
+  }
+  cache?.commit();
+  return families;
+}
+
+/** Feeds decoded families to a run. */
+function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[] {
+  for (const family of families) for (const sample of family.samples) run.sample(family, sample);
+  return run.finish();
+}
+
+/** The first characters of a body, enough for {@linkcode detectFormat} to sniff. */
+function sniffText(bytes: Uint8Array): string {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
+  return i < bytes.length ? String.fromCharCode(bytes[i]) : "";
+}
+
+/**
+ * A body's text in blocks of whole lines: each block ends just after a line feed (or at the end of the body),
+ * which is safe to cut at in UTF-8 bytes since 0x0A is never part of a multi-byte sequence. A leading BOM is
+ * skipped, as a whole-body decode does.
+ *
+ * @throws {ParseError} For bytes that are not valid UTF-8.
+ */
+export function* textBlocks(bytes: Uint8Array, blockBytes = BLOCK_BYTES): Generator<string> {
+  const length = bytes.length;
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (start < length) {
+    let end = start + blockBytes;
+    if (end >= length) {
+      end = length;
+    } else {
+      const lastLf = bytes.lastIndexOf(10, end - 1);
+      if (lastLf >= start) {
+        end = lastLf + 1;
+      } else {
+        const nextLf = bytes.indexOf(10, end);
+        end = nextLf === -1 ? length : nextLf + 1;
+      }
+    }
+    let block: string;
+    try {
+      block = UTF8_BLOCK.decode(bytes.subarray(start, end));
+    } catch (e) {
+      throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
+    }
+    yield block;
+    start = end;
+  }
+}
+
+/**
+ * Decodes a body's text in a format {@linkcode detectFormat} chose.
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function decodeText(decoder: BodyDecoder, text: string, format: ConcreteFormat): DecodedBody {
+  if (format === "json") {
+    const { families, skipped } = decoder.json === null
+      ? flattenJson(text)
+      : decoder.json.map(parseJson(text));
+    return { families, skipped, asSent: false, format };
+  }
+  return { families: parsePrometheusText(text, format), skipped: 0, asSent: true, format };
+}

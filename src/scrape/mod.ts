@@ -1,0 +1,231 @@
+/**
+ * The collector: one scrape of one target, from fetch to transformed families. Shared by the HTTP server,
+ * the `once` and `explain` commands and the tests.
+ *
+ * @module
+ */
+
+import type { TargetConfig } from "../config/types.ts";
+import { ParseError, UpstreamError } from "../errors.ts";
+import {
+  type BodyDecoder,
+  compileDecoder,
+  decodeBody,
+  type DecodedBody,
+  decodeStream,
+  decodeStreamPaced,
+  decodeText,
+  type StreamedBody,
+  streamText,
+} from "../formats/mod.ts";
+import type { ConcreteFormat } from "../formats/detect.ts";
+import { binaryText, type MemoHit, ScrapeMemo } from "../memo/memo.ts";
+import type { ByteBudget } from "./memory_budget.ts";
+import type { MetricFamily } from "../model.ts";
+import { SeriesCache } from "../formats/series_cache.ts";
+import { compileTransform, outputKeeper, type Transform, type TransformRun } from "../transform/mod.ts";
+import { fetchUpstream, type UpstreamBody } from "../upstream/mod.ts";
+import type { HopGuard, UpstreamClient } from "../upstream/_client.ts";
+
+/** A target with its rules compiled, ready to scrape many times. */
+export interface CompiledTarget {
+  /** The resolved config. */
+  config: TargetConfig;
+  /** The compiled format and JSON mapping. */
+  decoder: BodyDecoder;
+  /** The compiled rules and relabel configs. */
+  transform: Transform;
+  /** `target` and the static labels, flat, for the target's own series (`prom_exporter_up`...). */
+  labels: readonly string[];
+  /**
+   * The HTTP client compiled from the target's `http` options (auth, TLS, proxy, redirects); without one,
+   * a plain fetch that follows no redirect. `file://` URLs never use it.
+   */
+  client?: UpstreamClient;
+  /** The scrape memo ({@linkcode withMemo}): static targets have one, `/probe` modules do not. */
+  memo?: ScrapeMemo;
+  /**
+   * The series cache ({@linkcode withSeriesCache}): what the rules made of each series line of the last
+   * scrape. Static targets have one, `/probe` modules do not.
+   */
+  seriesCache?: SeriesCache;
+}
+
+/** The result of one scrape. */
+export type ScrapeResult =
+  | {
+    ok: true;
+    /** The transformed families (on a memo hit, computed on first read). */
+    families: MetricFamily[];
+    skipped: number;
+    durationSeconds: number;
+    /** Set when the body matched the target's memo: the answer can be written from it. */
+    memo?: MemoHit;
+  }
+  | { ok: false; error: UpstreamError; durationSeconds: number };
+
+/**
+ * Compiles a target once, at config load: every regex, JSONPath, template and relabel rule is built here, so
+ * a scrape never meets a config problem.
+ *
+ * @throws {SyntaxError} For a pattern the config loader should have rejected (a target built by hand).
+ */
+export function compileTarget(config: TargetConfig): CompiledTarget {
+  return {
+    config,
+    decoder: compileDecoder(config),
+    transform: compileTransform(config),
+    labels: ownLabels(config),
+  };
+}
+
+/**
+ * The labels of a target's own series (`prom_exporter_up`, the duration, the last success): `target` first,
+ * so every target is told apart even without static labels, then the static labels (a static label named
+ * `target` is kept as `exported_target`, as Prometheus does with `honor_labels: false`).
+ */
+function ownLabels(config: TargetConfig): string[] {
+  const labels = ["target", config.name];
+  for (const [name, value] of Object.entries(config.labels)) {
+    labels.push(name === "target" ? "exported_target" : name, value);
+  }
+  return labels;
+}
+
+/** Gives a compiled target a scrape memo (src/memo/memo.ts), for a server that scrapes it repeatedly. */
+export function withMemo(target: CompiledTarget): CompiledTarget {
+  // A JSON mapping (states, value maps) or a scale (of 0) can map different values to one result: then an
+  // output value that stays the same across the memo's tagged runs is not proven to be a constant.
+  const { config } = target;
+  const constants = config.json === undefined && config.rules.every((r) => !("scale" in r) || r.scale !== 0);
+  target.memo = new ScrapeMemo((text, format) => runPipeline(target, text, format), constants);
+  return target;
+}
+
+/** Gives a compiled target a series cache (src/formats/series_cache.ts), for a server that scrapes it. */
+export function withSeriesCache(target: CompiledTarget): CompiledTarget {
+  target.seriesCache = new SeriesCache(outputKeeper());
+  return target;
+}
+
+/**
+ * The whole pipeline on a body's text: decode in `format` ({@linkcode detectFormat}'s choice) and apply the
+ * target's rules.
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
+  if (format === "json") return applyRules(target, decodeText(target.decoder, text, format));
+  return { families: streamText(format, [text], () => text, runStarter(target)), skipped: 0, format };
+}
+
+/** Starts a run of the target's rules, for a body once its format is known. */
+function runStarter(target: CompiledTarget): (asSent: boolean) => TransformRun {
+  return (asSent) => target.transform.begin({ asSent });
+}
+
+/** The target's rules on decoded families, keeping the count of skipped values and the format. */
+function applyRules(target: CompiledTarget, decoded: DecodedBody) {
+  const { families, skipped, asSent, format } = decoded;
+  return { families: target.transform.apply(families, { asSent }), skipped, format };
+}
+
+/**
+ * Decodes a body and applies the target's rules in one streaming pass, paced so the server answers other
+ * requests meanwhile ({@linkcode decodeStreamPaced}), or in one go (`paced: false`, for a result computed on
+ * first read).
+ */
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: true): Promise<StreamedBody>;
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: false): StreamedBody;
+function transformBody(target: CompiledTarget, body: UpstreamBody, paced: boolean) {
+  const decode = paced ? decodeStreamPaced : decodeStream;
+  return decode(target.decoder, body, runStarter(target), target.seriesCache);
+}
+
+/** Options for {@linkcode scrapeTarget}. */
+export interface ScrapeOptions {
+  /** Aborts the scrape: the deadline, or the scraper going away. */
+  signal: AbortSignal;
+  /** A saved upstream body to use instead of fetching (`--input`). */
+  body?: UpstreamBody;
+  /** The URL to fetch instead of the target's own (`/probe`). */
+  url?: string;
+  /** Checks every hop before connecting (the `/probe` allow-list). */
+  guard?: HopGuard;
+  /** Takes the body's bytes as they arrive (the scrape's lease on the memory budget); absent: not counted. */
+  budget?: ByteBudget;
+}
+
+/**
+ * Scrapes one target: fetch (or use the given body), decode, transform. Never throws for upstream
+ * problems: they come back as `{ ok: false }` with a bounded reason.
+ */
+export async function scrapeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<ScrapeResult> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const body = await fetchBody(target, options);
+    const memo = options.body === undefined ? target.memo : undefined;
+    const binary = memo ? binaryText(body.bytes) : "";
+    const hit = memo?.lookup(body.bytes, binary, body.contentType);
+    if (hit) {
+      let families: MetricFamily[] | undefined;
+      return {
+        ok: true,
+        // Only when the answer cannot be written from the memo (a family name met another target's).
+        get families() {
+          return families ??= transformBody(target, body, false).families;
+        },
+        skipped: hit.skipped,
+        durationSeconds: seconds(),
+        memo: hit,
+      };
+    }
+    const { families, skipped, format } = await transformBody(target, body, true);
+    memo?.learn(binary, body.contentType, format, skipped);
+    return { ok: true, families, skipped, durationSeconds: seconds() };
+  } catch (e) {
+    return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
+  }
+}
+
+/**
+ * Fetches (or takes the given body) and decodes, without the rules: the upstream's own families, for
+ * `explain` and tests.
+ *
+ * @throws {UpstreamError} When the fetch fails.
+ * @throws {ParseError} When the body cannot be decoded.
+ */
+export async function decodeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<DecodedBody> {
+  return decodeBody(target.decoder, await fetchBody(target, options));
+}
+
+/** The given body, or the fetched one. */
+async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promise<UpstreamBody> {
+  const url = options.url ?? target.config.url;
+  const fetchOptions = {
+    signal: options.signal,
+    maxBodyBytes: target.config.maxBodyBytes,
+    guard: options.guard,
+    budget: options.budget,
+  };
+  const body = options.body ??
+    (target.client !== undefined && !url.startsWith("file:")
+      ? await target.client.fetch(url, fetchOptions)
+      : await fetchUpstream(url, fetchOptions));
+  return body;
+}
+
+/** Turns anything a scrape threw into an {@linkcode UpstreamError} with a bounded reason. */
+export function asUpstreamError(e: unknown): UpstreamError {
+  if (e instanceof UpstreamError) return e;
+  if (e instanceof ParseError) {
+    return new UpstreamError("parse", `Cannot decode the upstream: ${e.message}`, { cause: e });
+  }
+  if (e instanceof RangeError && /string length/i.test(e.message)) {
+    return new UpstreamError("too_large", "Cannot decode the upstream: body too large", { cause: e });
+  }
+  return new UpstreamError("internal", `Cannot scrape: ${e instanceof Error ? e.message : String(e)}`, {
+    cause: e,
+  });
+}

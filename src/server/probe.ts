@@ -1,0 +1,239 @@
+/**
+ * `GET /probe?target=URL&module=NAME`, the multi-target pattern: one module's HTTP options and rules applied
+ * to one target named by the scraper. The answer holds only that target's families plus its
+ * `prom_exporter_up` and `prom_exporter_scrape_duration_seconds`, never the exporter's own process metrics;
+ * it is assembled by the same DocumentBuilder as `/metrics`, so an upstream `prom_exporter_up` meets ours
+ * under the same rule (ours win).
+ *
+ * A target is refused (400, before any connection) unless the module's `allowed_targets` admit it, or the
+ * operator started the exporter with `--probe.allow-any-target` and the module has no list. The check runs
+ * on the resolved address, which the fetch is pinned to, and again on every redirect hop. Error bodies name
+ * the problem and never echo upstream bodies or secrets.
+ *
+ * @module
+ */
+
+import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
+import { UpstreamError } from "../errors.ts";
+import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
+import { scrapeFamilies } from "../exposition/self_metrics.ts";
+import type { Logger } from "../log.ts";
+import {
+  answerBytes,
+  type AnswerHold,
+  answerOverBudget,
+  type ByteBudget,
+  type MemoryBudget,
+  NO_HOLD,
+  withLease,
+} from "../scrape/memory_budget.ts";
+import type { ScrapeResult } from "../scrape/mod.ts";
+import { exposition } from "../exposition/respond.ts";
+import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
+import type { HopGuard } from "../upstream/_client.ts";
+import { redactUrl } from "../url.ts";
+import {
+  type AllowList,
+  checkTarget,
+  type PinnedAddress,
+  type Resolver,
+  systemResolver,
+} from "../upstream/allow.ts";
+
+/** One module, compiled by the caller at config load. */
+export interface ProbeModule {
+  /** The compiled `allowed_targets`, or `null` when the module has none. */
+  allow: AllowList | null;
+  /** True for a unix-socket module: the target's host is only a name, nothing is resolved. */
+  unixSocket: boolean;
+  /** The module's timeout in ms: the budget without a scrape-timeout header, and its cap. */
+  timeoutMs: number;
+  /** Serve the last good result younger than this; 0 or absent: never. */
+  minIntervalMs?: number;
+  /**
+   * Scrapes one target with the module's HTTP options and rules. Pass `guard` to the upstream client
+   * (`ClientFetchOptions.guard`) so every hop is checked and pinned, and `budget` to the fetch so the body is
+   * read within the memory budget. Never throws for upstream problems.
+   */
+  scrape(
+    target: string,
+    options: { signal: AbortSignal; guard: HopGuard; budget?: ByteBudget },
+  ): Promise<ScrapeResult>;
+}
+
+/** What the probe handler needs; `modules` and `flight` are read per request, so a reload swaps them. */
+export interface ProbeDeps {
+  /** The current modules by name. */
+  modules: () => ReadonlyMap<string, ProbeModule>;
+  /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any (non-link-local) target. */
+  allowAnyTarget: boolean;
+  /** Subtracted from the scrape timeout header, in ms. */
+  timeoutOffsetMs: number;
+  /** Logs failed and refused probes. */
+  log: Logger;
+  /** Shares concurrent probes of one module and target; absent: no sharing. */
+  flight?: () => SingleFlight<ScrapeResult>;
+  /** Told the conflicts of a probe's answer (its series against the probe's own), to log and count them. */
+  onConflicts?: (conflicts: readonly Conflict[]) => void;
+  /** Told every probe's result, e.g. to count errors per module (never per target: unbounded). */
+  onResult?: (module: string, result: ScrapeResult) => void;
+  /** Resolves host names. @default {systemResolver} */
+  resolve?: Resolver;
+  /** The memory budget of scrapes in flight: each probe's body is read on a lease of it. @default {none} */
+  budget?: MemoryBudget;
+}
+
+/** The module used when the request names none. */
+export const DEFAULT_MODULE = "default";
+
+/** Longest parameter value quoted back in an error body. */
+const MAX_ECHO = 200;
+
+/**
+ * Answers one `/probe` request.
+ *
+ * @param req The request.
+ * @param deps The modules and the rest of what a probe needs.
+ * @param hold Holds the answer's bytes until it is sent (the memory budget); when it refuses, the probe
+ *   answers `prom_exporter_up 0` with reason `memory` instead. @default {every answer fits}
+ *
+ * @example
+ * ```ts ignore
+ * const res = await handleProbe(new Request("http://localhost/probe?target=http://10.0.0.5:9100/metrics&module=node"), deps);
+ * ```
+ */
+export async function handleProbe(
+  req: Request,
+  deps: ProbeDeps,
+  hold: AnswerHold = NO_HOLD,
+): Promise<Response> {
+  const params = new URL(req.url).searchParams;
+  const rawTarget = params.get("target") ?? "";
+  if (rawTarget === "") return badRequest(`Missing parameter "target"`);
+  const moduleName = params.get("module") || DEFAULT_MODULE;
+  const module = deps.modules().get(moduleName);
+  if (module === undefined) return badRequest(`Unknown module ${quote(moduleName)}`);
+  const url = parseTarget(rawTarget);
+  if (url === null) {
+    return badRequest(`Parameter "target" is not a valid URL: ${quote(redactUrl(rawTarget))}`);
+  }
+  if (module.allow === null && !deps.allowAnyTarget) {
+    return badRequest(
+      `Module ${quote(moduleName)} has no allowed_targets; list them, or start with --probe.allow-any-target`,
+    );
+  }
+  const budget = scrapeBudgetMs(
+    req.headers.get(SCRAPE_TIMEOUT_HEADER),
+    deps.timeoutOffsetMs,
+    module.timeoutMs,
+  );
+  if (budget instanceof RangeError) return badRequest(budget.message);
+
+  const signal = AbortSignal.any([req.signal, AbortSignal.timeout(budget)]);
+  const started = performance.now();
+  const check = (u: URL) =>
+    checkTarget(u, {
+      allow: module.allow,
+      module: moduleName,
+      resolve: module.unixSocket ? null : resolver(deps),
+    });
+  let first: PinnedAddress | undefined;
+  let early: ScrapeResult | undefined;
+  try {
+    first = await untilAborted(check(url), signal);
+  } catch (e) {
+    if (!(e instanceof UpstreamError)) throw e;
+    if (e.reason === "forbidden") {
+      deps.log.warn("probe refused", { module: moduleName, target: redactUrl(url.href), err: e.message });
+      return badRequest(e.message);
+    }
+    // Unresolvable or out of time: a failed probe, and no fetch, which would resolve on its own unchecked.
+    early = { ok: false, error: e, durationSeconds: (performance.now() - started) / 1000 };
+  }
+  // The first hop was just checked; reuse that answer instead of resolving again.
+  let reused = false;
+  const guard: HopGuard = (u) => {
+    if (!reused && u.href === url.href) {
+      reused = true;
+      return Promise.resolve(first);
+    }
+    return check(u);
+  };
+  // The body is read on a lease of the budget, given back once the scrape has settled.
+  const work = (s: AbortSignal) =>
+    withLease(deps.budget, (budget) => module.scrape(url.href, { signal: s, guard, budget }));
+  const result = early ??
+    (deps.flight
+      ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
+        signal,
+        minIntervalMs: module.minIntervalMs,
+      })
+      : await work(signal));
+  const probe = { deps, module: moduleName, target: url };
+  const res = answer(req, result, probe);
+  const bytes = answerBytes(res);
+  // Held while it is sent; a failure's small answer goes out even when the budget has no room for it.
+  if (hold(bytes) || !result.ok) return res;
+  // The budget refused the answer: a small one says why instead (it is not counted).
+  const error = answerOverBudget(bytes, deps.budget?.limit ?? 0);
+  return answer(req, { ok: false, error, durationSeconds: result.durationSeconds }, probe);
+}
+
+/** Reports a probe's result (count, log) and writes its answer. */
+function answer(
+  req: Request,
+  result: ScrapeResult,
+  probe: { deps: ProbeDeps; module: string; target: URL },
+): Response {
+  const { deps, module: moduleName, target: url } = probe;
+  deps.onResult?.(moduleName, result);
+  if (!result.ok) {
+    deps.log.warn("probe failed", {
+      module: moduleName,
+      target: redactUrl(url.href),
+      reason: result.error.reason,
+      err: result.error.message,
+      duration_seconds: Number(result.durationSeconds.toFixed(3)),
+    });
+  }
+  const doc = new DocumentBuilder();
+  if (result.ok) doc.add({ source: moduleName, families: result.families, onDuplicate: "first" });
+  doc.addOwn(scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]));
+  if (doc.conflicts.length > 0) deps.onConflicts?.(doc.conflicts);
+  return exposition(req, doc.families());
+}
+
+/** Settles like `p`, or rejects with a `timeout` error once `signal` aborts (DNS cannot be cancelled). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new UpstreamError("timeout", "Cannot check the target: deadline exceeded"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function resolver(deps: ProbeDeps): Resolver {
+  return deps.resolve ?? systemResolver;
+}
+
+/** A URL, or `host:port` / `host` taken as `http://` (what blackbox and json_exporter users type). */
+function parseTarget(raw: string): URL | null {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > MAX_ECHO ? s.slice(0, MAX_ECHO) + "…" : s);
+}
+
+function badRequest(message: string): Response {
+  return new Response(message + "\n", {
+    status: 400,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
