@@ -23,7 +23,7 @@ import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
 import { writeText } from "./src/exposition/text.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
-import { MemoryBudget, registerBudgetMetric } from "./src/scrape/memory_budget.ts";
+import { MemoryBudget, registerBudgetMetric } from "./src/upstream/memory_budget.ts";
 import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape/mod.ts";
 import { collectFamilies, createHandler } from "./src/server/mod.ts";
 import type { UpstreamBody } from "./src/upstream/mod.ts";

@@ -8,7 +8,7 @@
 /**
  * Why an upstream scrape failed; the value of the `reason` label of `prom_exporter_scrape_errors_total`.
  * A fixed set, so the error counter's cardinality is bounded. `memory`: the scrapes in flight already hold
- * `--scrape.max-inflight-bytes`, so this one's body or answer was refused (src/scrape/memory_budget.ts).
+ * `--scrape.max-inflight-bytes`, so this one's body or answer was refused (src/upstream/memory_budget.ts).
  */
 export const SCRAPE_ERROR_REASONS = [
   "refused",

@@ -9,7 +9,7 @@
  */
 
 import { z } from "zod";
-import { compileAllowList } from "../upstream/allow.ts";
+import { compileAllowList } from "./allow.ts";
 import {
   defaultHttpOptions,
   durationSchema,

@@ -8,9 +8,9 @@
  */
 
 import { parseDurationMs } from "../cli/mod.ts";
-import { compileJsonPath } from "../formats/json/_path.ts";
+import { compileJsonPath } from "../jsonpath/mod.ts";
 import { LABEL_NAME_REGEXP } from "../model.ts";
-import { patternSource } from "../transform/_match.ts";
+import { patternSource } from "../patterns/_match.ts";
 import { validateRelabelConfigs } from "../relabel/mod.ts";
 import { compileMatchRegex, familyNameOf } from "../transform/_rules.ts";
 import {
@@ -19,7 +19,7 @@ import {
   type RegexGroups,
   regexGroups,
   sampleTemplate,
-} from "../transform/_template.ts";
+} from "../patterns/_template.ts";
 import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
 import { relabelSchema } from "./schema.ts";
 

@@ -20,7 +20,7 @@ import {
 } from "../formats/mod.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../memo/memo.ts";
-import type { ByteBudget } from "./memory_budget.ts";
+import type { ByteBudget } from "../upstream/memory_budget.ts";
 import type { MetricFamily } from "../model.ts";
 import { SeriesCache } from "../formats/series_cache.ts";
 import { compileTransform, outputKeeper, type Transform, type TransformRun } from "../transform/mod.ts";

@@ -22,7 +22,7 @@ import {
   type MemoryBudget,
   NO_HOLD,
   withLease,
-} from "../scrape/memory_budget.ts";
+} from "../upstream/memory_budget.ts";
 import type { Logger } from "../log.ts";
 import type { MetricFamily } from "../model.ts";
 import { handleProbe, type ProbeModule } from "./probe.ts";

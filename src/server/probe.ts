@@ -26,7 +26,7 @@ import {
   type MemoryBudget,
   NO_HOLD,
   withLease,
-} from "../scrape/memory_budget.ts";
+} from "../upstream/memory_budget.ts";
 import type { ScrapeResult } from "../scrape/mod.ts";
 import { exposition } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
@@ -38,7 +38,7 @@ import {
   type PinnedAddress,
   type Resolver,
   systemResolver,
-} from "../upstream/allow.ts";
+} from "../config/allow.ts";
 
 /** One module, compiled by the caller at config load. */
 export interface ProbeModule {

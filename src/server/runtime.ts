@@ -12,7 +12,7 @@ import { loadConfigFile } from "../config/load.ts";
 import type { ExporterConfig } from "../config/types.ts";
 import type { ProbeModule } from "./probe.ts";
 import { defaultHttpOptions } from "../config/http_options.ts";
-import { compileAllowList } from "../upstream/allow.ts";
+import { compileAllowList } from "../config/allow.ts";
 import {
   type CompiledTarget,
   compileTarget,

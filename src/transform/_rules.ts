@@ -14,8 +14,8 @@
 
 import type { MatchRule, RuleConfig } from "../config/types.ts";
 import type { MetricType } from "../model.ts";
-import { compileNameMatcher, type NameMatcher } from "./_match.ts";
-import { compileTemplate, expandTemplate, regexGroups, type Template } from "./_template.ts";
+import { compileNameMatcher, type NameMatcher } from "../patterns/_match.ts";
+import { compileTemplate, expandTemplate, regexGroups, type Template } from "../patterns/_template.ts";
 
 /** The types whose single value a rule may retype and scale. */
 const SCALAR_TYPES: ReadonlySet<MetricType> = new Set(["counter", "gauge", "unknown"]);

@@ -9,7 +9,7 @@
  */
 
 import { type ScrapeErrorReason, UpstreamError } from "../errors.ts";
-import type { ByteBudget } from "../scrape/memory_budget.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import { redactUrl } from "../url.ts";
 
 const URL_IN_TEXT_REGEXP = /[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi;

@@ -18,8 +18,8 @@
 import { rootCertificates } from "node:tls";
 import type { HttpOptions, Secret } from "../config/http_options.ts";
 import { ConfigError, UpstreamError } from "../errors.ts";
-import type { ByteBudget } from "../scrape/memory_budget.ts";
-import type { PinnedAddress } from "./allow.ts";
+import type { ByteBudget } from "./memory_budget.ts";
+import type { PinnedAddress } from "../config/allow.ts";
 import { UPSTREAM_ACCEPT, type UpstreamBody } from "./mod.ts";
 import { classifyFetchError, readCapped, tooLarge } from "./_body.ts";
 import { nodeFetch, type NodeTls } from "./_node.ts";

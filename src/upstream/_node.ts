@@ -11,7 +11,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import type { PinnedAddress } from "./allow.ts";
+import type { PinnedAddress } from "../config/allow.ts";
 
 /** One request over the node transport. */
 export interface NodeRequest {

@@ -6,7 +6,7 @@
  */
 
 import { UpstreamError } from "../errors.ts";
-import type { ByteBudget } from "../scrape/memory_budget.ts";
+import type { ByteBudget } from "./memory_budget.ts";
 import { classifyFetchError, readCapped, tooLarge } from "./_body.ts";
 import { redactUrl } from "../url.ts";
 

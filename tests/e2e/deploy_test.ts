@@ -3,7 +3,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { httpOptionsSchema } from "../../src/config/http_options.ts";
 import { modulesSchema } from "../../src/config/modules.ts";
 import { createLogger } from "../../src/log.ts";
-import { compileAllowList } from "../../src/upstream/allow.ts";
+import { compileAllowList } from "../../src/config/allow.ts";
 import { handleProbe, type ProbeModule } from "../../src/server/probe.ts";
 import type { ScrapeResult } from "../../src/scrape/mod.ts";
 import { parsePrometheusText } from "../../src/formats/text/mod.ts";

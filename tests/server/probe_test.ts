@@ -11,7 +11,7 @@ import {
   type PinnedAddress,
   type Resolver,
   systemResolver,
-} from "../../src/upstream/allow.ts";
+} from "../../src/config/allow.ts";
 import { handleProbe, type ProbeDeps, type ProbeModule } from "../../src/server/probe.ts";
 import type { ScrapeResult } from "../../src/scrape/mod.ts";
 import { SingleFlight } from "../../src/scrape/singleflight.ts";

@@ -3,10 +3,10 @@ import fc from "fast-check";
 import type { DuplicatePolicy, RuleConfig, TargetConfig } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/errors.ts";
 import type { MetricFamily, MetricType, Sample } from "../../src/model.ts";
-import { compileNameMatcher } from "../../src/transform/_match.ts";
+import { compileNameMatcher } from "../../src/patterns/_match.ts";
 import { decide } from "../../src/transform/_rules.ts";
 import { compileRules } from "../../src/transform/_rules.ts";
-import { compileTemplate, expandTemplate, regexGroups } from "../../src/transform/_template.ts";
+import { compileTemplate, expandTemplate, regexGroups } from "../../src/patterns/_template.ts";
 import { compileTransform } from "../../src/transform/mod.ts";
 
 function target(over: Partial<TargetConfig> = {}): TargetConfig {

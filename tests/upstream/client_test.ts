@@ -3,7 +3,7 @@ import https from "node:https";
 import { gzipSync } from "node:zlib";
 import { httpOptionsSchema } from "../../src/config/http_options.ts";
 import { ConfigError, UpstreamError } from "../../src/errors.ts";
-import type { PinnedAddress } from "../../src/upstream/allow.ts";
+import type { PinnedAddress } from "../../src/config/allow.ts";
 import {
   type ClientFetchOptions,
   createUpstreamClient,

@@ -10,9 +10,15 @@
 
 import type { JsonEntry, JsonMetricEntry, JsonMetricType } from "../../config/types.ts";
 import type { MetricFamily, Sample } from "../../model.ts";
-import { compileNameMatcher, type NameMatcher } from "../../transform/_match.ts";
+import { compileNameMatcher, type NameMatcher } from "../../patterns/_match.ts";
 import { coerceJsonValue, flattenInto, type FlattenSink } from "./_flat.ts";
-import { type CompiledPath, compileJsonPath, type JsonNode, selectNodes, selectOne } from "./_path.ts";
+import {
+  type CompiledPath,
+  compileJsonPath,
+  type JsonNode,
+  selectNodes,
+  selectOne,
+} from "../../jsonpath/mod.ts";
 
 /** The families read from one document, and how many series were skipped. */
 export interface JsonMapResult {

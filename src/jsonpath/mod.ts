@@ -57,7 +57,7 @@ export interface CompiledPath {
  *
  * @example
  * ```ts
- * import { compileJsonPath, selectNodes } from "./_path.ts";
+ * import { compileJsonPath, selectNodes } from "./mod.ts";
  * import assert from "node:assert/strict";
  * const p = compileJsonPath("$.tasks[?@.state == 'FAILED']");
  * const doc = { tasks: [{ state: "RUNNING" }, { state: "FAILED" }] };

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { DEFAULT_INFLIGHT_BODIES, parseCommandLine, UsageError } from "../../src/cli/mod.ts";
 import { httpOptionsSchema } from "../../src/config/http_options.ts";
 import { UpstreamError } from "../../src/errors.ts";
-import { type BudgetLease, holdUntil, MemoryBudget, withLease } from "../../src/scrape/memory_budget.ts";
+import { type BudgetLease, holdUntil, MemoryBudget, withLease } from "../../src/upstream/memory_budget.ts";
 import { fetchUpstream } from "../../src/upstream/mod.ts";
 import { createUpstreamClient } from "../../src/upstream/_client.ts";
 import { serveUpstream } from "../_lib/helpers.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { compileJsonPath, selectNodes, selectOne } from "../../../src/formats/json/_path.ts";
+import { compileJsonPath, selectNodes, selectOne } from "../../src/jsonpath/mod.ts";
 
 const DOC = {
   status: "green",

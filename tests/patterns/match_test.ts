@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compileNameMatcher } from "../../src/transform/_match.ts";
+import { compileNameMatcher } from "../../src/patterns/_match.ts";
 
 Deno.test("compileNameMatcher() matches exact names, globs and anchored regexes", () => {
   const m = compileNameMatcher(["exclude_me", "node_cpu_*", "a?c", "/go_.+_bytes/"]);
