@@ -20,18 +20,21 @@ import { indistinctTargets } from "./src/config/lint.ts";
 import { ConfigError, ParseError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
 import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
-import { writeText } from "./src/exposition/text.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
 import { MemoryBudget, registerBudgetMetric } from "./src/upstream/memory_budget.ts";
 import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape/mod.ts";
-import { collectFamilies, createHandler } from "./src/server/mod.ts";
+import { createHandler } from "./src/server/mod.ts";
+import { buildAnswer, targetPolicy, targetSource } from "./src/server/answer.ts";
 import type { UpstreamBody } from "./src/upstream/mod.ts";
 import { ConfigHolder } from "./src/server/reload.ts";
 import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/server/runtime.ts";
 import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/server/shutdown.ts";
 import { VERSION } from "./src/version.ts";
 import { withWebSecurity } from "./src/web/guard.ts";
+
+/** A runtime's static targets. */
+type Targets = readonly CompiledTarget[];
 
 /** Where `run` writes and what it may listen for; tests pass their own. */
 export interface RunIO {
@@ -128,7 +131,7 @@ async function inputBody(flags: Flags): Promise<UpstreamBody | undefined> {
  * `check --input FILE`: decodes the saved body for every target, with a warning per JSON entry that read
  * nothing from it (exit 0), or the reason it cannot be decoded at all (exit 1).
  */
-async function checkInput(targets: CompiledTarget[], input: string, io: RunIO): Promise<number> {
+async function checkInput(targets: Targets, input: string, io: RunIO): Promise<number> {
   const body: UpstreamBody = { bytes: await Deno.readFile(input), contentType: null };
   let failed = false;
   for (const t of targets) {
@@ -148,7 +151,7 @@ async function checkInput(targets: CompiledTarget[], input: string, io: RunIO): 
   return failed ? 1 : 0;
 }
 
-async function explain(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+async function explain(targets: Targets, flags: Flags, io: RunIO, log: Logger): Promise<number> {
   const body = await inputBody(flags);
   let failed = false;
   for (const t of targets) {
@@ -170,7 +173,8 @@ async function explain(targets: CompiledTarget[], flags: Flags, io: RunIO, log: 
   return failed ? 1 : 0;
 }
 
-async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Logger): Promise<number> {
+/** `once`: scrapes every target and writes the answer `/metrics` would give, as text, built the same way. */
+async function once(targets: Targets, flags: Flags, io: RunIO, log: Logger): Promise<number> {
   const body = await inputBody(flags);
   const self = new SelfMetrics({
     version: VERSION,
@@ -181,11 +185,18 @@ async function once(targets: CompiledTarget[], flags: Flags, io: RunIO, log: Log
     targets.map((t) => scrapeTarget(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body })),
   );
   let failed = false;
-  const families = await collectFamilies(targets, results, self, (t, r) => {
-    failed = true;
-    log.error("scrape failed", { target: t.config.name, reason: r.error.reason, err: r.error.message });
-  }, log);
-  io.stdout(writeText(families));
+  const policy = targetPolicy({
+    self,
+    log,
+    logged: new Set(),
+    onFailure: (s, r) => {
+      failed = true;
+      log.error("scrape failed", { target: s.name, reason: r.error.reason, err: r.error.message });
+    },
+  });
+  const job = { sources: targets.map(targetSource), results, policy, format: "text" } as const;
+  const { answer } = await buildAnswer(job, (document) => new TextDecoder().decode(document));
+  io.stdout(answer);
   return failed ? 1 : 0;
 }
 
@@ -218,10 +229,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
   });
   const current = () => holder.current as Runtime;
   const handler = createHandler({
-    targets: () => current().targets,
-    modules: () => current().modules,
-    moduleTargets: () => current().moduleTargets,
-    flight: () => current().flight,
+    runtime: current,
     holder: holder as ConfigHolder<unknown>,
     allowAnyTarget: flags.probeAllowAnyTarget,
     self,

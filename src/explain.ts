@@ -12,10 +12,9 @@ import type { DuplicatePolicy } from "./config/types.ts";
 import { UpstreamError } from "./errors.ts";
 import { type MetricFamily, type MetricType, type Sample, seriesKey } from "./model.ts";
 import type { CompiledTarget } from "./scrape/mod.ts";
-import { compileNameMatcher } from "./patterns/_match.ts";
+import { compileNameMatcher, familyNameOf, ruleName } from "./patterns/mod.ts";
 import type { RelabelStep } from "./relabel/mod.ts";
-import { decide, type Decision, familyNameOf, ruleName } from "./transform/_rules.ts";
-import type { Transform } from "./transform/mod.ts";
+import { decide, type Decision, type Transform } from "./transform/mod.ts";
 import { redactUrl } from "./url.ts";
 
 /** At most this many series (outputs, relabelled series, duplicates) are listed per upstream metric. */

@@ -1,11 +1,23 @@
 /**
  * Structured logs in logfmt or JSON, one line per event, with the promslog keys `time`, `level`, `msg`.
- * The sink is passed in (main.ts writes to stderr), so nothing here does I/O on its own.
+ * The sink is passed in (main.ts writes to stderr), so nothing here does I/O on its own. The levels and
+ * formats are defined here, at the base, so the command line (which validates `--log.*`) imports them from
+ * the logger and never the other way round.
  *
  * @module
  */
 
-import type { LogFormat, LogLevel } from "./cli/mod.ts";
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** A log level. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Log line formats. */
+export const LOG_FORMATS = ["logfmt", "json"] as const;
+
+/** A log format. */
+export type LogFormat = typeof LOG_FORMATS[number];
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, string | number | boolean | undefined>;

@@ -145,3 +145,35 @@ export function seriesKey(sample: Sample): string {
   pairs.sort();
   return `${sample.name}\u0000${pairs.join("\u0000")}`;
 }
+
+/**
+ * Every name of the exporter's own metrics, in one table: a contract with dashboards. Each module that
+ * writes one of them (self metrics, the last-success gauge, the memory budget, the reload metrics) takes its
+ * name from here, so a name is spelled once and the answer builder knows them all.
+ */
+export const SELF_METRIC = {
+  /** 1 if the last scrape of a target (or a probe) succeeded, per target. */
+  up: "prom_exporter_up",
+  /** Seconds the last scrape took, per target. */
+  scrapeDuration: "prom_exporter_scrape_duration_seconds",
+  /** Failed scrapes, by target and reason. */
+  scrapeErrors: "prom_exporter_scrape_errors_total",
+  /** Upstream values skipped because they were not numbers, by target. */
+  valuesSkipped: "prom_exporter_values_skipped_total",
+  /** Errors that escaped every handler. */
+  unhandledErrors: "prom_exporter_unhandled_errors_total",
+  /** Failed or refused probes, by module and reason. */
+  probeErrors: "prom_exporter_probe_errors_total",
+  /** Series dropped, replaced or summed by a merge, by target and kind. */
+  seriesConflicts: "prom_exporter_series_conflicts_total",
+  /** Version and runtime; always 1. */
+  buildInfo: "prom_exporter_build_info",
+  /** Unix time of a target's last successful scrape. */
+  lastSuccess: "prom_exporter_last_success_timestamp_seconds",
+  /** Bytes held by scrapes in flight (the memory budget). */
+  inflightBytes: "prom_exporter_inflight_bytes",
+  /** Whether the last config reload succeeded. */
+  reloadSuccessful: "prom_exporter_config_last_reload_successful",
+  /** Unix time of the last successful config reload. */
+  reloadSuccessTimestamp: "prom_exporter_config_last_reload_success_timestamp_seconds",
+} as const;

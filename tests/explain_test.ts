@@ -3,7 +3,7 @@ import { run, type RunIO } from "../main.ts";
 import { parseCommandLine } from "../src/cli/mod.ts";
 import { parseConfigText } from "../src/config/load.ts";
 import { explainTarget } from "../src/explain.ts";
-import { flattenJson } from "../src/formats/json/_flat.ts";
+import { flattenJson } from "../src/formats/json/mod.ts";
 import { parsePrometheusText } from "../src/formats/text/mod.ts";
 import { compileTarget, decodeTarget } from "../src/scrape/mod.ts";
 

@@ -7,25 +7,22 @@
  */
 
 import type { Flags } from "../cli/mod.ts";
+import { resolveTarget } from "./resolve.ts";
+import { type TargetFile, targetSchema } from "./schema.ts";
 import type { ExporterConfig, TargetConfig } from "./types.ts";
 
 /**
  * Builds the one-target config that the seed flags describe; `url` is already resolved against `baseDir`
- * (the working directory).
+ * (the working directory). The target goes through the file's schema, so it gets a file target's defaults.
  */
 export function configFromFlags(flags: Flags, url: string, baseDir = "."): ExporterConfig {
-  const target: TargetConfig = {
+  const file: TargetFile = {
     name: flags.service ?? "default",
     url,
-    labels: flags.service === undefined ? {} : { service: flags.service },
-    format: "auto",
-    namespace: "",
-    rules: flags.exclude.length > 0 ? [{ kind: "exclude", patterns: [...flags.exclude] }] : [],
-    metricRelabelConfigs: [],
-    onDuplicate: "error",
-    timeoutMs: flags.upstreamTimeoutMs,
-    maxBodyBytes: flags.maxBodyBytes,
+    ...(flags.service === undefined ? {} : { labels: { service: flags.service } }),
+    ...(flags.exclude.length > 0 ? { rules: [{ exclude: [...flags.exclude] }] } : {}),
   };
+  const target: TargetConfig = { ...resolveTarget(targetSchema.parse(file), flags, baseDir), url };
   return { targets: [target], modules: [], baseDir };
 }
 

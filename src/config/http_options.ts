@@ -10,7 +10,7 @@
  */
 
 import { z } from "zod";
-import { parseDurationMs } from "../cli/mod.ts";
+import { parseDurationMs } from "../duration.ts";
 
 const SECRET_TEXT = "<secret>";
 

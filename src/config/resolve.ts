@@ -1,15 +1,15 @@
 /**
- * Turns a validated config file into resolved {@linkcode TargetConfig}s: snake_case keys to the typed model,
- * defaults filled in (from the flags where a flag gives one), relative `file://` URLs resolved against the
- * config file's directory.
+ * Applies the flags and the config file's directory to a validated target or module: the defaults that
+ * come from flags (`--upstream.timeout`, `--upstream.max-body-bytes`) and relative `file://` URLs. The
+ * schema's transforms (schema.ts) have already renamed every key; the rule and JSON entry mappings they use
+ * are here, since their model (types.ts) is a tagged union rather than the file's shape.
  *
  * @module
  */
 
 import type { Flags } from "../cli/mod.ts";
-import { parseDurationMs } from "../cli/mod.ts";
 import { resolveFileUrl } from "../url.ts";
-import type { ConfigInput, JsonEntryInput, ModuleInput } from "./schema.ts";
+import type { JsonEntryInput, ModuleInput, RuleInput, TargetInput } from "./schema.ts";
 import type {
   JsonEntry,
   JsonMetricType,
@@ -19,65 +19,32 @@ import type {
   TargetConfig,
 } from "./types.ts";
 
-type TargetInput = NonNullable<ConfigInput["targets"]>[number];
-type RuleInput = NonNullable<TargetInput["rules"]>[number];
-
 /**
  * Resolves one target; `baseDir` is the config file's directory (for relative file URLs). The HTTP options'
  * `timeout` and `max_body_bytes` win over the target's keys of the same name, which win over the flags.
  */
 export function resolveTarget(t: TargetInput, flags: Flags, baseDir: string): TargetConfig {
-  const timeoutMs = t.timeout === undefined ? undefined : parseDurationMs(t.timeout) as number;
   return {
-    ...resolveShared(t, flags),
-    name: t.name,
+    ...t,
     url: resolveFileUrl(t.url, baseDir),
-    timeoutMs: t.http?.timeoutMs ?? timeoutMs ?? flags.upstreamTimeoutMs,
-    ...(t.min_interval === undefined ? {} : { minIntervalMs: t.min_interval }),
-    ...(t.http === undefined ? {} : { http: t.http }),
+    timeoutMs: t.timeoutMs ?? flags.upstreamTimeoutMs,
+    maxBodyBytes: t.maxBodyBytes ?? flags.maxBodyBytes,
   };
 }
 
 /** Resolves one `/probe` module into a target without a URL. */
 export function resolveModule(name: string, m: ModuleInput, flags: Flags): ProbeModuleConfig {
+  const { allowedTargets, ...target } = m;
   return {
     name,
     target: {
-      ...resolveShared(m, flags),
+      ...target,
       name,
       url: "",
-      timeoutMs: m.http.timeoutMs ?? flags.upstreamTimeoutMs,
-      minIntervalMs: m.minIntervalMs,
-      http: m.http,
+      timeoutMs: target.timeoutMs ?? flags.upstreamTimeoutMs,
+      maxBodyBytes: target.maxBodyBytes ?? flags.maxBodyBytes,
     },
-    allowedTargets: m.allowedTargets,
-  };
-}
-
-type SharedInput =
-  & Pick<
-    TargetInput,
-    | "labels"
-    | "format"
-    | "namespace"
-    | "rules"
-    | "metric_relabel_configs"
-    | "json"
-    | "on_duplicate"
-    | "max_body_bytes"
-  >
-  & { http?: { maxBodyBytes?: number } };
-
-function resolveShared(t: SharedInput, flags: Flags) {
-  return {
-    labels: { ...t.labels },
-    format: t.format ?? "auto",
-    namespace: t.namespace ?? "",
-    rules: (t.rules ?? []).map(resolveRule),
-    metricRelabelConfigs: t.metric_relabel_configs ?? [],
-    json: t.json?.map(resolveJsonEntry),
-    onDuplicate: t.on_duplicate ?? "error",
-    maxBodyBytes: t.http?.maxBodyBytes ?? t.max_body_bytes ?? flags.maxBodyBytes,
+    allowedTargets,
   };
 }
 
@@ -85,7 +52,8 @@ function ruleType(t: string | undefined): RuleMetricType | undefined {
   return t === undefined ? undefined : t === "untyped" ? "unknown" : t as RuleMetricType;
 }
 
-function resolveRule(r: RuleInput): RuleConfig {
+/** One rule of the file as the model's {@linkcode RuleConfig} (validate.ts has checked it has one kind). */
+export function resolveRule(r: RuleInput): RuleConfig {
   if (r.include !== undefined) return { kind: "include", patterns: r.include };
   if (r.exclude !== undefined) return { kind: "exclude", patterns: r.exclude };
   if (r.rename !== undefined) return { kind: "rename", map: r.rename };
@@ -101,7 +69,8 @@ function resolveRule(r: RuleInput): RuleConfig {
   };
 }
 
-function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
+/** One JSON mapping entry of the file as the model's {@linkcode JsonEntry}, with its defaults. */
+export function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
   const base = { path: e.path ?? "@", labels: e.labels ?? {}, skipKeys: e.skip_keys ?? [] };
   if (e.metrics !== undefined) return { ...base, kind: "group", metrics: e.metrics.map(resolveJsonEntry) };
   if (e.flatten !== undefined) {

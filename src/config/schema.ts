@@ -1,5 +1,7 @@
 /**
  * The config file's shape as one zod schema: strict objects (unknown keys are errors), types and enums.
+ * Each target and module key is named here once, with its transform into the typed model beside it, so
+ * `types.ts` derives the model (`TargetConfig`) from this schema and `resolve.ts` only applies the flags.
  * Checks that need more than one field, or a compiler (regexes, JSONPath, relabel rules), live in
  * `validate.ts`. `scripts/gen_schema.ts` turns this schema into `schema/config.schema.json` for editors.
  *
@@ -8,8 +10,10 @@
 
 import { z } from "zod";
 import { RELABEL_ACTIONS } from "../relabel/mod.ts";
+import { parseDurationMs } from "../duration.ts";
 import { durationSchema, httpOptionsSchema } from "./http_options.ts";
 import { moduleSchemaWith, modulesSchemaOf } from "./modules.ts";
+import { resolveJsonEntry, resolveRule } from "./resolve.ts";
 
 const patternList = z.array(z.string()).describe(
   "Metric names: exact (`exclude_me`), globs with `*` and `?` (`node_cpu_*`) or regexes between slashes (`/go_.+/`)",
@@ -50,38 +54,8 @@ export const relabelSchema = z.object({
   action: z.enum(RELABEL_ACTIONS).optional(),
 }).strict();
 
-/** The input type of one JSON mapping entry (recursive through `metrics`). */
-export interface JsonEntryInput {
-  /** JSONPath of the nodes to read. */
-  path?: string;
-  /** Labels from each node. */
-  labels?: Record<string, string>;
-  /** Member names to skip. */
-  skip_keys?: string[];
-  /** The metric name. */
-  name?: string;
-  /** The metric type. */
-  type?: "counter" | "gauge" | "untyped" | "unknown" | "info" | "stateset";
-  /** HELP text. */
-  help?: string;
-  /** JSONPath of the value. */
-  value?: string;
-  /** JSONPath whose number of matches is the value. */
-  count?: string;
-  /** String values to numbers. */
-  value_map?: Record<string, number>;
-  /** Stateset states. */
-  states?: string[];
-  /** Label for a string state. */
-  state_label?: string;
-  /** Flatten every number (a string is a prefix). */
-  flatten?: boolean | string;
-  /** Nested entries. */
-  metrics?: JsonEntryInput[];
-}
-
 /** One JSON mapping entry: a metric (`name`), a flattening (`flatten`) or a group (`metrics`). */
-export const jsonEntrySchema: z.ZodType<JsonEntryInput> = z.object({
+export const jsonEntrySchema = z.object({
   path: z.string().optional().describe("JSONPath of the nodes to read, e.g. `$.queues[*]`; default `@`"),
   labels: labelMap.optional().describe("Labels from each node: a JSONPath such as `@.name`, or `@key`"),
   skip_keys: z.array(z.string()).optional().describe("Member names to skip (exact, glob or /regex/)"),
@@ -98,10 +72,16 @@ export const jsonEntrySchema: z.ZodType<JsonEntryInput> = z.object({
   flatten: z.union([z.boolean(), z.string()]).optional().describe(
     "Every number under the node, named by its key path; a string is a name prefix",
   ),
-  get metrics() {
+  get metrics(): z.ZodOptional<z.ZodArray<typeof jsonEntrySchema>> {
     return z.array(jsonEntrySchema).optional().describe("Entries read from each node, inheriting its labels");
   },
 }).strict().meta({ id: "JsonEntry" });
+
+/** One JSON mapping entry as the file holds it (recursive through `metrics`). */
+export type JsonEntryInput = z.output<typeof jsonEntrySchema>;
+
+/** One rule as the file holds it. */
+export type RuleInput = z.output<typeof ruleSchema>;
 
 /** The keys a target shares with a `/probe` module: how a body becomes metrics. */
 const sharedShape = {
@@ -125,7 +105,28 @@ const sharedShape = {
   ),
 };
 
-/** One upstream target. */
+/**
+ * The shared keys in the model's names (`types.ts` `TargetConfig`), with every default that needs no flag.
+ * `maxBodyBytes` (and a target's `timeoutMs`) stay `undefined` when unset: `resolve.ts` takes them from the flags.
+ */
+function sharedModel(
+  s: z.output<z.ZodObject<typeof sharedShape>>,
+  http: { maxBodyBytes?: number } | undefined,
+) {
+  return {
+    labels: { ...s.labels },
+    format: s.format ?? "auto",
+    namespace: s.namespace ?? "",
+    rules: (s.rules ?? []).map(resolveRule),
+    metricRelabelConfigs: (s.metric_relabel_configs ?? []) as unknown[],
+    json: s.json?.map(resolveJsonEntry),
+    onDuplicate: s.on_duplicate ?? "error",
+    // The HTTP options' `max_body_bytes` wins over the key of the same name beside them.
+    maxBodyBytes: http?.maxBodyBytes ?? s.max_body_bytes,
+  };
+}
+
+/** One upstream target; its output is the target in the model's names, before the flags fill the defaults. */
 export const targetSchema = z.object({
   name: z.string().describe("The target's name: logs and the `target` label of the exporter's own metrics"),
   url: z.string().describe("The upstream: http://, https:// or file://"),
@@ -135,13 +136,36 @@ export const targetSchema = z.object({
   min_interval: durationSchema.optional().describe(
     "Serve the last good result for this long without fetching (off by default; staleness is exposed)",
   ),
-}).strict();
+}).strict().transform((t) => ({
+  ...sharedModel(t, t.http),
+  name: t.name,
+  url: t.url,
+  // validate.ts reports a bad `timeout`; the HTTP options' `timeout` wins over it.
+  timeoutMs: t.http?.timeoutMs ?? (t.timeout === undefined ? undefined : parseDurationMs(t.timeout)),
+  ...(t.min_interval === undefined ? {} : { minIntervalMs: t.min_interval }),
+  ...(t.http === undefined ? {} : { http: t.http }),
+}));
 
-/** One `/probe` module: the target keys without `name` and `url`, plus `http`, `allowed_targets` and `min_interval`. */
-export const moduleSchema = moduleSchemaWith(sharedShape);
+/**
+ * One `/probe` module: the target keys without `name` and `url`, plus `http`, `allowed_targets` and
+ * `min_interval`. Its output is a target without name and URL, plus the module's `allowedTargets`.
+ */
+export const moduleSchema = moduleSchemaWith(sharedShape).transform((m) => ({
+  ...sharedModel(m, m.http),
+  timeoutMs: m.http.timeoutMs,
+  minIntervalMs: m.minIntervalMs,
+  http: m.http,
+  allowedTargets: m.allowedTargets,
+}));
 
-/** The validated form of one module. */
+/** One module as validated (the model's names; the flags not yet applied). */
 export type ModuleInput = z.output<typeof moduleSchema>;
+
+/** One target as validated (the model's names; the flags not yet applied). */
+export type TargetInput = z.output<typeof targetSchema>;
+
+/** One target as the file holds it (snake_case keys). */
+export type TargetFile = z.input<typeof targetSchema>;
 
 /** The whole file: static `targets`, `/probe` `modules`, or both. */
 export const configSchema = z.object({
@@ -155,8 +179,8 @@ export const configSchema = z.object({
   path: ["targets"],
 }).describe("prom-exporter config file (docs/CONFIG.md)");
 
-/** The parsed (not yet resolved) file. */
-export type ConfigInput = z.infer<typeof configSchema>;
+/** The validated file: targets and modules in the model's names, the flags and base directory not yet applied. */
+export type ConfigInput = z.output<typeof configSchema>;
 
 /** The JSON Schema of the config file, as `schema/config.schema.json` holds it. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -1,17 +1,19 @@
 /**
  * The resolved configuration: what flags and config files become after validation and defaults. Every later
- * stage reads these types, never raw YAML. docs/CONFIG.md describes every field from the user's side.
+ * stage reads these types, never raw YAML. {@linkcode TargetConfig} is derived from the schema's transform
+ * (schema.ts), so a target key is named there only; rules and JSON entries are tagged unions written here,
+ * since their shape differs from the file's. docs/CONFIG.md describes every field from the user's side.
  *
  * @module
  */
 
-import type { HttpOptions } from "./http_options.ts";
+import type { TargetFile, TargetInput } from "./schema.ts";
 
 /** Upstream formats; `auto` picks one from the Content-Type, then from the first byte. */
-export type UpstreamFormat = "auto" | "json" | "prometheus" | "openmetrics";
+export type UpstreamFormat = NonNullable<TargetFile["format"]>;
 
 /** What to do when two series end up with the same name and labels after the rules. */
-export type DuplicatePolicy = "error" | "first" | "last" | "sum";
+export type DuplicatePolicy = NonNullable<TargetFile["on_duplicate"]>;
 
 /** The types a `match` rule may set (`untyped` in a file is read as `unknown`). */
 export type RuleMetricType = "counter" | "gauge" | "unknown";
@@ -117,35 +119,24 @@ export interface JsonGroupEntry extends JsonEntryBase {
 /** One JSON mapping entry. */
 export type JsonEntry = JsonMetricEntry | JsonFlattenEntry | JsonGroupEntry;
 
-/** One upstream target, fully resolved. */
-export interface TargetConfig {
-  /** The target's name, used in logs and the `target` label of the error counter. */
-  name: string;
-  /** The upstream URL (http, https or file). */
-  url: string;
-  /** Static labels added to every sample and to the target's own `prom_exporter_up` series. */
-  labels: Record<string, string>;
-  /** The upstream format. */
-  format: UpstreamFormat;
-  /** Optional prefix for every upstream-derived name (without the `_`); `""` for none. */
-  namespace: string;
-  /** Rules, applied in order. */
-  rules: RuleConfig[];
-  /** Prometheus `metric_relabel_configs`, as written (snake_case keys), applied after the rules. */
-  metricRelabelConfigs: unknown[];
-  /** How JSON bodies become families; `undefined` means the seed's flattening of the whole document. */
-  json?: JsonEntry[];
-  /** Duplicate-series policy. */
-  onDuplicate: DuplicatePolicy;
-  /** Cap on one fetch, in ms. */
-  timeoutMs: number;
-  /** Cap on the decompressed body, in bytes. */
-  maxBodyBytes: number;
-  /** Opt-in: serve the last good result younger than this many ms instead of fetching (off when absent). */
-  minIntervalMs?: number;
-  /** Upstream HTTP options (headers, auth, TLS, proxy, redirects); defaults when absent. */
-  http?: HttpOptions;
-}
+/** `T` with the keys whose value may be `undefined` made optional, so a literal may leave them out. */
+type OptionalWhenUndefined<T> =
+  & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
+  & { [K in keyof T as undefined extends T[K] ? K : never]?: T[K] };
+
+/** The keys whose defaults come from flags: required once resolved. */
+type FlagDefaulted = "timeoutMs" | "maxBodyBytes";
+
+/**
+ * One upstream target, fully resolved: the output of the schema's target transform (schema.ts) with the
+ * flag defaults applied. Keys (docs/CONFIG.md): `name`, `url` (relative `file://` resolved), `labels`,
+ * `format`, `namespace` (`""` for none), `rules`, `metricRelabelConfigs` (snake_case as written), `json`
+ * (`undefined`: flatten the whole document), `onDuplicate`, `timeoutMs`, `maxBodyBytes`, `minIntervalMs`
+ * (absent: off), `http` (absent: defaults).
+ */
+export type TargetConfig =
+  & OptionalWhenUndefined<Omit<TargetInput, FlagDefaulted>>
+  & { [K in FlagDefaulted]-?: NonNullable<TargetInput[K]> };
 
 /** One `/probe` module: a target without a fixed URL, plus the targets it may probe. */
 export interface ProbeModuleConfig {

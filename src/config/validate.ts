@@ -7,19 +7,20 @@
  * @module
  */
 
-import { parseDurationMs } from "../cli/mod.ts";
+import { parseDurationMs } from "../duration.ts";
 import { compileJsonPath } from "../jsonpath/mod.ts";
 import { LABEL_NAME_REGEXP } from "../model.ts";
-import { patternSource } from "../patterns/_match.ts";
-import { validateRelabelConfigs } from "../relabel/mod.ts";
-import { compileMatchRegex, familyNameOf } from "../transform/_rules.ts";
 import {
-  compileTemplate,
+  compileMatchRegex,
+  compileMatchTemplate,
+  familyNameOf,
   isLiteralTemplate,
+  patternSource,
   type RegexGroups,
   regexGroups,
   sampleTemplate,
-} from "../patterns/_template.ts";
+} from "../patterns/mod.ts";
+import { validateRelabelConfigs } from "../relabel/mod.ts";
 import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
 import { relabelSchema } from "./schema.ts";
 
@@ -217,7 +218,7 @@ function checkMatch(r: Obj, at: KeyPath, problems: Problem[]): void {
   let literalName: string | undefined;
   if (typeof r.name === "string") {
     try {
-      const t = compileTemplate(r.name, groups);
+      const t = compileMatchTemplate(r.name, groups);
       const problem = metricNameProblem(sampleTemplate(t, "x"));
       if (problem !== null) add(["name"], problem);
       else if (isLiteralTemplate(t)) literalName = r.name;
@@ -230,7 +231,7 @@ function checkMatch(r: Obj, at: KeyPath, problems: Problem[]): void {
     for (const [k, v] of Object.entries(r.labels)) {
       if (typeof v !== "string") continue;
       try {
-        compileTemplate(v, groups);
+        compileMatchTemplate(v, groups);
       } catch (e) {
         add(["labels", k], (e as Error).message);
       }

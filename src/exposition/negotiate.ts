@@ -113,8 +113,8 @@ export function negotiateFormat(accept: string | null): ExpositionFormat {
   return omLevel > 0 && omAt < textAt ? "openmetrics" : "text";
 }
 
-/** Splits a header on commas outside quoted strings. */
-function splitList(header: string): string[] {
+/** Splits a header on `separator` (`,` between list elements, `;` between parameters) outside quoted strings. */
+function splitOutsideQuotes(header: string, separator: "," | ";"): string[] {
   const out: string[] = [];
   let start = 0;
   let quoted = false;
@@ -122,7 +122,7 @@ function splitList(header: string): string[] {
     const c = header[i];
     if (c === '"') quoted = !quoted;
     else if (c === "\\" && quoted) i++;
-    else if (c === "," && !quoted) {
+    else if (c === separator && !quoted) {
       out.push(header.slice(start, i));
       start = i + 1;
     }
@@ -131,22 +131,14 @@ function splitList(header: string): string[] {
   return out;
 }
 
+/** Splits a header on commas outside quoted strings. */
+function splitList(header: string): string[] {
+  return splitOutsideQuotes(header, ",");
+}
+
 /** Splits one list element on `;` outside quoted strings. */
 function splitParams(element: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < element.length; i++) {
-    const c = element[i];
-    if (c === '"') quoted = !quoted;
-    else if (c === "\\" && quoted) i++;
-    else if (c === ";" && !quoted) {
-      out.push(element.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(element.slice(start));
-  return out;
+  return splitOutsideQuotes(element, ";");
 }
 
 /** Removes surrounding quotes and backslash escapes from a parameter value. */

@@ -19,13 +19,8 @@
  */
 
 import type { MetricFamily, Sample } from "../model.ts";
-import {
-  ByteWriter,
-  canonicalFloatLabel,
-  escapeLabelValue,
-  estimateSize,
-  timestampSuffixSeconds,
-} from "./escape.ts";
+import type { ByteWriter } from "./escape.ts";
+import { renderDocument, writeHelp, writeSample } from "./_lines.ts";
 
 /**
  * Renders families as one OpenMetrics 1.0.0 document ending with `# EOF\n`. Families must already be valid
@@ -46,7 +41,7 @@ import {
  * @returns The document; exactly `"# EOF\n"` for no families.
  */
 export function writeOpenMetrics(families: readonly MetricFamily[]): string {
-  return render(families).text();
+  return renderDocument(families, writeOpenMetricsInto, OPENMETRICS_EOF).text();
 }
 
 /**
@@ -56,14 +51,7 @@ export function writeOpenMetrics(families: readonly MetricFamily[]): string {
  * @returns The UTF-8 bytes of the document.
  */
 export function writeOpenMetricsBytes(families: readonly MetricFamily[]): Uint8Array<ArrayBuffer> {
-  return render(families).bytes();
-}
-
-function render(families: readonly MetricFamily[]): ByteWriter {
-  const w = new ByteWriter(estimateSize(families));
-  writeOpenMetricsInto(w, families);
-  w.raw(OPENMETRICS_EOF);
-  return w;
+  return renderDocument(families, writeOpenMetricsInto, OPENMETRICS_EOF).bytes();
 }
 
 /** The line that ends an OpenMetrics document. */
@@ -82,11 +70,7 @@ export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFam
     if (unit !== "" && type !== "info" && type !== "stateset" && hasUnitSuffix(name, unit)) {
       w.raw("# UNIT " + name + " " + unit + "\n");
     }
-    if (help !== "") {
-      w.raw("# HELP " + name + " ");
-      w.escaped(help, true);
-      w.byte(10);
-    }
+    writeHelp(w, name, help, "openmetrics");
     const samples = fam.samples;
     const special = type === "summary"
       ? "quantile"
@@ -98,7 +82,7 @@ export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFam
     if (companion !== undefined || (CREATED_TYPES.has(type) && hasCreated(samples, name + CREATED))) {
       writeByPoint(w, fam, companion, special, canon);
     } else {
-      for (let i = 0; i < samples.length; i++) writeSample(w, samples[i], special, canon);
+      for (let i = 0; i < samples.length; i++) writeSample(w, samples[i], "openmetrics", special, canon);
     }
   }
 }
@@ -173,13 +157,13 @@ function writeByPoint(
   // A point's samples are contiguous: its `_created` follows when the next sample starts another point.
   let key = points.length > 0 ? pointKey(points[0].labels, special) : "";
   for (let i = 0; i < points.length; i++) {
-    writeSample(w, points[i], special, canon);
+    writeSample(w, points[i], "openmetrics", special, canon);
     const next = i + 1 < points.length ? pointKey(points[i + 1].labels, special) : null;
     if (next !== key) {
       const c = created.get(key);
       if (c !== undefined) {
         created.delete(key);
-        writeSample(w, c, special, canon);
+        writeSample(w, c, "openmetrics", special, canon);
       }
     }
     if (next !== null) key = next;
@@ -198,43 +182,4 @@ function pointKey(labels: readonly string[], special: string): string {
 /** Whether `name` ends with `_<unit>`. */
 function hasUnitSuffix(name: string, unit: string): boolean {
   return name.length > unit.length + 1 && name.endsWith(unit) && name[name.length - unit.length - 1] === "_";
-}
-
-/** One sample line; the value of label `special` (`le`, `quantile` or none) is written canonically. */
-function writeSample(
-  w: ByteWriter,
-  s: Sample,
-  special: string,
-  canon: Map<string, string> | undefined,
-): void {
-  w.raw(s.name);
-  const labels = s.labels;
-  if (labels.length !== 0) {
-    w.byte(123); // {
-    for (let j = 0; j < labels.length; j += 2) {
-      if (j !== 0) w.byte(44); // ,
-      const label = labels[j];
-      w.raw(label);
-      w.byte(61); // =
-      w.byte(34); // "
-      if (label === special && canon !== undefined) {
-        const v = labels[j + 1];
-        let c = canon.get(v);
-        if (c === undefined) {
-          // A non-numeric value comes back raw and still needs escaping.
-          c = escapeLabelValue(canonicalFloatLabel(v));
-          canon.set(v, c);
-        }
-        w.raw(c);
-      } else {
-        w.escaped(labels[j + 1], true);
-      }
-      w.byte(34);
-    }
-    w.byte(125); // }
-  }
-  w.byte(32);
-  w.number(s.value);
-  if (s.timestampMs !== undefined) w.raw(timestampSuffixSeconds(s.timestampMs));
-  w.byte(10);
 }

@@ -7,7 +7,7 @@
 
 import { gzipSync } from "node:zlib";
 import type { MetricFamily } from "../model.ts";
-import { acceptsGzip, negotiateFormat, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE } from "./negotiate.ts";
+import { acceptsGzip, contentTypeFor, type ExpositionFormat, negotiateFormat } from "./negotiate.ts";
 import { ByteWriter, estimateSize } from "./escape.ts";
 import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./openmetrics.ts";
 import { writeTextInto } from "./text.ts";
@@ -16,13 +16,13 @@ import { writeTextInto } from "./text.ts";
 const GZIP_MIN_BYTES = 1024;
 
 /**
- * Whether a scrape gets OpenMetrics (else text 0.0.4). A `format=text|openmetrics` query parameter overrides
+ * The format a scrape gets: OpenMetrics or text 0.0.4. A `format=text|openmetrics` query parameter overrides
  * `Accept` (for debugging, and for a Prometheus job that must get one format: 2.x has no `scrape_protocols`).
  */
-export function wantsOpenMetrics(req: Request): boolean {
+export function requestedFormat(req: Request): ExpositionFormat {
   const forced = new URL(req.url).searchParams.get("format");
-  return forced === "openmetrics" ||
-    (forced !== "text" && negotiateFormat(req.headers.get("accept")) === "openmetrics");
+  if (forced === "openmetrics" || forced === "text") return forced;
+  return negotiateFormat(req.headers.get("accept"));
 }
 
 /**
@@ -32,34 +32,58 @@ export function wantsOpenMetrics(req: Request): boolean {
  *   bytes), else a new one.
  */
 export function exposition(req: Request, families: readonly MetricFamily[], scratch?: ByteWriter): Response {
-  const om = wantsOpenMetrics(req);
+  const format = requestedFormat(req);
+  return expositionResponse(req, format, writeDocument(families, format, scratch));
+}
+
+/**
+ * One whole document of `families` in `format` (with OpenMetrics' `# EOF`). With `scratch`, the bytes are a
+ * view into it, valid until its next reset.
+ */
+export function writeDocument(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+  scratch?: ByteWriter,
+): Uint8Array<ArrayBuffer> {
   const size = estimateSize(families);
   const w = scratch ?? new ByteWriter(size);
   scratch?.reset(size);
-  endDocument(w, families, om);
-  return expositionResponse(req, om, w.bytes());
+  endDocument(w, families, format);
+  return w.bytes();
 }
 
-/** Appends families in OpenMetrics (`om`) or text 0.0.4, without OpenMetrics' closing `# EOF`. */
-export function writeFamiliesInto(w: ByteWriter, families: readonly MetricFamily[], om: boolean): void {
-  if (om) writeOpenMetricsInto(w, families);
+/** Appends families in `format`, without OpenMetrics' closing `# EOF`. */
+export function writeFamiliesInto(
+  w: ByteWriter,
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+): void {
+  if (format === "openmetrics") writeOpenMetricsInto(w, families);
   else writeTextInto(w, families);
 }
 
 /** Appends the last families of a document and, for OpenMetrics, the closing `# EOF`. */
-export function endDocument(w: ByteWriter, families: readonly MetricFamily[], om: boolean): void {
-  writeFamiliesInto(w, families, om);
-  if (om) w.raw(OPENMETRICS_EOF);
+export function endDocument(
+  w: ByteWriter,
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+): void {
+  writeFamiliesInto(w, families, format);
+  if (format === "openmetrics") w.raw(OPENMETRICS_EOF);
 }
 
 /**
- * The response for a finished document in the format {@linkcode wantsOpenMetrics} chose: one buffered body
+ * The response for a finished document in the format {@linkcode requestedFormat} chose: one buffered body
  * with Content-Length, gzip when asked.
  */
-export function expositionResponse(req: Request, om: boolean, document: Uint8Array<ArrayBuffer>): Response {
+export function expositionResponse(
+  req: Request,
+  format: ExpositionFormat,
+  document: Uint8Array<ArrayBuffer>,
+): Response {
   let body = document;
   const headers = new Headers({
-    "content-type": om ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE,
+    "content-type": contentTypeFor(format),
     "vary": "Accept, Accept-Encoding",
   });
   if (body.byteLength >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {

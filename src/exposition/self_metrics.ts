@@ -11,19 +11,10 @@
 import process from "node:process";
 import { Counter, Gauge, Registry } from "prom-client";
 import { SCRAPE_ERROR_REASONS, type ScrapeErrorReason } from "../errors.ts";
-import type { MetricFamily, MetricType, Sample } from "../model.ts";
+import { type MetricFamily, type MetricType, type Sample, SELF_METRIC } from "../model.ts";
 
-/** Names of the exporter's own metrics; a contract with dashboards. */
-export const SELF_METRIC = {
-  up: "prom_exporter_up",
-  scrapeDuration: "prom_exporter_scrape_duration_seconds",
-  scrapeErrors: "prom_exporter_scrape_errors_total",
-  valuesSkipped: "prom_exporter_values_skipped_total",
-  unhandledErrors: "prom_exporter_unhandled_errors_total",
-  probeErrors: "prom_exporter_probe_errors_total",
-  seriesConflicts: "prom_exporter_series_conflicts_total",
-  buildInfo: "prom_exporter_build_info",
-} as const;
+/** The names of the exporter's own metrics: the one table in the model, re-exported for this module's users. */
+export { SELF_METRIC };
 
 /** The kinds of {@linkcode SELF_METRIC}`.seriesConflicts`: one series twice, or one name with two types. */
 export const CONFLICT_KINDS = ["duplicate", "type"] as const;
@@ -64,36 +55,33 @@ export class SelfMetrics {
   /** Registers the metrics and initializes every target's counters to 0. */
   constructor(options: SelfMetricsOptions) {
     const registers = [this.registry];
-    this.#errors = new Counter({
-      name: SELF_METRIC.scrapeErrors,
-      help: "Upstream scrapes that failed, by target and reason.",
-      labelNames: ["target", "reason"],
-      registers,
-    });
-    this.#skipped = new Counter({
-      name: SELF_METRIC.valuesSkipped,
-      help: "Upstream values skipped because they were not numbers (null, strings, arrays), by target.",
-      labelNames: ["target"],
-      registers,
-    });
-    this.#unhandled = new Counter({
-      name: SELF_METRIC.unhandledErrors,
-      help: "Errors that escaped every handler (unhandled promise rejections); the process kept serving.",
-      registers,
-    });
-    this.#probeErrors = new Counter({
-      name: SELF_METRIC.probeErrors,
-      help: "/probe requests whose upstream scrape failed or was refused, by module and reason.",
-      labelNames: ["module", "reason"],
-      registers,
-    });
-    this.#conflicts = new Counter({
-      name: SELF_METRIC.seriesConflicts,
-      help: "Series dropped, replaced or summed because two sources wrote the same series (kind duplicate) " +
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    this.#errors = counter(SELF_METRIC.scrapeErrors, "Upstream scrapes that failed, by target and reason.", [
+      "target",
+      "reason",
+    ]);
+    this.#skipped = counter(
+      SELF_METRIC.valuesSkipped,
+      "Upstream values skipped because they were not numbers (null, strings, arrays), by target.",
+      ["target"],
+    );
+    this.#unhandled = counter(
+      SELF_METRIC.unhandledErrors,
+      "Errors that escaped every handler (unhandled promise rejections); the process kept serving.",
+      [],
+    );
+    this.#probeErrors = counter(
+      SELF_METRIC.probeErrors,
+      "/probe requests whose upstream scrape failed or was refused, by module and reason.",
+      ["module", "reason"],
+    );
+    this.#conflicts = counter(
+      SELF_METRIC.seriesConflicts,
+      "Series dropped, replaced or summed because two sources wrote the same series (kind duplicate) " +
         "or one name with two types (kind type), by the target whose series it concerned.",
-      labelNames: ["target", "kind"],
-      registers,
-    });
+      ["target", "kind"],
+    );
     this.addTargets(options.targets);
     if (options.exporterMetrics === false) return;
     new Gauge({

@@ -21,7 +21,8 @@
  */
 
 import type { MetricFamily, Sample } from "../model.ts";
-import { ByteWriter, estimateSize, timestampSuffixMs } from "./escape.ts";
+import type { ByteWriter } from "./escape.ts";
+import { renderDocument, writeHelp, writeSample } from "./_lines.ts";
 
 /**
  * Renders families as one text 0.0.4 document. Families must already be valid (legal names, no duplicate
@@ -42,7 +43,7 @@ import { ByteWriter, estimateSize, timestampSuffixMs } from "./escape.ts";
  * @returns The document; `""` for no families.
  */
 export function writeText(families: readonly MetricFamily[]): string {
-  return render(families).text();
+  return renderDocument(families, writeTextInto).text();
 }
 
 /**
@@ -53,13 +54,7 @@ export function writeText(families: readonly MetricFamily[]): string {
  * @returns The UTF-8 bytes of the document.
  */
 export function writeTextBytes(families: readonly MetricFamily[]): Uint8Array<ArrayBuffer> {
-  return render(families).bytes();
-}
-
-function render(families: readonly MetricFamily[]): ByteWriter {
-  const w = new ByteWriter(estimateSize(families));
-  writeTextInto(w, families);
-  return w;
+  return renderDocument(families, writeTextInto).bytes();
 }
 
 /** Appends families as text 0.0.4 to `w` (a document is any run of families: no header, no trailer). */
@@ -99,11 +94,7 @@ export function writeTextInto(w: ByteWriter, families: readonly MetricFamily[]):
 
 /** `# HELP` (only when help is non-empty) and `# TYPE` for one metadata name. */
 function header(w: ByteWriter, name: string, type: string, help: string): void {
-  if (help !== "") {
-    w.raw("# HELP " + name + " ");
-    w.escaped(help, false);
-    w.byte(10);
-  }
+  writeHelp(w, name, help, "text");
   w.raw("# TYPE " + name + " " + type + "\n");
 }
 
@@ -111,30 +102,8 @@ function header(w: ByteWriter, name: string, type: string, help: string): void {
 function writeSamples(w: ByteWriter, samples: readonly Sample[], skip: string): void {
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i];
-    if (s.name !== skip) writeSample(w, s);
+    if (s.name !== skip) writeSample(w, s, "text");
   }
-}
-
-/** One sample line: `name{l="v",…} value[ ms]\n`. */
-function writeSample(w: ByteWriter, s: Sample): void {
-  w.raw(s.name);
-  const labels = s.labels;
-  if (labels.length !== 0) {
-    w.byte(123); // {
-    for (let j = 0; j < labels.length; j += 2) {
-      if (j !== 0) w.byte(44); // ,
-      w.raw(labels[j]);
-      w.byte(61); // =
-      w.byte(34); // "
-      w.escaped(labels[j + 1], true);
-      w.byte(34);
-    }
-    w.byte(125); // }
-  }
-  w.byte(32);
-  w.number(s.value);
-  if (s.timestampMs !== undefined) w.raw(timestampSuffixMs(s.timestampMs));
-  w.byte(10);
 }
 
 /** A gauge histogram as a histogram of its buckets plus `_gcount` and `_gsum` gauge families (client_python). */
@@ -147,7 +116,7 @@ function writeGaugeHistogram(w: ByteWriter, fam: MetricFamily): void {
   for (const s of fam.samples) {
     if (s.name === gcount) counts.push(s);
     else if (s.name === gsum) sums.push(s);
-    else writeSample(w, s);
+    else writeSample(w, s, "text");
   }
   if (counts.length !== 0) {
     header(w, gcount, "gauge", fam.help);

@@ -1,6 +1,9 @@
 /**
- * Decoding: upstream bytes to model families, with the target's format and JSON mapping. The decoder is
- * compiled once per target at config load ({@linkcode compileDecoder}).
+ * The decode stage: upstream bytes to model families, the one entry the scrape calls. It picks the body's
+ * format (detect.ts), then hands the body to that format's folder: text/ (Prometheus text 0.0.4 and
+ * OpenMetrics, parsed block by block straight into the transform's run, with the series cache) or json/
+ * (the seed's flattening, or the target's `json:` mapping). The decoder is compiled once per target at config
+ * load ({@linkcode compileDecoder}), so a scrape only runs it.
  *
  * @module
  */
@@ -10,9 +13,13 @@ import { ParseError } from "../errors.ts";
 import type { MetricFamily, SeriesSink } from "../model.ts";
 import type { UpstreamBody } from "../upstream/mod.ts";
 import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
-import { flattenJson, parseJson } from "./json/_flat.ts";
-import { compileJsonMapping, type JsonMapping } from "./json/_map.ts";
-import { flattenJsonBytes } from "./json/_stream.ts";
+import {
+  compileJsonMapping,
+  flattenJson,
+  flattenJsonBytes,
+  type JsonMapping,
+  parseJson,
+} from "./json/mod.ts";
 import { parsePrometheusText, type TextFormat, TextParser } from "./text/mod.ts";
 import type { SeriesCache } from "./series_cache.ts";
 
@@ -189,7 +196,7 @@ export async function decodeStreamPaced(
     const step = steps.next();
     if (step.done) return step.value;
     if (performance.now() - since >= PAUSE_AFTER_MS) {
-      // A timer, not a microtask: only a timer lets a waiting request in (bench/experiments/yield_cost.ts).
+      // A timer, not a microtask: only a timer lets a waiting request in (bench/micro/experiments/yield_cost.ts).
       await new Promise((resolve) => setTimeout(resolve, 0));
       since = performance.now();
     }
@@ -221,7 +228,7 @@ function* decodeSteps(
   const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
   try {
     if (format === "json") {
-      // The seed's flattening reads the bytes block by block, with no document tree (json_stream.ts); a
+      // The seed's flattening reads the bytes block by block, with no document tree (json/_stream.ts); a
       // mapping's JSONPath needs the tree.
       const decoded = decoder.json === null
         ? flattenJsonBytes(bytes)

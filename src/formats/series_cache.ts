@@ -22,13 +22,14 @@ export interface CachedSeries {
   key: string;
   /** The family's token ({@linkcode SeriesCache.token}) when the entry was made. */
   token: object;
-  /** The per-sample check kind of the sample name's claim (see `prometheus_text_families.ts`). */
+  /** The per-sample check kind of the sample name's claim (see `formats/text/_claims.ts`). */
   kind: number;
   /**
    * The suffix of the sample name's claim (`""`, `_bucket`, ...: constants, so an entry keeps no name cut
-   * from a block) and the length of the sample name as written.
+   * from a block).
    */
   suffix: string;
+  /** The length of the sample name as written. */
   nameLength: number;
   /** The transform's output for the series, opaque here; `null` when the rules dropped it. */
   out: unknown;
@@ -48,7 +49,7 @@ const RESYNC_AFTER = 16;
 /**
  * A scrape whose lines hit less often than this makes the cache stand aside (see {@linkcode COLD_SCRAPES}).
  * A miss costs more than no cache (the compares, the entry, and copying the entry's strings once it is hit),
- * so a cache that misses one line in ten already costs what it saves (bench/experiments/series_cache_cost.ts
+ * so a cache that misses one line in ten already costs what it saves (bench/micro/experiments/series_cache_cost.ts
  * at 10% churn).
  */
 const MIN_HIT_RATIO = 0.9;
@@ -93,6 +94,8 @@ export class SeriesCache {
   lastLines = 0;
 
   /**
+   * Creates an empty cache.
+   *
    * @param keepOutput Called once per entry that lives past its scrape, to copy the output's strings cut
    *   from the scrape's text (the transform's `outputKeeper`).
    */

@@ -1,20 +1,15 @@
 /**
  * A parser for Go's regexp syntax (regexp/syntax with Perl flags, as Prometheus compiles relabel regexes),
  * following Go's parser step by step so that the same patterns are accepted, with the same meaning and the
- * same error texts. It produces a small tree that `relabel_regexp.ts` renders as a JavaScript RegExp.
+ * same error texts. It produces the tree of `_tree.ts`, which mod.ts renders as a JavaScript RegExp. The
+ * pieces that need no parser state (escapes, counted repeats) are in `_escape.ts`.
  *
  * @module
  */
 
-import {
-  isAsciiAlnum,
-  pairsSrc,
-  PERL_CLASSES,
-  POSIX_CLASSES,
-  rangeSrc,
-  unhex,
-  unicodeGroupSrc,
-} from "./_classes.ts";
+import { pairsSrc, POSIX_CLASSES, rangeSrc } from "./_classes.ts";
+import { cpAt, goError, parseEscape, parseGroupEscape, parseRepeat, widthAt } from "./_escape.ts";
+import { cat, type Node, raw, repeatIsValid } from "./_tree.ts";
 
 const FOLD = 1; // (?i)
 const MULTI = 2; // (?m): ^ and $ match at line boundaries
@@ -25,24 +20,6 @@ const UNGREEDY = 8; // (?U)
 const MAX_REPEAT = 1000;
 /** Go's limit on nesting depth. */
 const MAX_DEPTH = 1000;
-
-/** The parse tree: literals, classes, raw JavaScript assertions, groups, concatenation, alternation, repeats. */
-export type Node =
-  | { readonly t: "lit"; readonly cp: number; readonly fold: boolean }
-  | { readonly t: "class"; readonly src: string; readonly fold: boolean }
-  | { readonly t: "any"; readonly src: string }
-  | { readonly t: "raw"; readonly src: string; readonly wordAssert: boolean }
-  | { readonly t: "group"; readonly cap: boolean; readonly sub: Node }
-  | { readonly t: "cat"; readonly subs: readonly Node[] }
-  | { readonly t: "alt"; readonly subs: readonly Node[] }
-  | {
-    readonly t: "rep";
-    readonly sub: Node;
-    readonly min: number;
-    readonly max: number;
-    readonly lazy: boolean;
-    readonly counted: boolean;
-  };
 
 /** A parsed Go regexp: the tree, and the capture-group names by index (index 0 and unnamed groups: ""). */
 export interface ParsedGoRegexp {
@@ -65,11 +42,6 @@ export function parseGoRegexp(pattern: string): ParsedGoRegexp {
   return { tree, names: parser.names };
 }
 
-/** Go's error text: code, then the offending fragment (Go quotes it with backquotes; we use JSON quotes). */
-function goError(code: string, expr: string): SyntaxError {
-  return new SyntaxError(`${code}: ${JSON.stringify(expr)}`);
-}
-
 /** Recursive-descent parser that follows Go's regexp/syntax parser (Perl flags) step by step. */
 class GoRegexpParser {
   readonly #s: string;
@@ -88,12 +60,11 @@ class GoRegexpParser {
   }
 
   #cp(at: number): number {
-    return this.#s.codePointAt(at) ?? -1;
+    return cpAt(this.#s, at);
   }
 
   #width(at: number): number {
-    const c = this.#cp(at);
-    return c > 0xffff ? 2 : 1;
+    return widthAt(this.#s, at);
   }
 
   /** Parses up to an unmatched `)` or the end. Flag directives last until the enclosing group ends. */
@@ -152,7 +123,7 @@ class GoRegexpParser {
           break;
         }
         case "{": {
-          const r = this.#parseRepeat(start);
+          const r = parseRepeat(s, start);
           if (r === null) {
             items.push({ t: "lit", cp: 0x7b, fold: (flags & FOLD) !== 0 });
             this.#i++;
@@ -228,37 +199,6 @@ class GoRegexpParser {
     throw goError("invalid or unsupported Perl syntax", s.slice(i, j));
   }
 
-  /** Go's parseRepeat: `{n}`, `{n,}` or `{n,m}`; null when `{` is a literal. Values over 1e8 become -1. */
-  #parseRepeat(at: number): [number, number, number] | null {
-    const s = this.#s;
-    let j = at + 1;
-    const isDigit = (k: number): boolean => k < s.length && s[k] >= "0" && s[k] <= "9";
-    // Go's parseInt: no leading zeros; values from 1e8 up become -1.
-    const int = (): number | null => {
-      if (!isDigit(j) || (s[j] === "0" && isDigit(j + 1))) return null;
-      let n = 0;
-      for (; isDigit(j); j++) if (n >= 0) n = n >= 1e8 ? -1 : n * 10 + (s.charCodeAt(j) - 48);
-      return n;
-    };
-    let min = int();
-    if (min === null || j >= s.length) return null;
-    let max = min;
-    if (s[j] === ",") {
-      j++;
-      if (j >= s.length) return null;
-      if (s[j] === "}") {
-        max = -1;
-      } else {
-        const m = int();
-        if (m === null) return null;
-        max = m;
-        if (m < 0) min = -1;
-      }
-    }
-    if (s[j] !== "}") return null;
-    return [min, max, j + 1];
-  }
-
   /** Applies a repetition operator to the last item, with Go's checks. */
   #repeat(
     items: Node[],
@@ -324,108 +264,19 @@ class GoRegexpParser {
     items.push({ t: "lit", cp: this.#parseEscape(), fold });
   }
 
-  /**
-   * At a backslash: `\p…`/`\P…` or a Perl class `\d \s \w \D \S \W`; returns class-body source (a
-   * negated group as a nested class) or null when the escape is something else.
-   */
+  /** At a backslash: a Unicode or Perl class escape as class-body source, or null (see `parseGroupEscape`). */
   #parseGroupEscape(): string | null {
-    const s = this.#s;
-    const i = this.#i;
-    const c = s[i + 1];
-    if (c === "p" || c === "P") {
-      let negated = c === "P";
-      let name: string;
-      let end: number;
-      if (s[i + 2] !== "{") {
-        end = i + 2 + (i + 2 < s.length ? this.#width(i + 2) : 0);
-        name = s.slice(i + 2, end);
-      } else {
-        const close = s.indexOf("}", i);
-        if (close < 0) throw goError("invalid character class range", s.slice(i));
-        end = close + 1;
-        name = s.slice(i + 3, close);
-      }
-      if (name.startsWith("^")) {
-        negated = !negated;
-        name = name.slice(1);
-      }
-      const body = unicodeGroupSrc(name);
-      if (body === null) throw goError("invalid character class range", s.slice(i, end));
-      this.#i = end;
-      return negated ? `[^${body}]` : body;
-    }
-    if (c === undefined || c.length !== 1 || !"dswDSW".includes(c)) return null;
-    this.#i = i + 2;
-    const body = pairsSrc(PERL_CLASSES[c.toLowerCase()]);
-    return c >= "a" ? body : `[^${body}]`;
+    const r = parseGroupEscape(this.#s, this.#i);
+    if (r === null) return null;
+    this.#i = r[1];
+    return r[0];
   }
 
-  /** Go's parseEscape: one escaped code point (octal, hex, C escapes, escaped punctuation). */
+  /** At a backslash: one escaped code point (see `parseEscape`). */
   #parseEscape(): number {
-    const s = this.#s;
-    const i = this.#i;
-    if (i + 1 >= s.length) throw goError("trailing backslash at end of expression", "");
-    const c = this.#cp(i + 1);
-    let j = i + 1 + this.#width(i + 1);
-    const fail = (): never => {
-      throw goError("invalid escape sequence", s.slice(i, j));
-    };
-    const isOctal = (k: number): boolean => s[k] >= "0" && s[k] <= "7";
-    if (c < 0x80 && !isAsciiAlnum(c)) {
-      this.#i = j;
-      return c;
-    }
-    if (c >= 0x31 && c <= 0x37 && !isOctal(j)) fail(); // \1..\7 alone would be a backreference
-    if (c >= 0x30 && c <= 0x37) {
-      let r = c - 0x30;
-      for (let n = 1; n < 3 && isOctal(j); n++) r = r * 8 + (s.charCodeAt(j++) - 0x30);
-      this.#i = j;
-      return r;
-    }
-    const simple = c === 0x61
-      ? 7
-      : c === 0x66
-      ? 12
-      : c === 0x6e
-      ? 10
-      : c === 0x72
-      ? 13
-      : c === 0x74
-      ? 9
-      : c === 0x76
-      ? 11
-      : -1;
-    if (simple >= 0) {
-      this.#i = j;
-      return simple;
-    }
-    if (c !== 0x78 || j >= s.length) return fail();
-    if (s[j] === "{") {
-      j++;
-      let r = 0;
-      let n = 0;
-      for (;;) {
-        if (j >= s.length) return fail();
-        const d = s.charCodeAt(j);
-        j += this.#width(j);
-        if (d === 0x7d) break;
-        const v = unhex(d);
-        if (v < 0) return fail();
-        r = r * 16 + v;
-        if (r > 0x10ffff) return fail();
-        n++;
-      }
-      if (n === 0) return fail();
-      this.#i = j;
-      return r;
-    }
-    const x = unhex(s.charCodeAt(j));
-    j += this.#width(j);
-    const y = j < s.length ? unhex(s.charCodeAt(j)) : -1;
-    if (j < s.length) j += this.#width(j);
-    if (x < 0 || y < 0) return fail();
-    this.#i = j;
-    return x * 16 + y;
+    const [cp, end] = parseEscape(this.#s, this.#i);
+    this.#i = end;
+    return cp;
   }
 
   /** Go's parseClass: `[...]` with `]` first as a literal, POSIX `[:name:]`, ranges and nested groups. */
@@ -482,34 +333,5 @@ class GoRegexpParser {
     if (this.#s[i] === "\\") return this.#parseEscape();
     this.#i += this.#width(i);
     return this.#cp(i);
-  }
-}
-
-function raw(src: string): Node {
-  return { t: "raw", src, wordAssert: false };
-}
-
-function cat(items: Node[]): Node {
-  return items.length === 1 ? items[0] : { t: "cat", subs: items };
-}
-
-/** Go's repeatIsValid: nested counted repetitions may not multiply beyond `n` copies. */
-function repeatIsValid(node: Node, n: number): boolean {
-  if (node.t === "rep" && node.counted) {
-    let m = node.max;
-    if (m === 0) return true;
-    if (m < 0) m = node.min;
-    if (m > n) return false;
-    if (m > 0) n = Math.floor(n / m);
-  }
-  switch (node.t) {
-    case "rep":
-    case "group":
-      return repeatIsValid(node.sub, n);
-    case "cat":
-    case "alt":
-      return node.subs.every((sub) => repeatIsValid(sub, n));
-    default:
-      return true;
   }
 }

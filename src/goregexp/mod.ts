@@ -14,7 +14,8 @@
  */
 
 import { cpSrc } from "./_classes.ts";
-import { type Node, parseGoRegexp } from "./_parse.ts";
+import { parseGoRegexp } from "./_parse.ts";
+import type { Node } from "./_tree.ts";
 
 /** A Go regular expression translated to JavaScript. */
 export interface GoRegexp {

@@ -18,6 +18,7 @@ import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { writeFamiliesInto } from "../exposition/respond.ts";
 import { namesTaken } from "../exposition/assemble.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
+import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { MetricFamily } from "../model.ts";
 import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
 import {
@@ -41,6 +42,9 @@ export type MemoPipeline = (
 const MAX_CHANGED_BACKOFF = 6;
 const MAX_REFUSED_BACKOFF = 10;
 
+/** Where each format's answer is kept in the two-slot arrays below. */
+const FORMAT_INDEX: Readonly<Record<ExpositionFormat, 0 | 1>> = { text: 0, openmetrics: 1 };
+
 /** One skeleton and what was learnt from it. */
 class Shape {
   /** Set when an answer cannot be memoized: the owner drops the shape at its next lookup. */
@@ -56,23 +60,23 @@ class Shape {
     readonly constants: boolean,
   ) {}
 
-  /** The memo of one format (0 text, 1 OpenMetrics), built on first use; `null` if it cannot be. */
-  output(om: boolean): OutputMemo | null {
-    const index = om ? 1 : 0;
+  /** The memo of one format, built on first use; `null` if it cannot be. */
+  output(format: ExpositionFormat): OutputMemo | null {
+    const index = FORMAT_INDEX[format];
     let out = this.#outputs[index];
     if (out === undefined) {
-      out = this.#build(om);
+      out = this.#build(format);
       this.#outputs[index] = out;
       if (out === null) this.refused = true;
     }
     return out;
   }
 
-  #build(om: boolean): OutputMemo | null {
+  #build(format: ExpositionFormat): OutputMemo | null {
     const n = this.skeleton.pieces.length - 1;
     try {
-      const whole = this.#tagged(om, (i) => i);
-      const half = whole && this.#tagged(om, (i) => i + 0.5);
+      const whole = this.#tagged(format, (i) => i);
+      const half = whole && this.#tagged(format, (i) => i + 0.5);
       const out = half ? buildOutput(whole, half, n, this.constants) : null;
       if (out !== null) this.proven = true;
       return out;
@@ -82,7 +86,7 @@ class Shape {
   }
 
   /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
-  #tagged(om: boolean, tag: (i: number) => number): TaggedAnswer | null {
+  #tagged(format: ExpositionFormat, tag: (i: number) => number): TaggedAnswer | null {
     const { families, skipped } = this.pipeline(fillSkeleton(this.skeleton, tag), this.skeleton.format);
     // Every name a family takes (counter `x` also takes `x_total`), so disjointOutputs sees any clash.
     const names = new Set<string>();
@@ -93,7 +97,7 @@ class Shape {
     }
     if (skipped !== this.skipped || familyNames.size !== families.length) return null;
     const w = new ByteWriter(estimateSize(families));
-    writeFamiliesInto(w, families, om);
+    writeFamiliesInto(w, families, format);
     return { bytes: w.bytes(), names };
   }
 }
@@ -125,30 +129,30 @@ export class MemoHit {
   }
 
   /** The format's memo (built on first use), or `null` when the answer is not a plain copy of the values. */
-  output(om: boolean): OutputMemo | null {
-    return this.#shape.output(om);
+  output(format: ExpositionFormat): OutputMemo | null {
+    return this.#shape.output(format);
   }
 
   /** Appends the upstream part of the answer; call only after {@linkcode MemoHit.output} gave a memo. */
-  writeInto(w: ByteWriter, om: boolean): void {
-    const index = om ? 1 : 0;
+  writeInto(w: ByteWriter, format: ExpositionFormat): void {
+    const index = FORMAT_INDEX[format];
     const written = this.#written[index];
     if (written !== undefined) {
       w.copy(written, 0, written.length);
       return;
     }
-    const out = this.#shape.output(om);
+    const out = this.#shape.output(format);
     if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
     const start = w.length;
     renderOutput(out, this.values, this.body, w);
     // The first answer goes straight into the caller's buffer, which the server reuses for its next answer
-    // (src/server/mod.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
+    // (src/server/answer.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
     if (++this.#renders[index] >= 2) this.#written[index] = w.bytes().slice(start);
   }
 
   /** Bytes {@linkcode MemoHit.writeInto} will add, to size a buffer. */
-  sizeHint(om: boolean): number {
-    const out = this.#shape.output(om);
+  sizeHint(format: ExpositionFormat): number {
+    const out = this.#shape.output(format);
     return out === null ? 0 : outputSize(out);
   }
 }

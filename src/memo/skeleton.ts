@@ -8,7 +8,7 @@
  * {@linkcode readValues} checks that a new body has exactly the skeleton's pieces and parses only the values.
  *
  * The memo reads bodies as Latin-1 ({@linkcode binaryText}: one char per byte), not UTF-8: about 2.5x faster
- * than a validating UTF-8 decode (bench/memo_bench.ts), and equal strings mean equal bytes. Every delimiter the
+ * than a validating UTF-8 decode (bench/micro/memo_bench.ts), and equal strings mean equal bytes. Every delimiter the
  * memo looks for is ASCII, which no byte of a multi-byte UTF-8 sequence can be, and value tokens are ASCII, so
  * a body whose pieces equal those of a valid UTF-8 body is valid UTF-8 too.
  *
@@ -19,7 +19,7 @@ import { Buffer } from "node:buffer";
 
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { ByteWriter } from "../exposition/escape.ts";
-import { parseGoFloat } from "../formats/text/_lex.ts";
+import { parseGoFloat } from "../formats/text/mod.ts";
 
 /** One upstream shape: the text around the values, and what the real parser checks on each value. */
 export interface Skeleton {
@@ -48,7 +48,7 @@ export function findSkeleton(
   contentType: string | null,
   text: string,
 ): Skeleton | null {
-  const spans = format === "json" ? jsonSpans(text) : textSpans(text, format === "openmetrics");
+  const spans = format === "json" ? jsonSpans(text) : textSpans(text, format);
   if (spans === null) return null;
   const pieces: string[] = [];
   let from = 0;
@@ -67,7 +67,7 @@ interface Spans {
 }
 
 /** The value token of every sample line, and which values the parser checks; `null` for a timestamp. */
-function textSpans(t: string, om: boolean): Spans | null {
+function textSpans(t: string, format: ConcreteFormat): Spans | null {
   const spans: Spans = { starts: [], ends: [], checked: [] };
   let check = 0;
   for (let at = 0; at < t.length;) {
@@ -81,7 +81,7 @@ function textSpans(t: string, om: boolean): Spans | null {
       }
     } else if (at < end && c !== 32 && c !== 9) {
       const v = valueStart(t, at, end);
-      const e = tokenEnd(t, v, end, om);
+      const e = tokenEnd(t, v, end, format);
       let rest = e;
       while (rest < end && isBlank(t.charCodeAt(rest))) rest++;
       if (rest < end) return null;
@@ -99,9 +99,9 @@ function isBlank(c: number): boolean {
 }
 
 /** The end of a value token as the parser sees it: a blank (OpenMetrics: a space) or the line's end. */
-function tokenEnd(t: string, at: number, end: number, om: boolean): number {
+function tokenEnd(t: string, at: number, end: number, format: ConcreteFormat): number {
   let e = at;
-  if (om) { while (e < end && t.charCodeAt(e) !== 32) e++; }
+  if (format === "openmetrics") { while (e < end && t.charCodeAt(e) !== 32) e++; }
   else while (e < end && !isBlank(t.charCodeAt(e))) e++;
   return e;
 }

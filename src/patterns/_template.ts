@@ -1,13 +1,15 @@
 /**
- * Templates for `match` rules (`name` and label values): `$1` or `${1}` inserts a numbered capture group,
- * `${code}` a named one, `$$` a literal `$`. Unlike Go's `$name`, a bare `$` is followed only by digits, so
- * `$1_total` means group 1 then `_total`. Compiled once at load into parts; expanding is one concatenation.
+ * The regex and templates of `match` rules. The regex is anchored at both ends (like every Prometheus
+ * regex) and uses JavaScript syntax in Unicode mode. Templates (`name` and label values): `$1` or `${1}`
+ * inserts a numbered capture group, `${code}` a named one, `$$` a literal `$`. Unlike Go's `$name` (the
+ * relabel engine's `compileExpandTemplate`), a bare `$` is followed only by digits, so `$1_total` means
+ * group 1 then `_total`. Compiled once at load into parts; expanding is one concatenation.
  *
  * @module
  */
 
-/** A compiled template: literal strings and group references (a number, or a group name). */
-export type Template = readonly (string | { group: number | string })[];
+/** A compiled `match` template: literal strings and group references (a number, or a group name). */
+export type MatchTemplate = readonly (string | { group: number | string })[];
 
 /** What a regex offers to templates. */
 export interface RegexGroups {
@@ -17,6 +19,11 @@ export interface RegexGroups {
   names: string[];
 }
 
+/** Compiles the regex of a `match` rule: anchored at both ends, Unicode mode. @throws {SyntaxError} */
+export function compileMatchRegex(source: string): RegExp {
+  return new RegExp(`^(?:${source})$`, "u");
+}
+
 /** Counts a regex's capture groups and lists its named groups (the `|` makes the regex match ""). */
 export function regexGroups(re: RegExp): RegexGroups {
   const m = new RegExp(`${re.source}|`, re.flags).exec("") as RegExpExecArray;
@@ -24,19 +31,19 @@ export function regexGroups(re: RegExp): RegexGroups {
 }
 
 /**
- * Compiles a template against the groups of its regex.
+ * Compiles a `match` template against the groups of its regex.
  *
  * @example
  * ```ts
- * import { compileTemplate, expandTemplate } from "./_template.ts";
+ * import { compileMatchTemplate, expandMatchTemplate } from "./_template.ts";
  * import assert from "node:assert/strict";
- * const t = compileTemplate("${kind}_$1_total", { count: 2, names: ["kind"] });
- * assert.equal(expandTemplate(t, /(?<kind>a)(b)/u.exec("ab")!), "a_a_total");
+ * const t = compileMatchTemplate("${kind}_$1_total", { count: 2, names: ["kind"] });
+ * assert.equal(expandMatchTemplate(t, /(?<kind>a)(b)/u.exec("ab")!), "a_a_total");
  * ```
  *
  * @throws {SyntaxError} For a reference to a group that does not exist, or a `$` that starts no reference.
  */
-export function compileTemplate(text: string, groups: RegexGroups): Template {
+export function compileMatchTemplate(text: string, groups: RegexGroups): MatchTemplate {
   const parts: (string | { group: number | string })[] = [];
   let literal = "";
   for (let i = 0; i < text.length; i++) {
@@ -92,8 +99,8 @@ function checkRef(ref: string, written: string, groups: RegexGroups): number | s
   return ref;
 }
 
-/** Expands a template with a match; an unmatched group inserts `""`. */
-export function expandTemplate(t: Template, m: RegExpExecArray): string {
+/** Expands a `match` template with a match; an unmatched group inserts `""`. */
+export function expandMatchTemplate(t: MatchTemplate, m: RegExpExecArray): string {
   if (t.length === 1 && typeof t[0] === "string") return t[0];
   let out = "";
   for (let i = 0; i < t.length; i++) {
@@ -105,13 +112,13 @@ export function expandTemplate(t: Template, m: RegExpExecArray): string {
 }
 
 /** Expands a template with placeholder text for every group, to check what literal parts allow. */
-export function sampleTemplate(t: Template, placeholder: string): string {
+export function sampleTemplate(t: MatchTemplate, placeholder: string): string {
   let out = "";
   for (const p of t) out += typeof p === "string" ? p : placeholder;
   return out;
 }
 
 /** Whether a template has no group reference. */
-export function isLiteralTemplate(t: Template): boolean {
+export function isLiteralTemplate(t: MatchTemplate): boolean {
   return t.every((p) => typeof p === "string");
 }

@@ -8,7 +8,7 @@
 
 import { LABEL_NAME_REGEXP } from "../model.ts";
 import { compileGoRegexp } from "../goregexp/mod.ts";
-import { compileTemplate, isValidTargetTemplate, type Template } from "./_text.ts";
+import { compileExpandTemplate, type ExpandTemplate, isValidTargetTemplate } from "./_text.ts";
 
 /** Every relabel action Prometheus knows, in its spelling. */
 export const RELABEL_ACTIONS = [
@@ -89,9 +89,9 @@ export interface CompiledRule {
   /** `target_label` as written. */
   readonly target: string;
   /** `target_label` compiled as a template (only for `replace` when it contains `$`). */
-  readonly targetTemplate: Template | null;
+  readonly targetTemplate: ExpandTemplate | null;
   /** `replacement` compiled against the regex. */
-  readonly replacement: Template;
+  readonly replacement: ExpandTemplate;
   /** `modulus` for `hashmod`. */
   readonly modulus: bigint;
   /** Whether the regex matches the label name `__name__` (precomputed for the label-name actions). */
@@ -335,9 +335,9 @@ function checkRule(raw: unknown, at: string, problems: RelabelProblem[]): Compil
     identity: regexSource === DEFAULT_REGEX,
     target: c.targetLabel,
     targetTemplate: act === Act.Replace && c.targetLabel.includes("$")
-      ? compileTemplate(c.targetLabel, groupNames)
+      ? compileExpandTemplate(c.targetLabel, groupNames)
       : null,
-    replacement: compileTemplate(c.replacement, groupNames),
+    replacement: compileExpandTemplate(c.replacement, groupNames),
     modulus: BigInt(c.modulus),
     matchesName: regexp.test("__name__"),
     memoIn: null,

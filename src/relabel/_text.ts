@@ -1,7 +1,8 @@
 /**
  * String helpers for relabeling that must behave exactly like Go: `regexp.Expand` templates (`$1`,
- * `${name}`, `$$`), Prometheus's check of templated target labels, Go's per-rune case mapping
- * (`strings.ToLower`/`ToUpper`), and the `hashmod` value.
+ * `${name}`, `$$`; not the `match` rule templates of src/patterns, whose `$name` rules differ), Prometheus's
+ * check of templated target labels, Go's per-rune case mapping (`strings.ToLower`/`ToUpper`), and the
+ * `hashmod` value.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { createHash } from "node:crypto";
  * that participated in the match). References to groups that do not exist are dropped at compile time,
  * since Go expands them to "".
  */
-export interface Template {
+export interface ExpandTemplate {
   /** The whole result when the template has no references (after `$$` and malformed `$` are resolved). */
   readonly constant: string | null;
   /** Literal strings and references, in order. */
@@ -24,7 +25,7 @@ export interface Template {
 const NAME_CHAR_REGEXP = /[\p{L}\p{Nd}_]/uy;
 
 /**
- * Compiles a Go `regexp.Expand` template. Go's rules: `$$` is `$`; `$name` takes the longest run of
+ * Compiles a Go `regexp.Expand` template (a relabel `replacement` or templated `target_label`). Go's rules: `$$` is `$`; `$name` takes the longest run of
  * letters, digits and underscores (so `$1x` names group `1x`); `${name}` delimits; a name made only of
  * digits (no leading zero) is a group number; anything else after `$` leaves the `$` as text.
  *
@@ -32,7 +33,7 @@ const NAME_CHAR_REGEXP = /[\p{L}\p{Nd}_]/uy;
  * @param groupNames capture names by index, as returned by `compileGoRegexp`
  * @returns the compiled template
  */
-export function compileTemplate(template: string, groupNames: readonly string[]): Template {
+export function compileExpandTemplate(template: string, groupNames: readonly string[]): ExpandTemplate {
   const parts: (string | number | readonly number[])[] = [];
   let lit = "";
   let i = 0;
@@ -77,13 +78,13 @@ export function compileTemplate(template: string, groupNames: readonly string[])
 }
 
 /**
- * Expands a compiled template with one match.
+ * Expands a compiled `regexp.Expand` template with one match.
  *
  * @param template the compiled template
  * @param match group texts by index (`undefined` for a group that did not participate)
  * @returns the expanded text
  */
-export function expandTemplate(template: Template, match: ArrayLike<string | undefined>): string {
+export function expandTemplate(template: ExpandTemplate, match: ArrayLike<string | undefined>): string {
   if (template.constant !== null) return template.constant;
   let out = "";
   const parts = template.parts;

@@ -20,12 +20,16 @@ import {
 } from "../formats/mod.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../memo/memo.ts";
-import type { ByteBudget } from "../upstream/memory_budget.ts";
 import type { MetricFamily } from "../model.ts";
 import { SeriesCache } from "../formats/series_cache.ts";
 import { compileTransform, outputKeeper, type Transform, type TransformRun } from "../transform/mod.ts";
-import { fetchUpstream, type UpstreamBody } from "../upstream/mod.ts";
-import type { HopGuard, UpstreamClient } from "../upstream/_client.ts";
+import {
+  type ByteBudget,
+  type HopGuard,
+  PLAIN_CLIENT,
+  type UpstreamBody,
+  type UpstreamClient,
+} from "../upstream/mod.ts";
 
 /** A target with its rules compiled, ready to scrape many times. */
 export interface CompiledTarget {
@@ -39,7 +43,7 @@ export interface CompiledTarget {
   labels: readonly string[];
   /**
    * The HTTP client compiled from the target's `http` options (auth, TLS, proxy, redirects); without one,
-   * a plain fetch that follows no redirect. `file://` URLs never use it.
+   * {@linkcode PLAIN_CLIENT} (no credentials, no redirect followed).
    */
   client?: UpstreamClient;
   /** The scrape memo ({@linkcode withMemo}): static targets have one, `/probe` modules do not. */
@@ -200,20 +204,13 @@ export async function decodeTarget(target: CompiledTarget, options: ScrapeOption
   return decodeBody(target.decoder, await fetchBody(target, options));
 }
 
-/** The given body, or the fetched one. */
+/** The given body, or the fetched one: with the target's client, or the plain one when it has none. */
 async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promise<UpstreamBody> {
+  if (options.body !== undefined) return options.body;
   const url = options.url ?? target.config.url;
-  const fetchOptions = {
-    signal: options.signal,
-    maxBodyBytes: target.config.maxBodyBytes,
-    guard: options.guard,
-    budget: options.budget,
-  };
-  const body = options.body ??
-    (target.client !== undefined && !url.startsWith("file:")
-      ? await target.client.fetch(url, fetchOptions)
-      : await fetchUpstream(url, fetchOptions));
-  return body;
+  const { signal, guard, budget } = options;
+  const fetchOptions = { signal, maxBodyBytes: target.config.maxBodyBytes, guard, budget };
+  return await (target.client ?? PLAIN_CLIENT).fetch(url, fetchOptions);
 }
 
 /** Turns anything a scrape threw into an {@linkcode UpstreamError} with a bounded reason. */

@@ -14,9 +14,10 @@
  */
 
 import { UpstreamError } from "../errors.ts";
-import type { MetricFamily, Sample } from "../model.ts";
+import { type MetricFamily, type Sample, SELF_METRIC } from "../model.ts";
 import type { ScrapeResult } from "./mod.ts";
 import { redactUrl } from "../url.ts";
+import { abortError } from "../upstream/mod.ts";
 
 /** What one caller gets. */
 export interface FlightResult<T> {
@@ -154,7 +155,7 @@ export class SingleFlight<T> {
 }
 
 /** The name of the last-success gauge. */
-export const LAST_SUCCESS_METRIC = "prom_exporter_last_success_timestamp_seconds";
+export const LAST_SUCCESS_METRIC = SELF_METRIC.lastSuccess;
 
 /**
  * Builds `prom_exporter_last_success_timestamp_seconds`, one series per target that has succeeded at least
@@ -201,14 +202,10 @@ export async function sharedScrape(
     const got = await flight.run(key, work, { ...options, isGood: (r) => r.ok });
     return got.value;
   } catch (e) {
-    const { aborted, reason } = options.signal;
-    const error = !aborted
-      ? new UpstreamError("internal", `Cannot scrape "${redactUrl(key)}": ${(e as Error)?.message}`, {
-        cause: e,
-      })
-      : reason instanceof UpstreamError
-      ? reason
-      : new UpstreamError("timeout", `Cannot scrape "${redactUrl(key)}": deadline exceeded`, { cause: e });
+    const what = `Cannot scrape "${redactUrl(key)}"`;
+    const error = options.signal.aborted
+      ? abortError(options.signal, what, e)
+      : new UpstreamError("internal", `${what}: ${(e as Error)?.message}`, { cause: e });
     return { ok: false, error, durationSeconds: (performance.now() - started) / 1000 };
   }
 }

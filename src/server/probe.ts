@@ -2,7 +2,7 @@
  * `GET /probe?target=URL&module=NAME`, the multi-target pattern: one module's HTTP options and rules applied
  * to one target named by the scraper. The answer holds only that target's families plus its
  * `prom_exporter_up` and `prom_exporter_scrape_duration_seconds`, never the exporter's own process metrics;
- * it is assembled by the same DocumentBuilder as `/metrics`, so an upstream `prom_exporter_up` meets ours
+ * it is built by the same {@linkcode buildAnswer} as `/metrics`, so an upstream `prom_exporter_up` meets ours
  * under the same rule (ours win).
  *
  * A target is refused (400, before any connection) unless the module's `allowed_targets` admit it, or the
@@ -15,8 +15,9 @@
 
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { UpstreamError } from "../errors.ts";
-import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
+import type { Conflict } from "../exposition/assemble.ts";
 import { scrapeFamilies } from "../exposition/self_metrics.ts";
+import { type AnswerJob, type AnswerPolicy, buildAnswer, failureFields, refusedAnswer } from "./answer.ts";
 import type { Logger } from "../log.ts";
 import {
   answerBytes,
@@ -28,9 +29,9 @@ import {
   withLease,
 } from "../upstream/memory_budget.ts";
 import type { ScrapeResult } from "../scrape/mod.ts";
-import { exposition } from "../exposition/respond.ts";
+import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
-import type { HopGuard } from "../upstream/_client.ts";
+import { type HopGuard, untilAborted } from "../upstream/mod.ts";
 import { redactUrl } from "../url.ts";
 import {
   type AllowList,
@@ -140,7 +141,7 @@ export async function handleProbe(
   let first: PinnedAddress | undefined;
   let early: ScrapeResult | undefined;
   try {
-    first = await untilAborted(check(url), signal);
+    first = await untilAborted(check(url), signal, "Cannot check the target");
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     if (e.reason === "forbidden") {
@@ -169,48 +170,42 @@ export async function handleProbe(
         minIntervalMs: module.minIntervalMs,
       })
       : await work(signal));
-  const probe = { deps, module: moduleName, target: url };
-  const res = answer(req, result, probe);
-  const bytes = answerBytes(res);
+  const format = requestedFormat(req);
+  const job: AnswerJob = {
+    sources: [{ name: moduleName, url: url.href, labels: [], onDuplicate: "first" }],
+    results: [result],
+    policy: probePolicy(deps),
+    format,
+  };
+  const respond = (document: Uint8Array<ArrayBuffer>) => expositionResponse(req, format, document);
+  const { answer, results: final } = await buildAnswer(job, respond);
+  const bytes = answerBytes(answer);
   // Held while it is sent; a failure's small answer goes out even when the budget has no room for it.
-  if (hold(bytes) || !result.ok) return res;
+  if (hold(bytes) || !result.ok) return answer;
   // The budget refused the answer: a small one says why instead (it is not counted).
-  const error = answerOverBudget(bytes, deps.budget?.limit ?? 0);
-  return answer(req, { ok: false, error, durationSeconds: result.durationSeconds }, probe);
+  return await refusedAnswer(job, final, answerOverBudget(bytes, deps.budget?.limit ?? 0), respond);
 }
 
-/** Reports a probe's result (count, log) and writes its answer. */
-function answer(
-  req: Request,
-  result: ScrapeResult,
-  probe: { deps: ProbeDeps; module: string; target: URL },
-): Response {
-  const { deps, module: moduleName, target: url } = probe;
-  deps.onResult?.(moduleName, result);
-  if (!result.ok) {
-    deps.log.warn("probe failed", {
-      module: moduleName,
-      target: redactUrl(url.href),
-      reason: result.error.reason,
-      err: result.error.message,
-      duration_seconds: Number(result.durationSeconds.toFixed(3)),
-    });
-  }
-  const doc = new DocumentBuilder();
-  if (result.ok) doc.add({ source: moduleName, families: result.families, onDuplicate: "first" });
-  doc.addOwn(scrapeFamilies([{ labels: [], ok: result.ok, durationSeconds: result.durationSeconds }]));
-  if (doc.conflicts.length > 0) deps.onConflicts?.(doc.conflicts);
-  return exposition(req, doc.families());
-}
-
-/** Settles like `p`, or rejects with a `timeout` error once `signal` aborts (DNS cannot be cancelled). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new UpstreamError("timeout", "Cannot check the target: deadline exceeded"));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+/**
+ * The policy of `/probe`: every result goes to `onResult`, failures are logged with the module and the
+ * target, and the answer carries only the probe's `prom_exporter_up` and duration.
+ */
+function probePolicy(deps: ProbeDeps): AnswerPolicy {
+  return {
+    failed(source, result) {
+      deps.onResult?.(source.name, result);
+      deps.log.warn("probe failed", {
+        module: source.name,
+        target: redactUrl(source.url),
+        ...failureFields(result),
+      });
+    },
+    succeeded: (source, result) => deps.onResult?.(source.name, result),
+    conflicts: (conflicts) => {
+      if (conflicts.length > 0) deps.onConflicts?.(conflicts);
+    },
+    own: (outcomes) => scrapeFamilies(outcomes),
+  };
 }
 
 function resolver(deps: ProbeDeps): Resolver {

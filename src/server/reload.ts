@@ -10,12 +10,12 @@
  */
 
 import type { Logger } from "../log.ts";
-import type { MetricFamily } from "../model.ts";
+import { type MetricFamily, SELF_METRIC } from "../model.ts";
 
-/** Names of the reload metrics. */
+/** Names of the reload metrics, from the one table of our own metric names ({@linkcode SELF_METRIC}). */
 export const RELOAD_METRIC = {
-  successful: "prom_exporter_config_last_reload_successful",
-  successTimestamp: "prom_exporter_config_last_reload_success_timestamp_seconds",
+  successful: SELF_METRIC.reloadSuccessful,
+  successTimestamp: SELF_METRIC.reloadSuccessTimestamp,
 } as const;
 
 /** The result of one reload. */

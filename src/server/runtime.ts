@@ -21,7 +21,7 @@ import {
   withMemo,
   withSeriesCache,
 } from "../scrape/mod.ts";
-import { createUpstreamClient } from "../upstream/_client.ts";
+import { createUpstreamClient } from "../upstream/mod.ts";
 import { SingleFlight } from "../scrape/singleflight.ts";
 import { resolveFileUrl } from "../url.ts";
 import { type LoadedWebConfig, loadWebConfig } from "../web/web_config.ts";
@@ -29,15 +29,29 @@ import { type LoadedWebConfig, loadWebConfig } from "../web/web_config.ts";
 /** One loaded configuration, ready to serve. */
 export interface Runtime {
   /** Static targets, served on the telemetry path. */
-  targets: CompiledTarget[];
+  readonly targets: readonly CompiledTarget[];
   /** `/probe` modules by name. */
-  modules: Map<string, ProbeModule>;
+  readonly modules: ReadonlyMap<string, ProbeModule>;
   /** The modules' compiled targets (for the landing page and to close their clients). */
-  moduleTargets: CompiledTarget[];
+  readonly moduleTargets: readonly CompiledTarget[];
   /** Shares concurrent scrapes of one target; one per loaded config, so a reload never serves old rules. */
-  flight: SingleFlight<ScrapeResult>;
+  readonly flight: SingleFlight<ScrapeResult>;
   /** `--web.config.file`, when given. */
-  web?: LoadedWebConfig;
+  readonly web?: LoadedWebConfig;
+}
+
+/**
+ * A runtime of static targets only: no `/probe` modules, no web config, a single-flight group of its own.
+ * For tests and benchmarks that serve compiled targets without a config file.
+ *
+ * @example
+ * ```ts ignore
+ * const runtime = staticRuntime([target]);
+ * const handler = createHandler({ runtime: () => runtime, self, log, version: "0.1.0" });
+ * ```
+ */
+export function staticRuntime(targets: readonly CompiledTarget[]): Runtime {
+  return { targets, modules: new Map(), moduleTargets: [], flight: new SingleFlight<ScrapeResult>() };
 }
 
 /**

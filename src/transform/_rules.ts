@@ -14,8 +14,15 @@
 
 import type { MatchRule, RuleConfig } from "../config/types.ts";
 import type { MetricType } from "../model.ts";
-import { compileNameMatcher, type NameMatcher } from "../patterns/_match.ts";
-import { compileTemplate, expandTemplate, regexGroups, type Template } from "../patterns/_template.ts";
+import {
+  compileMatchRegex,
+  compileMatchTemplate,
+  compileNameMatcher,
+  expandMatchTemplate,
+  type MatchTemplate,
+  type NameMatcher,
+  regexGroups,
+} from "../patterns/mod.ts";
 
 /** The types whose single value a rule may retype and scale. */
 const SCALAR_TYPES: ReadonlySet<MetricType> = new Set(["counter", "gauge", "unknown"]);
@@ -35,8 +42,8 @@ export type Step =
     source: string;
     re: RegExp;
     groupNames: readonly string[];
-    name?: Template;
-    labels: readonly [string, Template][];
+    name?: MatchTemplate;
+    labels: readonly [string, MatchTemplate][];
     type?: MetricType;
     help?: string;
     unit?: string;
@@ -79,11 +86,6 @@ export function scaleDivisor(factor: number): number {
   return Number.isFinite(n) && Math.abs(n) > 1 && 1 / n === factor ? n : 1;
 }
 
-/** Compiles a regex of a `match` rule: anchored at both ends, Unicode mode. @throws {SyntaxError} */
-export function compileMatchRegex(source: string): RegExp {
-  return new RegExp(`^(?:${source})$`, "u");
-}
-
 /**
  * Compiles validated rules into steps.
  *
@@ -118,9 +120,9 @@ function compileMatch(rule: MatchRule, index: number): Step {
     source: rule.match,
     re,
     groupNames: groups.names,
-    name: rule.name === undefined ? undefined : compileTemplate(rule.name, groups),
+    name: rule.name === undefined ? undefined : compileMatchTemplate(rule.name, groups),
     labels: Object.entries(rule.labels).map(([k, v]) =>
-      [k, compileTemplate(v, groups)] as [string, Template]
+      [k, compileMatchTemplate(v, groups)] as [string, MatchTemplate]
     ),
     type: rule.type,
     // A match with named groups folds several upstream names into one family, so no single upstream HELP
@@ -129,20 +131,6 @@ function compileMatch(rule: MatchRule, index: number): Step {
     unit: rule.unit,
     scale: rule.scale,
   };
-}
-
-/** The name the rules see first: the upstream sample name of a plain series. */
-export function ruleName(familyName: string, type: MetricType): string {
-  if (type === "counter") return familyName + "_total";
-  if (type === "info") return familyName + "_info";
-  return familyName;
-}
-
-/** The family name for a rule-space name: strips `_total` from counters and `_info` from infos. */
-export function familyNameOf(name: string, type: MetricType): string {
-  if (type === "counter" && name.endsWith("_total") && name.length > 6) return name.slice(0, -6);
-  if (type === "info" && name.endsWith("_info") && name.length > 5) return name.slice(0, -5);
-  return name;
 }
 
 /**
@@ -206,9 +194,9 @@ export function decide(
           const v = m.groups?.[g];
           if (v !== undefined && v !== "") setPair(labels, g, v, done);
         }
-        for (const [k, t] of step.labels) setPair(labels, k, expandTemplate(t, m), done);
+        for (const [k, t] of step.labels) setPair(labels, k, expandMatchTemplate(t, m), done);
         if (step.name !== undefined) {
-          const to = expandTemplate(step.name, m);
+          const to = expandMatchTemplate(step.name, m);
           if (to !== current) done.push(`name ${JSON.stringify(to)}`);
           current = to;
         }

@@ -11,7 +11,8 @@ import type { DuplicatePolicy } from "../config/types.ts";
 import { UpstreamError } from "../errors.ts";
 import { copyString } from "../formats/series_cache.ts";
 import { getLabel, type MetricFamily, type MetricType, type Sample, type SeriesSink } from "../model.ts";
-import { type Decision, familyNameOf, isScalarType } from "./_rules.ts";
+import { familyNameOf } from "../patterns/mod.ts";
+import { type Decision, isScalarType } from "./_rules.ts";
 import { addStaticLabels, dedupe, renameLabel, setLabels } from "./_series.ts";
 import type { Context } from "./mod.ts";
 

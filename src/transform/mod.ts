@@ -9,10 +9,12 @@
 
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
 import type { MetricFamily, Sample, SeriesSink } from "../model.ts";
+import { ruleName } from "../patterns/mod.ts";
 import { compileRelabelConfigs, type RelabelStep } from "../relabel/mod.ts";
-import { compileRules, decide, type Decision, ruleName, type Step } from "./_rules.ts";
+import { compileRules, decide, type Decision, type Step } from "./_rules.ts";
 import { Run } from "./_run.ts";
 
+export { decide, type Decision, type Step } from "./_rules.ts";
 export { outputKeeper } from "./_run.ts";
 export { describeSeries } from "./_series.ts";
 

@@ -14,6 +14,7 @@
 
 import { Gauge, type Registry } from "prom-client";
 import { UpstreamError } from "../errors.ts";
+import { SELF_METRIC } from "../model.ts";
 
 /** Where body bytes are taken from as they arrive: a {@linkcode BudgetLease}, or a test's stand-in. */
 export interface ByteBudget {
@@ -208,7 +209,7 @@ export function answerOverBudget(bytes: number, limit: number): UpstreamError {
 }
 
 /** The name of the gauge {@linkcode registerBudgetMetric} registers. */
-export const INFLIGHT_BYTES_METRIC = "prom_exporter_inflight_bytes";
+export const INFLIGHT_BYTES_METRIC = SELF_METRIC.inflightBytes;
 
 /** Registers `prom_exporter_inflight_bytes` in `registry`, read from `budget` at every collection. */
 export function registerBudgetMetric(registry: Registry, budget: MemoryBudget): void {

@@ -20,45 +20,6 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  "µs": 1e-3,
-  "μs": 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-const DURATION_PART_REGEXP = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-
-/**
- * Parses a Go duration (`time.ParseDuration`): `"1s"`, `"1m30s"`, `"250ms"`, `"1.5h"`, `"-2s"` or `"0"`.
- *
- * @param text The duration text.
- * @returns Milliseconds (may be fractional or negative).
- * @throws {SyntaxError} When the text is not a Go duration.
- */
-export function parseGoDuration(text: string): number {
-  let i = 0;
-  let sign = 1;
-  if (text[0] === "-" || text[0] === "+") {
-    sign = text[0] === "-" ? -1 : 1;
-    i = 1;
-  }
-  if (text.slice(i) === "0") return 0;
-  if (i === text.length) throw new SyntaxError(`Invalid duration ${JSON.stringify(text)}`);
-  let total = 0;
-  while (i < text.length) {
-    DURATION_PART_REGEXP.lastIndex = i;
-    const m = DURATION_PART_REGEXP.exec(text);
-    if (m === null) throw new SyntaxError(`Invalid duration ${JSON.stringify(text)}`);
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    i = DURATION_PART_REGEXP.lastIndex;
-  }
-  return sign * total;
-}
-
 /**
  * Creates the endpoint's limiter.
  *

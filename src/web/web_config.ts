@@ -16,7 +16,8 @@ import { isAlias, isScalar, LineCounter, parseDocument } from "yaml";
 import { readConfigFile } from "../config/read_file.ts";
 import { ConfigError } from "../errors.ts";
 import { checkBcryptHash } from "./basic_auth.ts";
-import { parseGoDuration, type RateLimit } from "./rate_limit.ts";
+import { parseGoDuration } from "../duration.ts";
+import type { RateLimit } from "./rate_limit.ts";
 import { checkHeader } from "./security_headers.ts";
 import { type Entry, isSet, Reader } from "./yaml_reader.ts";
 import {

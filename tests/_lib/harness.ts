@@ -14,6 +14,7 @@ import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
 import { compileTarget } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
+import { staticRuntime } from "../../src/server/runtime.ts";
 
 /** True for the full run (`RELIABILITY_FULL=1`). */
 export const FULL = Deno.env.get("RELIABILITY_FULL") === "1";
@@ -77,7 +78,7 @@ export interface ExporterOptions {
 
 /** Starts the exporter's handler on 127.0.0.1 port 0, as `main.ts` does, with logs captured. */
 export function startExporter(targets: readonly TargetConfig[], options: ExporterOptions = {}): Exporter {
-  const compiled = targets.map(compileTarget);
+  const runtime = staticRuntime(targets.map(compileTarget));
   const logs: string[] = [];
   const leaks: string[] = [];
   const maxLogs = options.maxLogs ?? 2000;
@@ -93,7 +94,7 @@ export function startExporter(targets: readonly TargetConfig[], options: Exporte
     },
   });
   const handler = createHandler({
-    targets: () => compiled,
+    runtime: () => runtime,
     self: new SelfMetrics({ version: "reliability", targets: targets.map((t) => t.name) }),
     log,
     version: "reliability",

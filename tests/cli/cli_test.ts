@@ -8,9 +8,9 @@ import {
   helpText,
   OPTIONS,
   parseCommandLine,
-  parseDurationMs,
   UsageError,
 } from "../../src/cli/mod.ts";
+import { parseDurationMs } from "../../src/duration.ts";
 
 function flags(args: string[], env: Record<string, string> = {}) {
   const inv = parseCommandLine(args, env);

@@ -6,24 +6,24 @@
  */
 
 import assert from "node:assert/strict";
-import { concurrentDeno, parseWrk, percentile, sequential } from "../../bench/lib/load.ts";
-import { caseBody, caseTarget, scrapeOnce } from "../../bench/lib/pipeline.ts";
-import { issue13Targets, type Row, runRatio } from "../../bench/lib/report.ts";
-import { summarise } from "../../bench/profile_report.ts";
+import { concurrentDeno, parseWrk, percentile, sequential } from "../../bench/system/lib/load.ts";
+import { caseBody, caseTarget, scrapeOnce } from "../../bench/system/lib/pipeline.ts";
+import { issue13Targets, type Row, runRatio } from "../../bench/system/lib/report.ts";
+import { summarise } from "../../bench/system/profile_report.ts";
 import { ByteWriter } from "../../src/exposition/escape.ts";
 import { bodyText } from "../../src/formats/mod.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, ScrapeMemo } from "../../src/memo/memo.ts";
 import { type CompiledTarget, runPipeline } from "../../src/scrape/mod.ts";
 import type { UpstreamBody } from "../../src/upstream/mod.ts";
-import { churnAt, parseChurn, parseOptions, parseSize } from "../../bench/run.ts";
+import { churnAt, parseChurn, parseOptions, parseSize } from "../../bench/system/run.ts";
 import {
   churnLayout,
   renderMetricsText,
   renderStatsJson,
   serveBenchUpstream,
   slotGeneration,
-} from "../../bench/upstream.ts";
+} from "../../bench/system/upstream.ts";
 
 const dec = new TextDecoder();
 
@@ -191,9 +191,9 @@ function memoAnswer(target: CompiledTarget, base: UpstreamBody, next: UpstreamBo
   const format = detectFormat(target.decoder.format, base.contentType, learn);
   memo.learn(binaryText(base.bytes), base.contentType, format, runPipeline(target, learn, format).skipped);
   const hit = memo.lookup(next.bytes, binaryText(next.bytes), next.contentType);
-  if (hit === null || hit.output(false) === null) return null;
+  if (hit === null || hit.output("text") === null) return null;
   const w = new ByteWriter();
-  hit.writeInto(w, false);
+  hit.writeInto(w, "text");
   return w.text();
 }
 
@@ -391,7 +391,7 @@ Deno.test("summarise() attributes self and total time from a cpuprofile", () => 
 });
 
 Deno.test({
-  name: "bench/run.ts measures the exporter and the passthrough at a tiny size",
+  name: "bench/system/run.ts measures the exporter and the passthrough at a tiny size",
   // Subprocesses and sockets outlive single awaits here; each is stopped by the harness itself.
   sanitizeResources: false,
   sanitizeOps: false,
@@ -402,7 +402,7 @@ Deno.test({
         args: [
           "run",
           "--allow-all",
-          new URL("../../bench/run.ts", import.meta.url).pathname,
+          new URL("../../bench/system/run.ts", import.meta.url).pathname,
           "--quick",
           "--sizes",
           "10",

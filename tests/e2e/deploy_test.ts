@@ -8,7 +8,7 @@ import { handleProbe, type ProbeModule } from "../../src/server/probe.ts";
 import type { ScrapeResult } from "../../src/scrape/mod.ts";
 import { parsePrometheusText } from "../../src/formats/text/mod.ts";
 import type { UpstreamError } from "../../src/errors.ts";
-import { createUpstreamClient } from "../../src/upstream/_client.ts";
+import { createUpstreamClient } from "../../src/upstream/mod.ts";
 import { freePort, serveUpstream } from "../_lib/helpers.ts";
 import { hasTool, tempDir } from "../_lib/ops_helpers.ts";
 

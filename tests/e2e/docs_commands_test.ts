@@ -538,16 +538,22 @@ const HANDLED: Handled[] = [
     lines: [
       "deno task bench",
       "deno task bench --quick",
-      "deno task bench --seed ../shared/lab/seed_exporter.py --variant no-memo",
-      "deno bench --allow-read --allow-env=LOG_TOKENS,LOG_STREAM bench/memo_bench.ts",
-      "deno bench --allow-read --allow-env=LOG_TOKENS,LOG_STREAM bench/pipeline_bench.ts",
-      "deno run -A bench/rss_timeline.ts default --max-semi-space-size=2",
+      "deno bench --allow-read --allow-env=LOG_TOKENS,LOG_STREAM bench/micro/memo_bench.ts",
+      "deno bench --allow-read --allow-env=LOG_TOKENS,LOG_STREAM bench/micro/pipeline_bench.ts",
+      "deno run -A bench/system/rss_timeline.ts default --max-semi-space-size=2",
       "deno task bench --runs 1 --sizes 1k,10k,100k,1M --seed ../shared/lab/seed_exporter.py --variant no-memo --v8-flags=--max-semi-space-size=2",
-      "deno run -A bench/experiments/series_cache_cost.ts",
-      "deno run -A --v8-flags=--expose-gc bench/experiments/stream_vs_batch.ts",
-      "deno run -A bench/experiments/v8_flags.ts --runs 3",
+      "deno run -A bench/micro/experiments/series_cache_cost.ts",
+      "deno run -A --v8-flags=--expose-gc bench/micro/experiments/stream_vs_batch.ts",
+      "deno run -A bench/system/experiments/v8_flags.ts --runs 3",
+      "deno run --allow-all bench/system/run.ts --sizes 100k --formats text --runs 1 --churn 0 --v8-flags=--max-semi-space-size=2",
+      "deno task bench --sizes 100k --formats text --runs 1 --variant no-memo --profile DIR",
     ],
     skip: "benchmarks run for minutes on the shared cores; tests/e2e/bench_smoke_test.ts runs the harness",
+  },
+  {
+    lines: ["deno run --allow-read bench/system/profile_report.ts DIR/*.cpuprofile"],
+    skip:
+      "reads the profiles of the benchmark line before it; tests/e2e/bench_smoke_test.ts checks `summarise`",
   },
   {
     lines: ["deno task test:reliability"],
@@ -556,7 +562,7 @@ const HANDLED: Handled[] = [
   },
   {
     lines: ["deno run -A main.ts start"],
-    skip: "how the benchmark starts the exporter, with the flags bench/run.ts appends",
+    skip: "how the benchmark starts the exporter, with the flags bench/system/run.ts appends",
   },
   {
     lines: ["htpasswd -nBC 10 \"\" | tr -d ':\\n'"],

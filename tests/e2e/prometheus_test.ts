@@ -10,6 +10,7 @@ import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
 import { compileTarget } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
+import { staticRuntime } from "../../src/server/runtime.ts";
 import { freePort, serveUpstream } from "../_lib/helpers.ts";
 import { REQUIRE_E2E } from "../_lib/validators.ts";
 
@@ -120,8 +121,9 @@ Deno.test({
     assert.ok(inv.kind === "run");
     const target = compileTarget(configFromFlags(inv.flags, `${up.origin}/metrics`).targets[0]);
     const logs: string[] = [];
+    const runtime = staticRuntime([target]);
     const handler = createHandler({
-      targets: () => [target],
+      runtime: () => runtime,
       self: new SelfMetrics({ version: "e2e", targets: ["foo"] }),
       log: createLogger({ level: "info", format: "logfmt", write: (l) => logs.push(l) }),
       version: "e2e",

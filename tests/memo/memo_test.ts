@@ -14,12 +14,14 @@ import { ByteWriter } from "../../src/exposition/escape.ts";
 import { writeOpenMetricsInto } from "../../src/exposition/openmetrics.ts";
 import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { writeTextInto } from "../../src/exposition/text.ts";
+import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
 import { type ConcreteFormat, detectFormat } from "../../src/formats/detect.ts";
 import { createLogger } from "../../src/log.ts";
 import { binaryText, ScrapeMemo } from "../../src/memo/memo.ts";
 import { isCanonical } from "../../src/memo/skeleton.ts";
 import { type CompiledTarget, compileTarget, runPipeline, withMemo } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
+import { staticRuntime } from "../../src/server/runtime.ts";
 import { VERSION } from "../../src/version.ts";
 import { normalizeVolatile, serveUpstream } from "../_lib/helpers.ts";
 
@@ -220,9 +222,9 @@ function expected(target: CompiledTarget, text: string, contentType: string) {
   }
 }
 
-function write(families: Parameters<typeof writeTextInto>[1], om: boolean): string {
+function write(families: Parameters<typeof writeTextInto>[1], format: ExpositionFormat): string {
   const w = new ByteWriter();
-  (om ? writeOpenMetricsInto : writeTextInto)(w, families);
+  (format === "openmetrics" ? writeOpenMetricsInto : writeTextInto)(w, families);
   return w.text();
 }
 
@@ -240,14 +242,14 @@ function check(c: Case, base: readonly string[], next: readonly string[]): "hit"
   assert.ok(want.result, `${c.name}: the memo took values the pipeline refuses: ${next} (${want.error})`);
   assert.equal(hit.skipped, want.result.skipped);
   let wrote = false;
-  for (const om of [false, true]) {
-    if (hit.output(om) === null) continue;
+  for (const format of ["text", "openmetrics"] as const) {
+    if (hit.output(format) === null) continue;
     const w = new ByteWriter();
-    hit.writeInto(w, om);
-    assert.equal(w.text(), write(want.result.families, om), `${c.name}, om=${om}, values ${next}`);
+    hit.writeInto(w, format);
+    assert.equal(w.text(), write(want.result.families, format), `${c.name}, ${format}, values ${next}`);
     // A second caller of the same result (single-flight) copies the first answer.
     const again = new ByteWriter();
-    hit.writeInto(again, om);
+    hit.writeInto(again, format);
     assert.equal(again.text(), w.text());
     wrote = true;
   }
@@ -344,7 +346,7 @@ Deno.test("memo: an answer that cannot be memoized backs off (tagged runs stay r
   const format = detectFormat("auto", c.contentType, text);
   for (let scrape = 0; scrape < 1000; scrape++) {
     const hit = lookupText(memo, text, c.contentType);
-    if (hit !== null) assert.equal(hit.output(false), null);
+    if (hit !== null) assert.equal(hit.output("text"), null);
     else memo.learn(bin(text), c.contentType, format, 0);
   }
   // Each attempt costs two tagged runs; the backoff doubles up to 1024 scrapes: 1+2+4+...+512 < 1000.
@@ -384,8 +386,9 @@ function changingUpstream(gen: { n: number }) {
 }
 
 function handlerFor(targets: CompiledTarget[]) {
+  const runtime = staticRuntime(targets);
   return createHandler({
-    targets: () => targets,
+    runtime: () => runtime,
     self: new SelfMetrics({ version: VERSION, targets: targets.map((t) => t.config.name) }),
     log: createLogger({ level: "error", format: "logfmt", write: () => {} }),
     version: VERSION,

@@ -1,5 +1,12 @@
+/**
+ * Tests of the `include`/`exclude` name patterns (src/patterns/_match.ts): exact names, globs and anchored
+ * `/regex/` patterns.
+ *
+ * @module
+ */
+
 import assert from "node:assert/strict";
-import { compileNameMatcher } from "../../src/patterns/_match.ts";
+import { compileNameMatcher, patternSource } from "../../src/patterns/mod.ts";
 
 Deno.test("compileNameMatcher() matches exact names, globs and anchored regexes", () => {
   const m = compileNameMatcher(["exclude_me", "node_cpu_*", "a?c", "/go_.+_bytes/"]);
@@ -19,4 +26,10 @@ Deno.test("compileNameMatcher() treats regex metacharacters in globs literally",
 
 Deno.test("compileNameMatcher() rejects an invalid regex with SyntaxError", () => {
   assert.throws(() => compileNameMatcher(["/(/"]), SyntaxError);
+});
+
+Deno.test("patternSource() gives null for an exact name and a regex source for a glob or a /regex/", () => {
+  assert.equal(patternSource("up"), null);
+  assert.equal(patternSource("a.b*"), "a\\.b.*");
+  assert.equal(patternSource("/x|y/"), "(?:x|y)");
 });

@@ -14,7 +14,7 @@
  */
 
 import assert from "node:assert/strict";
-import { renderMetricsText } from "../../bench/upstream.ts";
+import { renderMetricsText } from "../../bench/system/upstream.ts";
 import { assertWellFormed, HAVE_PROMTOOL, promtoolCheck } from "../_lib/validators.ts";
 import { record, round, size, sleep, spawnStart, tempFile, valueOf } from "../_lib/harness.ts";
 

@@ -10,7 +10,7 @@ import {
   sharedScrape,
   SingleFlight,
 } from "../../src/scrape/singleflight.ts";
-import { createUpstreamClient, type UpstreamClient } from "../../src/upstream/_client.ts";
+import { createUpstreamClient, type UpstreamClient } from "../../src/upstream/mod.ts";
 import { serveUpstream } from "../_lib/helpers.ts";
 
 /** An upstream whose answer changes on every request, after a delay, so shared answers are visible. */

@@ -15,7 +15,7 @@ import {
 import { handleProbe, type ProbeDeps, type ProbeModule } from "../../src/server/probe.ts";
 import type { ScrapeResult } from "../../src/scrape/mod.ts";
 import { SingleFlight } from "../../src/scrape/singleflight.ts";
-import { createUpstreamClient, type UpstreamClient } from "../../src/upstream/_client.ts";
+import { createUpstreamClient, type UpstreamClient } from "../../src/upstream/mod.ts";
 import { serveUpstream } from "../_lib/helpers.ts";
 import { canary, tempDir } from "../_lib/ops_helpers.ts";
 

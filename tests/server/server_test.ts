@@ -6,6 +6,7 @@ import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
 import { type CompiledTarget, compileTarget } from "../../src/scrape/mod.ts";
 import { createHandler, type Handler } from "../../src/server/mod.ts";
+import { staticRuntime } from "../../src/server/runtime.ts";
 import { VERSION } from "../../src/version.ts";
 import { freePort, json, normalizeVolatile, SEED_JSON, serveUpstream } from "../_lib/helpers.ts";
 import { promtoolCheck, toolTest } from "../_lib/validators.ts";
@@ -25,8 +26,9 @@ function seedExporter(url: string, extra: string[] = [], maxRequests = 0): Expor
   assert.ok(inv.kind === "run");
   const target = compileTarget(configFromFlags(inv.flags, url).targets[0]);
   const logs: string[] = [];
+  const runtime = staticRuntime([target]);
   const handler = createHandler({
-    targets: () => [target],
+    runtime: () => runtime,
     self: new SelfMetrics({ version: VERSION, targets: ["foo"] }),
     log: createLogger({ level: "info", format: "logfmt", write: (l) => logs.push(l) }),
     version: VERSION,

@@ -3,11 +3,8 @@ import fc from "fast-check";
 import type { DuplicatePolicy, RuleConfig, TargetConfig } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/errors.ts";
 import type { MetricFamily, MetricType, Sample } from "../../src/model.ts";
-import { compileNameMatcher } from "../../src/patterns/_match.ts";
-import { decide } from "../../src/transform/_rules.ts";
-import { compileRules } from "../../src/transform/_rules.ts";
-import { compileTemplate, expandTemplate, regexGroups } from "../../src/patterns/_template.ts";
-import { compileTransform } from "../../src/transform/mod.ts";
+import { compileNameMatcher } from "../../src/patterns/mod.ts";
+import { compileTransform, decide } from "../../src/transform/mod.ts";
 
 function target(over: Partial<TargetConfig> = {}): TargetConfig {
   return {
@@ -212,12 +209,14 @@ Deno.test("compileTransform() stays correct past its decision cache bound", () =
 });
 
 Deno.test("decide() traces every rule that touched a name", () => {
-  const steps = compileRules([
-    { kind: "exclude", patterns: ["nope"] },
-    { kind: "rename", map: { a: "b" } },
-    match("(?<x>b)", { name: "c", type: "counter", help: "H" }),
-    { kind: "include", patterns: ["d"] },
-  ]);
+  const { steps } = compileTransform(target({
+    rules: [
+      { kind: "exclude", patterns: ["nope"] },
+      { kind: "rename", map: { a: "b" } },
+      match("(?<x>b)", { name: "c", type: "counter", help: "H" }),
+      { kind: "include", patterns: ["d"] },
+    ],
+  }));
   const trace: string[] = [];
   assert.equal(decide(steps, "a", "gauge", trace), null);
   assert.deepEqual(trace, [
@@ -253,20 +252,6 @@ Deno.test("compileTransform() scales by 1/n as a division, so ms to s gives 0.95
       .samples[0].value,
     3072,
   );
-});
-
-Deno.test("compileTemplate() expands $N, ${N}, ${name} and $$", () => {
-  const re = /^(?<kind>[a-z]+)_([0-9]+)$/u;
-  const t = compileTemplate("${kind}-$2-${2}x-$$1", regexGroups(re));
-  assert.equal(expandTemplate(t, re.exec("abc_42")!), "abc-42-42x-$1");
-});
-
-Deno.test("compileTemplate() rejects references to missing groups and stray $", () => {
-  const g = { count: 1, names: [] };
-  assert.throws(() => compileTemplate("$2", g), SyntaxError);
-  assert.throws(() => compileTemplate("${x}", g), SyntaxError);
-  assert.throws(() => compileTemplate("a$b", g), SyntaxError);
-  assert.throws(() => compileTemplate("${1", g), SyntaxError);
 });
 
 // ---- property tests ----

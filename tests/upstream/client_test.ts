@@ -8,7 +8,7 @@ import {
   type ClientFetchOptions,
   createUpstreamClient,
   type UpstreamClient,
-} from "../../src/upstream/_client.ts";
+} from "../../src/upstream/mod.ts";
 import { serveUpstream } from "../_lib/helpers.ts";
 import { canary, makePki, needTool, type Pki, tempDir } from "../_lib/ops_helpers.ts";
 

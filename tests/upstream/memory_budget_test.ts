@@ -13,8 +13,7 @@ import { DEFAULT_INFLIGHT_BODIES, parseCommandLine, UsageError } from "../../src
 import { httpOptionsSchema } from "../../src/config/http_options.ts";
 import { UpstreamError } from "../../src/errors.ts";
 import { type BudgetLease, holdUntil, MemoryBudget, withLease } from "../../src/upstream/memory_budget.ts";
-import { fetchUpstream } from "../../src/upstream/mod.ts";
-import { createUpstreamClient } from "../../src/upstream/_client.ts";
+import { createUpstreamClient, fetchUpstream } from "../../src/upstream/mod.ts";
 import { serveUpstream } from "../_lib/helpers.ts";
 import { startExporter } from "../_lib/run.ts";
 import { assertWellFormed } from "../_lib/validators.ts";

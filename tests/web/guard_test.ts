@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
 import { withWebSecurity } from "../../src/web/guard.ts";
-import { createRateLimiter, parseGoDuration } from "../../src/web/rate_limit.ts";
+import { parseGoDuration } from "../../src/duration.ts";
+import { createRateLimiter } from "../../src/web/rate_limit.ts";
 import { applySecurityHeaders } from "../../src/web/security_headers.ts";
 import { parseWebConfig } from "../../src/web/web_config.ts";
 

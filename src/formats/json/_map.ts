@@ -10,7 +10,7 @@
 
 import type { JsonEntry, JsonMetricEntry, JsonMetricType } from "../../config/types.ts";
 import type { MetricFamily, Sample } from "../../model.ts";
-import { compileNameMatcher, type NameMatcher } from "../../patterns/_match.ts";
+import { compileNameMatcher, type NameMatcher } from "../../patterns/mod.ts";
 import { coerceJsonValue, flattenInto, type FlattenSink } from "./_flat.ts";
 import {
   type CompiledPath,

@@ -53,7 +53,7 @@ export function flattenJsonBytes(bytes: Uint8Array, options: FlattenBytesOptions
   const log = new LeafLog();
   const scanner = new JsonScanner(log);
   let consumed = 0; // characters scanned before the block
-  let pos = hasBom(bytes) ? 3 : 0; // decode.ts's decoder drops a leading BOM
+  let pos = hasBom(bytes) ? 3 : 0; // as formats/mod.ts's bodyText() drops a leading BOM
   let end: number;
   let want = block;
   do {

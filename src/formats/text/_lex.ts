@@ -157,6 +157,22 @@ function finite(v: number): number | undefined {
 }
 
 /**
+ * A value running exactly over `s[p, end)` (no timestamp), or `undefined`: digits summed on the spot (up to
+ * 15, so the sum is exact), anything else by {@linkcode parseGoFloat}. The sample fast paths' value reader.
+ */
+export function plainValue(s: string, p: number, end: number): number | undefined {
+  const start = p;
+  let value = 0;
+  let c: number;
+  while ((c = s.charCodeAt(p)) >= 48 && c <= 57) {
+    value = value * 10 + (c - 48);
+    p++;
+  }
+  if (p === end && p !== start && p - start <= 15) return value;
+  return parseGoFloat(s, start, end);
+}
+
+/**
  * Parses `s[start, end)` as a text-format timestamp: an optional `-` and decimal digits fitting an int64
  * (Go `strconv.ParseInt(s, 10, 64)` without `+`). Returns `undefined` when invalid. Values past 2^53 lose
  * precision in a JS number, which is far beyond any real clock.

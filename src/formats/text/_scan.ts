@@ -1,7 +1,8 @@
 /**
- * The token-level scanner under the Prometheus text / OpenMetrics parser: position and line bookkeeping,
- * errors that name the line, label sets, escaped strings and timestamps. The line grammar lives in
- * `prometheus_text.ts`, which extends {@linkcode Scanner}.
+ * The cursor of the Prometheus text / OpenMetrics parser: the current block, position and line, errors that
+ * name the line, and the tokens shared by every line kind (label sets, escaped HELP text, OpenMetrics
+ * timestamps). One {@linkcode Scanner} is shared by the parser's parts (`_meta`, `_sample`, `_line`,
+ * `_group`), which read and move it; it knows no line grammar itself.
  *
  * @module
  */
@@ -12,18 +13,24 @@ import { isLabelNameChar, isLabelNameStart, MAX_TIMESTAMP_MS, parseGoFloat, quot
 /** Most label names checked pairwise for duplicates before a set is used. */
 const LINEAR_DUPLICATE_CHECK = 32;
 
-/** Scanner state over one input string; subclasses add the line grammar. */
+/** The two upstream text formats: Prometheus text 0.0.4 and OpenMetrics 1.0.0. */
+export type TextFormat = "prometheus" | "openmetrics";
+
+/** Position, line and token reading over the current block of one parse. */
 export class Scanner {
-  /** The input: the whole text, or the current block of whole lines ({@linkcode Scanner.load}). */
-  protected s: string;
+  /** The input: the current block of whole lines ({@linkcode Scanner.load}). */
+  s = "";
   /** Its length. */
-  protected n: number;
-  /** OpenMetrics (strict spacing, `\"` in HELP, no trailing comma) rather than text 0.0.4. */
-  protected readonly om: boolean;
+  n = 0;
+  /**
+   * `format === "openmetrics"` (strict spacing, `\"` in HELP, no trailing comma), kept as a boolean because
+   * the line readers test it per line.
+   */
+  readonly om: boolean;
   /** Offset of the next character to read. */
-  protected pos = 0;
+  pos = 0;
   /** 1-based line of `pos`. */
-  protected line = 1;
+  line = 1;
   /** Labels of the previous sample, whose strings are reused when they repeat (saves allocations). */
   #prevLabels: string[] = [];
   /** Whether the input has any backslash or CR at all; if not, HELP text is one slice. */
@@ -31,19 +38,17 @@ export class Scanner {
   /** Scratch space the label parser fills before copying out an exactly sized array. */
   readonly #scratch: string[] = [];
 
-  /** Creates a scanner at the start of `text`. */
-  constructor(text: string, om: boolean) {
-    this.s = text;
-    this.n = text.length;
-    this.om = om;
-    this.#hasBackslashOrCR = text.indexOf("\\") !== -1 || text.indexOf("\r") !== -1;
+  /** Creates a scanner for `format`, before its first block. */
+  constructor(format: TextFormat) {
+    this.om = format === "openmetrics";
+    this.#hasBackslashOrCR = false;
   }
 
   /**
    * Moves on to the next block of the input: whole lines that follow the previous block's last line feed.
    * Line numbers go on counting; nothing read from the previous block is kept but the strings already cut.
    */
-  protected load(block: string): void {
+  load(block: string): void {
     this.s = block;
     this.n = block.length;
     this.pos = 0;
@@ -51,12 +56,12 @@ export class Scanner {
   }
 
   /** Throws a {@linkcode ParseError} for the current line (or `line`). */
-  protected fail(message: string, line = this.line): never {
+  fail(message: string, line = this.line): never {
     throw new ParseError(message, line);
   }
 
   /** Fails with "`expectation`, got <what is at p>", naming CR specially since it means CRLF input. */
-  protected unexpected(p: number, expectation: string): never {
+  unexpected(p: number, expectation: string): never {
     if (p >= this.n) this.fail(`${expectation}, got end of input`);
     const c = this.s.charCodeAt(p);
     if (c === 10) this.fail(`${expectation}, got end of line`);
@@ -65,7 +70,7 @@ export class Scanner {
   }
 
   /** Fails for an invalid number token, naming CR separately since it means CRLF input. */
-  protected badNumber(what: string, start: number, end: number): never {
+  badNumber(what: string, start: number, end: number): never {
     const token = this.s.slice(start, end);
     const cr = token.indexOf("\r");
     if (cr !== -1) this.unexpected(start + cr, "");
@@ -73,13 +78,13 @@ export class Scanner {
   }
 
   /** True when `p` holds a space, a tab, a line feed or the end of input. */
-  protected isBlankOrEnd(p: number): boolean {
+  isBlankOrEnd(p: number): boolean {
     const c = this.s.charCodeAt(p);
     return c === 32 || c === 9 || c === 10 || p >= this.n;
   }
 
   /** Returns the offset of the line feed (or end of input) from `p`, failing on CR. */
-  protected endOfLine(p: number, what: string): number {
+  endOfLine(p: number, what: string): number {
     const s = this.s;
     const n = this.n;
     while (p < n) {
@@ -92,7 +97,7 @@ export class Scanner {
   }
 
   /** Steps `pos` over the line feed it is on, if any. */
-  protected nextLine(): void {
+  nextLine(): void {
     if (this.pos < this.n) {
       this.pos++;
       this.line++;
@@ -103,7 +108,7 @@ export class Scanner {
    * Unescapes HELP text from `p` to the end of the line (`\\` and `\n`; OpenMetrics also `\"`) and leaves
    * `pos` on the line feed.
    */
-  protected helpText(p: number): string {
+  helpText(p: number): string {
     const s = this.s;
     const n = this.n;
     if (!this.#hasBackslashOrCR) {
@@ -139,7 +144,7 @@ export class Scanner {
    * in `pos`. Text 0.0.4 allows blanks around tokens and a trailing comma; OpenMetrics allows neither.
    * With `reuse`, strings equal to the previous sample's label at the same index are shared.
    */
-  protected labels(p: number, reuse: boolean): string[] {
+  labels(p: number, reuse: boolean): string[] {
     const s = this.s;
     const n = this.n;
     const om = this.om;
@@ -253,7 +258,7 @@ export class Scanner {
   }
 
   /** Parses an OpenMetrics timestamp (float seconds, not NaN or infinite) into whole milliseconds. */
-  protected omTimestamp(start: number, end: number): number {
+  omTimestamp(start: number, end: number): number {
     const seconds = parseGoFloat(this.s, start, end);
     if (seconds === undefined) this.badNumber("timestamp", start, end);
     const ms = Math.round(seconds * 1000);

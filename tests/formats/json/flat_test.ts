@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ParseError } from "../../../src/errors.ts";
-import { coerceJsonValue, flattenJson } from "../../../src/formats/json/_flat.ts";
+import { coerceJsonValue, flattenJson } from "../../../src/formats/json/mod.ts";
 
 const COERCE: [unknown, number | undefined][] = [
   [42, 42],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { JsonEntry, JsonMetricEntry } from "../../../src/config/types.ts";
-import { compileJsonMapping } from "../../../src/formats/json/_map.ts";
+import { compileJsonMapping } from "../../../src/formats/json/mod.ts";
 import type { MetricFamily } from "../../../src/model.ts";
 
 function metric(name: string, over: Partial<JsonMetricEntry> = {}): JsonEntry {

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ParseError } from "../../../src/errors.ts";
-import { type FlatJsonResult, flattenJson, MAX_JSON_DEPTH } from "../../../src/formats/json/_flat.ts";
-import { flattenJsonBytes } from "../../../src/formats/json/_stream.ts";
+import {
+  type FlatJsonResult,
+  flattenJson,
+  flattenJsonBytes,
+  MAX_JSON_DEPTH,
+} from "../../../src/formats/json/mod.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const enc = (text: string) => new TextEncoder().encode(text);
