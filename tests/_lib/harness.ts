@@ -15,6 +15,7 @@ import { createLogger } from "../../src/log.ts";
 import { compileTarget } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
 import { staticRuntime } from "../../src/server/runtime.ts";
+import { testTarget } from "./helpers.ts";
 
 /** True for the full run (`RELIABILITY_FULL=1`). */
 export const FULL = Deno.env.get("RELIABILITY_FULL") === "1";
@@ -35,19 +36,14 @@ export function record(scenario: string, figures: Record<string, number | string
 
 /** A target config with test defaults: auto format, no rules, a 10 s timeout and a 1 MiB body cap. */
 export function targetConfig(name: string, url: string, extra: Partial<TargetConfig> = {}): TargetConfig {
-  return {
+  return testTarget({
     name,
     url,
     labels: { upstream: name },
-    format: "auto",
-    namespace: "",
-    rules: [],
-    metricRelabelConfigs: [],
-    onDuplicate: "error",
     timeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
     ...extra,
-  };
+  });
 }
 
 /** An exporter served by `Deno.serve` in this process. */

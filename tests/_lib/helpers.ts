@@ -4,6 +4,28 @@
  * @module
  */
 
+import type { TargetConfig } from "../../src/config/types.ts";
+
+/**
+ * A target config with test defaults (name `t`, a URL nothing listens on, auto format, no labels or rules,
+ * a 5 s timeout and a 64 KiB body cap), with `extra` over them.
+ */
+export function testTarget(extra: Partial<TargetConfig> = {}): TargetConfig {
+  return {
+    name: "t",
+    url: "http://127.0.0.1:1/",
+    labels: {},
+    format: "auto",
+    namespace: "",
+    rules: [],
+    metricRelabelConfigs: [],
+    onDuplicate: "error",
+    timeoutMs: 5_000,
+    maxBodyBytes: 64 * 1024,
+    ...extra,
+  };
+}
+
 /** A route: a fixed response, or a function of the request. */
 export type Route = Response | ((req: Request) => Response | Promise<Response>);
 

@@ -8,7 +8,7 @@
 
 import fc from "fast-check";
 import { formatCanonicalFloat } from "../../src/exposition/escape.ts";
-import type { MetricFamily, Sample } from "../../src/model.ts";
+import { METRIC_TYPES, type MetricFamily, type Sample } from "../../src/model.ts";
 import { s } from "./_cases.ts";
 
 /** Name tokens that trip none of promlint's name rules (units, type names, abbreviations, _total, …). */
@@ -95,18 +95,7 @@ function labelSets(n: number) {
 type FamilySpec = { type: MetricFamily["type"]; words: string[]; unit: string; unitMatches: boolean };
 
 const familySpec: fc.Arbitrary<FamilySpec> = fc.record({
-  type: fc.constantFrom(
-    ...([
-      "counter",
-      "gauge",
-      "histogram",
-      "gaugehistogram",
-      "summary",
-      "info",
-      "stateset",
-      "unknown",
-    ] as const),
-  ),
+  type: fc.constantFrom(...METRIC_TYPES),
   words: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 2 }),
   unit: fc.constantFrom("", ...UNITS),
   unitMatches: fc.boolean(),

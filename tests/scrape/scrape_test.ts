@@ -20,6 +20,7 @@ import {
   withSeriesCache,
 } from "../../src/scrape/mod.ts";
 import { createUpstreamClient } from "../../src/upstream/mod.ts";
+import { testTarget } from "../_lib/helpers.ts";
 
 const TEXT = '# TYPE a_total counter\na_total 1\n# TYPE b gauge\nb{x="1"} 2\n';
 
@@ -39,19 +40,7 @@ function serve(routes: Record<string, (req: Request) => Response | Promise<Respo
 }
 
 function target(url: string, extra: Partial<TargetConfig> = {}): CompiledTarget {
-  return compileTarget({
-    name: "t",
-    url,
-    labels: {},
-    format: "auto",
-    namespace: "",
-    rules: [],
-    metricRelabelConfigs: [],
-    onDuplicate: "error",
-    timeoutMs: 5_000,
-    maxBodyBytes: 64 * 1024,
-    ...extra,
-  });
+  return compileTarget(testTarget({ url, ...extra }));
 }
 
 const signal = () => AbortSignal.timeout(5_000);

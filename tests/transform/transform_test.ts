@@ -5,21 +5,10 @@ import { UpstreamError } from "../../src/errors.ts";
 import type { MetricFamily, MetricType, Sample } from "../../src/model.ts";
 import { compileNameMatcher } from "../../src/patterns/mod.ts";
 import { compileTransform, decide } from "../../src/transform/mod.ts";
+import { testTarget } from "../_lib/helpers.ts";
 
 function target(over: Partial<TargetConfig> = {}): TargetConfig {
-  return {
-    name: "t",
-    url: "http://127.0.0.1:1/",
-    labels: {},
-    format: "auto",
-    namespace: "",
-    rules: [],
-    metricRelabelConfigs: [],
-    onDuplicate: "error",
-    timeoutMs: 1000,
-    maxBodyBytes: 1000,
-    ...over,
-  };
+  return testTarget(over);
 }
 
 function fam(

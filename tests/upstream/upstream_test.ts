@@ -4,7 +4,7 @@ import type { TargetConfig } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/errors.ts";
 import { compileTarget, scrapeTarget } from "../../src/scrape/mod.ts";
 import { fetchUpstream } from "../../src/upstream/mod.ts";
-import { freePort, serveUpstream } from "../_lib/helpers.ts";
+import { freePort, serveUpstream, testTarget } from "../_lib/helpers.ts";
 import { makePki, needTool, tempDir } from "../_lib/ops_helpers.ts";
 
 const MAX = 1024;
@@ -156,18 +156,7 @@ Deno.test("fetchUpstream() reads file:// URLs", async () => {
 const HTML_MESSAGE = "the upstream answered an HTML page, not metrics (wrong URL or a login page?)";
 
 function htmlTarget(origin: string, format: TargetConfig["format"]) {
-  return compileTarget({
-    name: "web",
-    url: `${origin}/login`,
-    labels: {},
-    format,
-    namespace: "",
-    rules: [],
-    metricRelabelConfigs: [],
-    onDuplicate: "error",
-    timeoutMs: 5_000,
-    maxBodyBytes: 64 * 1024,
-  });
+  return compileTarget(testTarget({ name: "web", url: `${origin}/login`, format }));
 }
 
 Deno.test("scrapeTarget() says an HTML page is not metrics, whatever the format", async () => {
