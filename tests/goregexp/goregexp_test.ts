@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { compileGoRegexp } from "../../src/goregexp/mod.ts";
 import { validateRelabelConfigs } from "../../src/relabel/mod.ts";
 import { toolTest } from "../_lib/validators.ts";
-import { check, promtoolCheckConfig } from "../relabel/helpers.ts";
-import { REGEX_ERRORS, REGEX_ROWS, regexCase } from "./rows.ts";
+import { check, promtoolCheckConfig } from "../_lib/relabel.ts";
+import { REGEX_ERRORS, REGEX_ROWS, regexCase } from "../_lib/goregexp_rows.ts";
 
 for (const row of REGEX_ROWS) {
   Deno.test(`compileGoRegexp() ${row.note}: ${JSON.stringify(row.re)} on ${JSON.stringify(row.input)}`, () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Case, hashModReference, sample } from "./helpers.ts";
+import { type Case, hashModReference, sample } from "../_lib/relabel.ts";
 
 /** One case per behaviour of an action. */
 export const ACTION_CASES: Case[] = [

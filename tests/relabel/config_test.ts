@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
 import { compileRelabelConfigs, validateRelabelConfigs } from "../../src/relabel/mod.ts";
 import { toolTest } from "../_lib/validators.ts";
-import { promtoolCheckConfig } from "./helpers.ts";
+import { promtoolCheckConfig } from "../_lib/relabel.ts";
 
 interface ValidationRow {
   name: string;

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Sample } from "../../src/model.ts";
 import { compileRelabelConfigs, relabelSample } from "../../src/relabel/mod.ts";
 import { REQUIRE_E2E } from "../_lib/validators.ts";
-import { REGEX_ROWS, regexCase } from "../goregexp/rows.ts";
+import { REGEX_ROWS, regexCase } from "../_lib/goregexp_rows.ts";
 import { ACTION_CASES } from "./_action_cases.ts";
 
 /** Renders one sample as a text-format line (for the Prometheus oracle's scrape target). */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Sample } from "../../src/model.ts";
 import { compileRelabelConfigs, relabelSample } from "../../src/relabel/mod.ts";
 import { ACTION_CASES } from "./_action_cases.ts";
-import { check, hashModReference, sample } from "./helpers.ts";
+import { check, hashModReference, sample } from "../_lib/relabel.ts";
 
 for (const c of ACTION_CASES) {
   Deno.test(`relabelSample() ${c.name}`, () => check(c));

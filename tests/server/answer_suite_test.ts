@@ -1,5 +1,5 @@
 /**
- * The shared answer suite (tests/shared/answer_suite.ts) run against every answer path: `/metrics` over the
+ * The shared answer suite (tests/_lib/answer_suite.ts) run against every answer path: `/metrics` over the
  * cached pipeline (series cache and memo, the second scrape answered from the memo), with
  * `--scrape.no-memo`, over the plain pipeline (no cache at all), `/probe`, and `once`. All go through the
  * one answer builder (src/server/answer.ts), so all must agree.
@@ -17,7 +17,7 @@ import { createLogger } from "../../src/log.ts";
 import { compileTarget } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
 import { closeRuntime, loadRuntime, type Runtime, staticRuntime } from "../../src/server/runtime.ts";
-import { type AnswerImplementation, runAnswerSuite } from "../shared/answer_suite.ts";
+import { type AnswerImplementation, runAnswerSuite } from "../_lib/answer_suite.ts";
 
 const ACCEPT: Record<ExpositionFormat, string> = {
   text: "text/plain; version=0.0.4",

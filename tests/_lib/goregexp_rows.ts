@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Case, sample } from "../relabel/helpers.ts";
+import { type Case, sample } from "./relabel.ts";
 
 // Go regexp dialect: each row is a replace rule on label v with replacement $0 by default (whole match);
 // want is the value written to label out, or null for no match.

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
-import { type Route, serveUpstream } from "../_lib/helpers.ts";
+import { type Route, serveUpstream } from "./helpers.ts";
 
 /** One case: an upstream, the config keys its target and module share, and what the answer must show. */
 export interface AnswerCase {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Sample } from "../../src/model.ts";
 import { compileRelabelConfigs, relabelSample } from "../../src/relabel/mod.ts";
-import { PROMTOOL } from "../_lib/validators.ts";
+import { PROMTOOL } from "./validators.ts";
 
 /** A sample with frozen arrays, so any write to the input throws. */
 export function sample(name: string, labels: Record<string, string> = {}): Sample {
