@@ -339,3 +339,34 @@ Deno.test("run() explain --metric shows only the upstream metrics matching a glo
     /4 upstream metrics, 3 kept, 1 dropped; 2 shown \(--metric "req\*"\)/,
   );
 });
+
+Deno.test("run() explain names name_from, group_by and recurse entries that read nothing, and shows their series", async () => {
+  await using f = await files({
+    "c.yaml": `targets:
+  - name: app
+    url: http://127.0.0.1:8080/stats.json
+    format: json
+    json:
+      - path: "$.stats[*]"
+        metrics: [{ name_from: "@.Name", name_case: snake, value: "@.Value" }]
+      - { name: tasks, count: "$.tasks[*]", group_by: "@.Status" }
+      - path: "$.components.*"
+        recurse: components
+        labels: { component: "@keypath" }
+        metrics: [{ name: up, value: "@.status", value_map: { UP: 1, "*": 0 } }]
+`,
+    "body.json": JSON.stringify({ stats: [{ Name: "BytesIn", Value: 3 }, { Name: 7, Value: 1 }] }),
+  });
+  const explain = io();
+  const args = ["explain", "--config.file", `${f.dir}/c.yaml`, "--input", `${f.dir}/body.json`];
+  assert.equal(await run(args, explain.io), 0, explain.err.join(""));
+  const out = explain.out.join("");
+  for (
+    const line of [
+      'json[0].metrics[0] name_from "@.Name": no name in 1 of 2 nodes (missing, not a string, or nothing left after sanitising)',
+      'json[1] name "tasks": count "$.tasks[*]" group_by "@.Status" gave no series (missing, null or not usable)',
+      'json[2] path "$.components.*" (recurse "components") selected nothing',
+    ]
+  ) assert.ok(out.includes(line), out);
+  assert.match(out, /bytes_in/);
+});

@@ -9,6 +9,7 @@
 
 import type { Flags } from "../cli/mod.ts";
 import { resolveFileUrl } from "../url.ts";
+import { lastMemberLabel } from "./json_names.ts";
 import type { JsonEntryInput, ModuleInput, RuleInput, TargetInput } from "./schema.ts";
 import type {
   JsonEntry,
@@ -71,7 +72,13 @@ export function resolveRule(r: RuleInput): RuleConfig {
 
 /** One JSON mapping entry of the file as the model's {@linkcode JsonEntry}, with its defaults. */
 export function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
-  const base = { path: e.path ?? "@", labels: e.labels ?? {}, skipKeys: e.skip_keys ?? [] };
+  const base = {
+    path: e.path ?? "@",
+    labels: e.labels ?? {},
+    skipKeys: e.skip_keys ?? [],
+    ...(e.labels_from === undefined ? {} : { labelsFrom: e.labels_from }),
+    ...(e.recurse === undefined ? {} : { recurse: e.recurse }),
+  };
   if (e.metrics !== undefined) return { ...base, kind: "group", metrics: e.metrics.map(resolveJsonEntry) };
   if (e.flatten !== undefined) {
     return { ...base, kind: "flatten", prefix: typeof e.flatten === "string" ? e.flatten : "" };
@@ -87,7 +94,7 @@ export function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
   return {
     ...base,
     kind: "metric",
-    name: e.name as string,
+    name: e.name ?? "",
     type,
     help: e.help,
     value: e.value ?? "@",
@@ -95,5 +102,23 @@ export function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
     valueMap: e.value_map,
     states: e.states,
     stateLabel: e.state_label,
+    // The newer keys only when set, so an entry without them reads as it did before them.
+    ...definedOnly({
+      nameFrom: e.name_from,
+      namePrefix: e.name_prefix,
+      nameCase: e.name_case === "snake" ? "snake" as const : undefined,
+      groupBy: e.group_by,
+      groupLabel: e.group_by === undefined ? undefined : e.group_label ?? lastMemberLabel(e.group_by),
+      scale: e.scale,
+      timestamp: e.timestamp,
+      timestampUnit: e.timestamp_unit,
+    }),
   };
+}
+
+/** `o` without its `undefined` members. */
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
 }

@@ -59,7 +59,20 @@ export const jsonEntrySchema = z.object({
   path: z.string().optional().describe("JSONPath of the nodes to read, e.g. `$.queues[*]`; default `@`"),
   labels: labelMap.optional().describe("Labels from each node: a JSONPath such as `@.name`, or `@key`"),
   skip_keys: z.array(z.string()).optional().describe("Member names to skip (exact, glob or /regex/)"),
+  labels_from: z.string().optional().describe(
+    "JSONPath of an object whose scalar members all become labels (names sanitised); `labels` win",
+  ),
+  recurse: z.string().optional().describe(
+    "Also run on each member of the node's member of this name, at any depth; `@keypath` names them (`db/primary`)",
+  ),
   name: z.string().optional().describe("The metric name"),
+  name_from: z.string().optional().describe(
+    "Instead of `name`: JSONPath of a string in each node that, sanitised, is the metric name",
+  ),
+  name_prefix: z.string().optional().describe("With `name_from`: prepended to the name"),
+  name_case: z.enum(["as_sent", "snake"]).optional().describe(
+    "With `name_from`: `snake` turns camelCase into snake_case; default `as_sent`",
+  ),
   type: z.enum(["counter", "gauge", "untyped", "unknown", "info", "stateset"]).optional(),
   help: z.string().optional(),
   value: z.string().optional().describe("JSONPath of the value inside each node; default `@`"),
@@ -68,7 +81,20 @@ export const jsonEntrySchema = z.object({
     "String values to numbers; keys may be `*` or /regex/",
   ),
   states: z.array(z.string()).optional().describe("A stateset: one sample per state"),
-  state_label: z.string().optional().describe("The string value becomes this label, with the value 1"),
+  state_label: z.string().optional().describe(
+    "The string value becomes this label, with the value 1; with `states`, the stateset's label name",
+  ),
+  group_by: z.string().optional().describe(
+    "With `count`: JSONPath in each counted node; one series per distinct value",
+  ),
+  group_label: z.string().optional().describe(
+    "The label of the `group_by` value; default the last member name of its path",
+  ),
+  scale: z.number().optional().describe("Factor applied to counter, gauge and untyped values"),
+  timestamp: z.string().optional().describe("JSONPath of a number in each node: the sample's timestamp"),
+  timestamp_unit: z.enum(["seconds", "milliseconds"]).optional().describe(
+    "The unit of `timestamp`; default milliseconds",
+  ),
   flatten: z.union([z.boolean(), z.string()]).optional().describe(
     "Every number under the node, named by its key path; a string is a name prefix",
   ),

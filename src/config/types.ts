@@ -76,14 +76,24 @@ interface JsonEntryBase {
   labels: Record<string, string>;
   /** Member names (exact, glob or `/regex/`) skipped when selecting and when flattening. */
   skipKeys: string[];
+  /** JSONPath of an object whose scalar members all become labels (names sanitised); `labels` win. */
+  labelsFrom?: string;
+  /** Also run on each member of the node's member of this name, at any depth (`@keypath` names them). */
+  recurse?: string;
 }
 
 /** One metric read from each selected node. */
 export interface JsonMetricEntry extends JsonEntryBase {
   /** Discriminant. */
   kind: "metric";
-  /** The metric name (the rules see it as the upstream name). */
+  /** The metric name (the rules see it as the upstream name); `""` when `nameFrom` names each series. */
   name: string;
+  /** JSONPath (relative to the node) of a string that, sanitised, is the metric name. */
+  nameFrom?: string;
+  /** Prepended to the name read by `nameFrom`. */
+  namePrefix?: string;
+  /** `snake`: a name read by `nameFrom` goes from camelCase to snake_case; default as sent. */
+  nameCase?: "snake";
   /** The metric type; default `unknown`, or `gauge` for `count`, `value_map` and `state_label`. */
   type: JsonMetricType;
   /** HELP text; default names the JSON path. */
@@ -96,8 +106,18 @@ export interface JsonMetricEntry extends JsonEntryBase {
   valueMap?: Record<string, number>;
   /** Stateset states: one sample per state, 1 for the current one. */
   states?: string[];
-  /** The string value becomes this label, with the value 1. */
+  /** The string value becomes this label, with the value 1 (with `states`: the stateset's label name). */
   stateLabel?: string;
+  /** JSONPath (relative to each node `count` selects) of a value: one count per distinct value. */
+  groupBy?: string;
+  /** The label of the `groupBy` value; default the last member name of its path. */
+  groupLabel?: string;
+  /** Factor applied to counter, gauge and untyped values. */
+  scale?: number;
+  /** JSONPath (relative to the node) of a number that is the sample's timestamp. */
+  timestamp?: string;
+  /** The unit of `timestamp`'s numbers; default milliseconds. */
+  timestampUnit?: "seconds" | "milliseconds";
 }
 
 /** Every numeric leaf under each selected node, named by its key path (the seed's mapping). */

@@ -8,14 +8,11 @@
  */
 
 import { parseDurationMs } from "../duration.ts";
-import { compileJsonPath } from "../jsonpath/mod.ts";
-import { LABEL_NAME_REGEXP } from "../model.ts";
 import {
   compileMatchRegex,
   compileMatchTemplate,
   familyNameOf,
   isLiteralTemplate,
-  patternSource,
   type RegexGroups,
   regexGroups,
   sampleTemplate,
@@ -23,21 +20,22 @@ import {
 import { validateRelabelConfigs } from "../relabel/mod.ts";
 import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
 import { relabelSchema } from "./schema.ts";
+import {
+  checkLabelNames,
+  checkPatterns,
+  isObj,
+  labelNameProblem,
+  metricNameProblem,
+  NAME_REGEXP,
+  type Obj,
+  regexReason,
+} from "./_checks.ts";
+import { checkJsonEntry } from "./_validate_json.ts";
 
-/** Names the exporter writes: legacy metric names without colons (reserved for recording rules). */
-const NAME_REGEXP = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const URL_SCHEMES = ["http:", "https:", "file:"];
 const RULE_KINDS = ["include", "exclude", "rename", "match"] as const;
 const MATCH_OPTIONS = ["name", "type", "help", "unit", "labels", "scale"] as const;
-const JSON_KINDS = ["name", "flatten", "metrics"] as const;
 const RELABEL_KEYS = Object.keys(relabelSchema.shape);
-const JSON_METRIC_OPTIONS = ["type", "help", "value", "count", "value_map", "states", "state_label"] as const;
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /**
  * Finds every problem the schema does not: `input` is the whole file as parsed from YAML.
@@ -133,47 +131,6 @@ function urlProblem(url: string): string | null {
   return null;
 }
 
-function labelNameProblem(name: string): string | null {
-  if (!LABEL_NAME_REGEXP.test(name)) return `invalid label name "${name}": must match [a-zA-Z_][a-zA-Z0-9_]*`;
-  if (name.startsWith("__")) return `label name "${name}" is reserved: names starting with "__" are internal`;
-  return null;
-}
-
-function checkLabelNames(labels: Obj, at: KeyPath, problems: Problem[]): void {
-  for (const name of Object.keys(labels)) {
-    const problem = labelNameProblem(name);
-    if (problem !== null) problems.push({ path: [...at, name], message: problem, atKey: true });
-  }
-}
-
-function metricNameProblem(name: string, what = "metric name"): string | null {
-  return NAME_REGEXP.test(name) ? null : `invalid ${what} "${name}": must match [a-zA-Z_][a-zA-Z0-9_]*`;
-}
-
-/** Strips "Invalid regular expression: /.../flags: " from a SyntaxError, keeping the reason. */
-function regexReason(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  const m = /^Invalid regular expression: \/.*\/[a-z]*: (.*)$/s.exec(message);
-  return m ? m[1] : message;
-}
-
-function checkPatterns(patterns: unknown, at: KeyPath, problems: Problem[]): void {
-  if (!Array.isArray(patterns)) return;
-  if (patterns.length === 0) problems.push({ path: at, message: "must not be empty" });
-  patterns.forEach((p, k) => {
-    if (typeof p !== "string") return;
-    if (p === "") {
-      problems.push({ path: [...at, k], message: "must not be empty" });
-      return;
-    }
-    try {
-      patternSource(p);
-    } catch (e) {
-      problems.push({ path: [...at, k], message: `invalid regular expression "${p}": ${regexReason(e)}` });
-    }
-  });
-}
-
 function checkRule(r: Obj, at: KeyPath, problems: Problem[]): void {
   const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
   const kinds = RULE_KINDS.filter((k) => r[k] !== undefined);
@@ -249,119 +206,5 @@ function checkMatch(r: Obj, at: KeyPath, problems: Problem[]): void {
   }
   if (typeof r.scale === "number" && (!Number.isFinite(r.scale) || r.scale === 0)) {
     add(["scale"], `must be a finite number other than 0: got ${r.scale}`);
-  }
-}
-
-function checkPath(text: unknown, at: KeyPath, problems: Problem[], singular: string | null): void {
-  if (typeof text !== "string") return;
-  try {
-    const p = compileJsonPath(text);
-    if (singular !== null && !p.singular) {
-      problems.push({ path: at, message: `"${text}" may select several values: ${singular}` });
-    }
-  } catch (e) {
-    problems.push({ path: at, message: `invalid JSONPath "${text}": ${(e as Error).message}` });
-  }
-}
-
-function checkJsonEntry(e: Obj, at: KeyPath, problems: Problem[]): void {
-  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
-  checkPath(e.path, [...at, "path"], problems, null);
-  if (isObj(e.labels)) {
-    checkLabelNames(e.labels, [...at, "labels"], problems);
-    for (const [k, v] of Object.entries(e.labels)) {
-      if (v === "@key") continue;
-      if (typeof v === "string" && !v.startsWith("$") && !v.startsWith("@")) {
-        add(
-          ["labels", k],
-          `"${v}" is not a JSONPath: start it with "@." (this node) or "$." (the document), or use "@key"`,
-        );
-        continue;
-      }
-      checkPath(v, [...at, "labels", k], problems, "a label needs a path to one value");
-    }
-  }
-  if (Array.isArray(e.skip_keys)) checkPatterns(e.skip_keys, [...at, "skip_keys"], problems);
-  const kinds = JSON_KINDS.filter((k) => e[k] !== undefined);
-  if (kinds.length === 0) {
-    add([], `a JSON entry needs one of ${JSON_KINDS.join(", ")}`);
-    return;
-  }
-  if (kinds.length > 1) {
-    add([kinds[1]], `a JSON entry takes only one of ${JSON_KINDS.join(", ")}: found ${kinds.join(", ")}`);
-    return;
-  }
-  const kind = kinds[0];
-  if (kind !== "name") {
-    for (const o of JSON_METRIC_OPTIONS) {
-      if (e[o] !== undefined) add([o], `only a metric entry (with "name") takes "${o}"`);
-    }
-  }
-  if (kind === "flatten" && typeof e.flatten === "string" && e.flatten !== "") {
-    const problem = metricNameProblem(e.flatten, "name prefix");
-    if (problem !== null) add(["flatten"], problem);
-  }
-  if (kind === "flatten" && e.flatten === false) add(["flatten"], `must be true or a name prefix`);
-  if (kind === "metrics" && Array.isArray(e.metrics)) {
-    e.metrics.forEach((c, k) => isObj(c) && checkJsonEntry(c, [...at, "metrics", k], problems));
-  }
-  if (kind === "name") checkJsonMetric(e, at, problems);
-}
-
-function checkJsonMetric(e: Obj, at: KeyPath, problems: Problem[]): void {
-  const add = (path: KeyPath, message: string) => problems.push({ path: [...at, ...path], message });
-  if (typeof e.name === "string") {
-    const problem = metricNameProblem(e.name);
-    if (problem !== null) add(["name"], problem);
-  }
-  checkPath(e.value, [...at, "value"], problems, "a value needs a path to one value");
-  checkPath(e.count, [...at, "count"], problems, null);
-  const shapes = (["count", "value_map", "states", "state_label"] as const).filter((k) => e[k] !== undefined);
-  if (shapes.length > 1) {
-    add(
-      [shapes[1]],
-      `a metric takes only one of count, value_map, states, state_label: found ${shapes.join(", ")}`,
-    );
-  }
-  if (e.count !== undefined && e.value !== undefined) {
-    add(["count"], `a metric takes "value" or "count", not both`);
-  }
-  const type = e.type;
-  if (type === "info") {
-    for (const k of ["value", "count", "value_map", "states", "state_label"]) {
-      if (e[k] !== undefined) {
-        add([k], `an info metric has the value 1 and its data in labels: remove "${k}"`);
-      }
-    }
-  }
-  if (type === "stateset" && e.states === undefined) add(["type"], `a stateset needs "states"`);
-  if (e.states !== undefined && type !== undefined && type !== "stateset") {
-    add(["type"], `"states" makes a stateset: remove "type: ${String(type)}" or set it to stateset`);
-  }
-  if (Array.isArray(e.states)) {
-    if (e.states.length === 0) add(["states"], "must not be empty");
-    const seen = new Set<unknown>();
-    e.states.forEach((s, k) => {
-      if (seen.has(s)) add(["states", k], `duplicate state ${JSON.stringify(s)}`);
-      seen.add(s);
-    });
-  }
-  if (typeof e.state_label === "string") {
-    const problem = labelNameProblem(e.state_label);
-    if (problem !== null) add(["state_label"], problem);
-  }
-  if (isObj(e.value_map)) {
-    for (const k of Object.keys(e.value_map)) {
-      if (k.length < 2 || !k.startsWith("/") || !k.endsWith("/")) continue;
-      try {
-        compileMatchRegex(k.slice(1, -1));
-      } catch (err) {
-        problems.push({
-          path: [...at, "value_map", k],
-          message: `invalid regular expression "${k}": ${regexReason(err)}`,
-          atKey: true,
-        });
-      }
-    }
   }
 }

@@ -5,7 +5,8 @@
  * (./skeleton.ts). When the next body has the same skeleton, {@linkcode ScrapeMemo.lookup} parses only its values and returns a
  * {@linkcode MemoHit}; the server then writes the answer from constants and values (./output.ts), built on
  * the first hit of each format. Anything else (a new series, another label, a timestamp, a value the parser
- * would refuse, a rule that changes values) goes to the real pipeline, which also reports any error.
+ * would refuse, a rule that changes values, an answer with timestamps) goes to the real pipeline, which also
+ * reports any error.
  *
  * An upstream whose shape keeps changing, or whose answer is not a plain copy of its values, backs the memo
  * off exponentially (up to 64 scrapes, 1024 for an answer that cannot be memoized), so it never costs more
@@ -94,6 +95,9 @@ class Shape {
     for (const f of families) {
       familyNames.add(f.name);
       for (const n of namesTaken(f)) names.add(n);
+      // A timestamp (a JSON mapping's `timestamp`) is written after the value, where the output side looks
+      // for values only: such an answer is left to the pipeline.
+      for (const s of f.samples) if (s.timestampMs !== undefined) return null;
     }
     if (skipped !== this.skipped || familyNames.size !== families.length) return null;
     const w = new ByteWriter(estimateSize(families));

@@ -48,8 +48,8 @@ const INVALID: [string, string[]][] = [
     '4: targets[0].rules[0].match: invalid regular expression "(": Unterminated group',
   ]],
   ["invalid_json_entry_kind.yaml", [
-    "5: targets[0].json[0]: a JSON entry needs one of name, flatten, metrics",
-    "7: targets[0].json[1].flatten: a JSON entry takes only one of name, flatten, metrics: found name, flatten",
+    "5: targets[0].json[0]: a JSON entry needs one of name, name_from, flatten, metrics",
+    "7: targets[0].json[1].flatten: a JSON entry takes only one of name, name_from, flatten, metrics: found name, flatten",
   ]],
   ["invalid_json_format.yaml", [
     '6: targets[0].json: a JSON mapping needs format json or auto: format is "prometheus"',
@@ -62,13 +62,12 @@ const INVALID: [string, string[]][] = [
     '13: targets[0].json[2].value_map["/(/"]: invalid regular expression "/(/": Unterminated group',
     '15: targets[0].json[3].type: a stateset needs "states"',
     '16: targets[0].json[4].flatten: invalid name prefix "9x": must match [a-zA-Z_][a-zA-Z0-9_]*',
-    '17: targets[0].json[4].state_label: only a metric entry (with "name") takes "state_label"',
+    '17: targets[0].json[4].state_label: only a metric entry (with "name" or "name_from") takes "state_label"',
   ]],
   ["invalid_json_path.yaml", [
     '6: targets[0].json[0].value: invalid JSONPath "$.a[": at character 5: expected a quoted name, an index, "*" or "?"',
-    '8: targets[0].json[1].value: invalid JSONPath "$..b": at character 3: the descendant segment ".." is not supported',
-    '10: targets[0].json[2].labels.id: "name" is not a JSONPath: start it with "@." (this node) or "$." (the document), or use "@key"',
-    '10: targets[0].json[2].labels.all: "@.tags[*]" may select several values: a label needs a path to one value',
+    '8: targets[0].json[1].value: "$..b" may select several values: a value needs a path to one value',
+    '10: targets[0].json[2].labels.id: "name" is not a JSONPath: start it with "@." (this node) or "$." (the document), or use "@key" or "@keypath"',
     '12: targets[0].json[2].metrics[0].value: "@.v[*]" may select several values: a value needs a path to one value',
   ]],
   ["invalid_label_name.yaml", [

@@ -35,11 +35,25 @@ const CASES: [string, unknown[], string[]][] = [
   ["$.tasks[?@.n < 2 || @.error].id", [0, 2], ["id", "id"]],
   ["$.tasks[?!@.error].id", [0, 1], ["id", "id"]],
   ["$.tasks[?(@.n >= 2) && !(@.state == 'RUNNING')].id", [1, 2], ["id", "id"]],
-  ["$.tasks[?@.missing == null].id", [], []],
   ["$.obj[?@ == 3]", [3], ["z"]],
   ["$.tasks[?$.status == 'green'].id", [0, 1, 2], ["id", "id", "id"]],
   ["$.my-connector.ok", [true], ["ok"]],
   ["$.nope.deeper", [], []],
+  ["$.obj.y", [null], ["y"]],
+  ["$..id", [0, 1, 2], ["id", "id", "id"]],
+  ["$.tasks..n", [1, 5, 2], ["n", "n", "n"]],
+  ["$..[?@.error]", [DOC.tasks[2]], ["2"]],
+  ["$.list[1:]", [20, 30], ["1", "2"]],
+  ["$.list[::-1]", [30, 20, 10], ["2", "1", "0"]],
+  ["$.list[-2:-1]", [20], ["1"]],
+  ["$.list[0:3:2]", [10, 30], ["0", "2"]],
+  ["$.tasks[?length(@.state) == 6].id", [1, 2], ["id", "id"]],
+  ["$.tasks[?match(@.state, 'RUN.*')].id", [0], ["id"]],
+  ["$.tasks[?search(@.state, 'AIL')].id", [1, 2], ["id", "id"]],
+  ["$[?count(@.*) == 3]", [DOC["a.b"], DOC.list, DOC.obj, DOC.tasks], ["a.b", "list", "obj", "tasks"]],
+  ["$.tasks[?value(@..error) == 'boom'].id", [2], ["id"]],
+  ["$.tasks[?@.missing == null].id", [], []],
+  ["$ .list [ 0 , 2 ]", [10, 30], ["0", "2"]],
 ];
 
 for (const [path, values, keys] of CASES) {
@@ -53,10 +67,32 @@ for (const [path, values, keys] of CASES) {
 Deno.test("selectNodes() reports a missing member, but not an empty wildcard or filter", () => {
   const sel = (p: string) => selectNodes(compileJsonPath(p), DOC, DOC).missing;
   assert.equal(sel("$.nope[*]"), true);
-  assert.equal(sel("$.obj.y"), true); // null counts as missing
+  assert.equal(sel("$.obj.y"), true); // null counts as missing (and is selected)
   assert.equal(sel("$.list[9]"), true);
   assert.equal(sel("$.tasks[?@.state == 'NONE']"), false);
   assert.equal(sel("$.obj.*"), false);
+  assert.equal(sel("$.status[1:]"), true);
+  assert.equal(sel("$.list[5:]"), false);
+  assert.equal(sel("$.status..x"), true);
+  assert.equal(sel("$..nope"), false);
+});
+
+Deno.test("selectNodes() walks a deeply nested document for .. without overflowing the stack", () => {
+  let doc: unknown = { name: "leaf" };
+  for (let i = 0; i < 100_000; i++) doc = [doc];
+  const { nodes } = selectNodes(compileJsonPath("$..name"), doc, doc);
+  assert.deepEqual(nodes, [{ value: "leaf", key: "name" }]);
+});
+
+Deno.test("selectNodes() keeps the key of @ and compares per RFC 9535 (Nothing, null, arrays, objects)", () => {
+  assert.deepEqual(selectNodes(compileJsonPath("@"), DOC, 5, "five").nodes, [{ value: 5, key: "five" }]);
+  const doc = [{ a: null }, {}, { a: [1, { b: 2 }] }, { a: { x: 1, y: [2] } }];
+  const ids = (p: string) => selectNodes(compileJsonPath(p), doc, doc).nodes.map((n) => n.key);
+  assert.deepEqual(ids("$[?@.a == null]"), ["0"]);
+  assert.deepEqual(ids("$[?@.a == @.nope]"), ["1"]);
+  assert.deepEqual(ids("$[?@.a == $[2].a]"), ["2"]);
+  assert.deepEqual(ids("$[?@.a == $[3].a]"), ["3"]);
+  assert.deepEqual(ids("$[?@.a <= null]"), ["0"]);
 });
 
 Deno.test("selectOne() reads singular paths relative to @ or $", () => {
@@ -78,9 +114,22 @@ Deno.test("compileJsonPath() marks only name/index paths as singular", () => {
 const BAD: [string, string][] = [
   ["a.b", 'at character 1: expected "$" or "@"'],
   ["$.", "at character 3: expected a member name (use ['...'] for other keys)"],
-  ["$..a", 'at character 3: the descendant segment ".." is not supported'],
+  ["$..", "at character 4: expected a member name (use ['...'] for other keys)"],
   ["$.a[", `at character 5: expected a quoted name, an index, "*" or "?"`],
-  ["$.a[1:2]", "at character 5: array slices are not supported"],
+  ["$.a[1:2:3:4]", 'at character 10: expected "," or "]"'],
+  ["$[-0]", 'at character 3: "-0" is not an index'],
+  ["$[01]", "at character 3: leading zeros are not allowed"],
+  ["$.a ", 'at character 4: expected ".", "[" or the end'],
+  ["$[?length(@.a)]", "at character 15: the value of length() must be compared, it is not true or false"],
+  ["$[?match(@.a, 'x') == true]", "at character 27: the result of match() cannot be compared"],
+  [
+    "$[?length(@.*) > 1]",
+    'at character 11: length() cannot take "@.*", which may select several values here',
+  ],
+  ["$[?count(1) > 1]", "at character 10: count() cannot take anything but a query here"],
+  ["$[?search(@.a) > 1]", "at character 15: search() takes 2 argument(s)"],
+  ["$[?nope(@.a)]", 'at character 4: unknown function "nope"'],
+  ["$[?!@.a == 1]", 'at character 9: expected "," or "]"'],
   ["$['a", "at character 5: unterminated string"],
   ["$['a'", 'at character 6: expected "," or "]"'],
   ["$.a b", 'at character 4: expected ".", "[" or the end'],
@@ -100,10 +149,18 @@ for (const [path, message] of BAD) {
 }
 
 Deno.test("selectNodes() never throws on any JSON document (property)", () => {
-  const paths = ["$.a[*].b", "$.*.*", "$[?@.x > 1]", "$['a','b'][0]", "@.a[-1]", "$[?@.s == 'x' || !@.t]"]
-    .map(
-      compileJsonPath,
-    );
+  const paths = [
+    "$.a[*].b",
+    "$.*.*",
+    "$[?@.x > 1]",
+    "$['a','b'][0]",
+    "@.a[-1]",
+    "$[?@.s == 'x' || !@.t]",
+    "$..*",
+    "$..[?length(@) > 1 && count(@.*) < 3]",
+    "$[1:-1:2]",
+    "$..[?match(@, 'a.*') || search(@.k, $.p) || value(@..x) == @]",
+  ].map(compileJsonPath);
   fc.assert(
     fc.property(fc.jsonValue(), (doc) => {
       for (const p of paths) selectNodes(p, doc, doc);

@@ -24,4 +24,12 @@
 
 export { coerceJsonValue, type FlatJsonResult, flattenJson, MAX_JSON_DEPTH, parseJson } from "./_flat.ts";
 export { DEFAULT_BLOCK_BYTES, type FlattenBytesOptions, flattenJsonBytes } from "./_stream.ts";
-export { compileJsonMapping, type JsonMapping, type JsonMapResult, KEY_SOURCE } from "./_map.ts";
+export {
+  compileJsonMapping,
+  type JsonMapping,
+  type JsonMapResult,
+  KEY_SOURCE,
+  KEYPATH_SOURCE,
+  MAX_RECURSE_DEPTH,
+} from "./_map.ts";
+export { SANITIZE_CACHE_SIZE } from "./_names.ts";
