@@ -17,8 +17,9 @@ import {
   UsageError,
 } from "./src/cli/mod.ts";
 import { indistinctTargets } from "./src/config/lint.ts";
-import { ConfigError, ParseError } from "./src/errors.ts";
+import { ConfigError, ParseError, UpstreamError } from "./src/errors.ts";
 import { explainTarget } from "./src/explain.ts";
+import { fetchForSuggest, suggestConfig } from "./src/suggest/mod.ts";
 import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
@@ -30,6 +31,7 @@ import type { UpstreamBody } from "./src/upstream/mod.ts";
 import { ConfigHolder } from "./src/server/reload.ts";
 import { closeRuntime, loadRuntime, longestTimeoutMs, type Runtime } from "./src/server/runtime.ts";
 import { SHUTDOWN_MARGIN_MS, shutdownGracefully } from "./src/server/shutdown.ts";
+import { resolveFileUrl } from "./src/url.ts";
 import { VERSION } from "./src/version.ts";
 import { withWebSecurity } from "./src/web/guard.ts";
 
@@ -87,6 +89,7 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
       service: flags.service,
     });
   }
+  if (command === "suggest") return await suggest(flags, io);
   let runtime: Runtime;
   try {
     runtime = await loadRuntime(flags, io.cwd);
@@ -149,6 +152,24 @@ async function checkInput(targets: Targets, input: string, io: RunIO): Promise<n
     }
   }
   return failed ? 1 : 0;
+}
+
+/** `suggest`: fetches the upstream (or reads `--input`) once and prints a commented first config. */
+async function suggest(flags: Flags, io: RunIO): Promise<number> {
+  const url = flags.url === undefined ? undefined : resolveFileUrl(flags.url, io.cwd);
+  try {
+    const body = flags.input !== undefined
+      ? { bytes: await Deno.readFile(flags.input), contentType: null }
+      : await fetchForSuggest(url as string, flags.upstreamTimeoutMs, flags.maxBodyBytes);
+    io.stdout(suggestConfig(body, { url: flags.url, service: flags.service, input: flags.input }));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ParseError) && !(e instanceof UpstreamError) && !(e instanceof Deno.errors.NotFound)) {
+      throw e;
+    }
+    io.stderr(`prom-exporter: Cannot suggest a config: ${e.message}\n`);
+    return 1;
+  }
 }
 
 async function explain(targets: Targets, flags: Flags, io: RunIO, log: Logger): Promise<number> {
@@ -235,6 +256,7 @@ async function serve(initial: Runtime, flags: Flags, io: RunIO, log: Logger): Pr
     self,
     log,
     version: VERSION,
+    configFile: flags.configFile,
     telemetryPath: flags.telemetryPath,
     timeoutOffsetMs: flags.timeoutOffsetMs,
     maxRequests: flags.maxRequests,

@@ -9,7 +9,7 @@
 import type { LogFormat, LogLevel } from "../log.ts";
 
 /** The subcommands. */
-export const COMMANDS = ["start", "once", "check", "explain"] as const;
+export const COMMANDS = ["start", "once", "check", "explain", "suggest"] as const;
 
 /** One of {@linkcode COMMANDS}. */
 export type Command = typeof COMMANDS[number];
@@ -46,7 +46,7 @@ export interface Flags {
   logLevel: LogLevel;
   /** `--log.format`. */
   logFormat: LogFormat;
-  /** `--input`: a saved upstream body for `once` and `explain`. */
+  /** `--input`: a saved upstream body for `once`, `explain` and `suggest`. */
   input?: string;
   /** `--probe.allow-any-target`: modules without `allowed_targets` may probe any non-link-local target. */
   probeAllowAnyTarget: boolean;
@@ -162,6 +162,7 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
   // check also loads --web.config.file when given, so a web config is validated before it is deployed.
   check: ["config.file", "web.config.file", "input", ...LOG_FLAGS],
   explain: ["config.file", "input", "metric", ...LOG_FLAGS],
+  suggest: ["service", "url", "input"],
 };
 
 /**

@@ -55,12 +55,20 @@ const CHECK_HELP: Partial<Record<FlagName, string>> = {
   input: "also match the JSON entries against this saved upstream body (warns when one selects nothing)",
 };
 
+/** What a flag means for `suggest`, which writes a config rather than scraping. */
+const SUGGEST_HELP: Partial<Record<FlagName, string>> = {
+  service: "the suggested target's name and service label",
+  url: "the upstream to fetch once; written into the suggested config",
+  input: "read this saved upstream body instead of fetching (the URL is a placeholder unless -u is given)",
+};
+
 /** One line of usage per subcommand, for `--help` and the hint after an error. */
 export const USAGE: Record<Command, string> = {
   start: "prom-exporter start (-u URL [-s SERVICE] [-e NAME]... | --config.file FILE) [-p PORT] [flags]",
   once: "prom-exporter once (-u URL [-s SERVICE] [-e NAME]... | --config.file FILE) [--input FILE] [flags]",
   check: "prom-exporter check --config.file FILE [--input FILE] [--web.config.file FILE] [flags]",
   explain: "prom-exporter explain --config.file FILE [--input FILE] [--metric NAME]... [flags]",
+  suggest: "prom-exporter suggest (-u URL | --input FILE) [-s SERVICE]",
 };
 
 /** The full help text for a subcommand (or the overview when none is given). */
@@ -74,13 +82,15 @@ export function helpText(command?: Command): string {
       "  once     scrape once, print the exposition, exit 0 (1 when the upstream failed)",
       "  check    validate a config file (exit 0 valid, 1 invalid)",
       "  explain  show what the rules did to each upstream metric",
+      "  suggest  fetch the upstream once and print a commented first config",
       "",
       "Run 'prom-exporter COMMAND --help' for the flags of a command; 'prom-exporter --version' for the version.",
     ].join("\n");
   }
   const rows: [string, string][] = COMMAND_FLAGS[command].map((f) => {
     const [synopsis, meaning] = FLAG_HELP[f];
-    return [synopsis, (command === "check" ? CHECK_HELP[f] : undefined) ?? meaning];
+    const special = command === "check" ? CHECK_HELP[f] : command === "suggest" ? SUGGEST_HELP[f] : undefined;
+    return [synopsis, special ?? meaning];
   });
   rows.push(["-h, --help", "this help"], ["--version", "print the version"]);
   // Long-only flags line up under the long names of "-s, --service".

@@ -72,6 +72,9 @@ export function toFlags(
       fail(`Flag "--url" is required (or give "--config.file")`);
     }
   }
+  if (command === "suggest" && url === undefined && v.input === undefined) {
+    fail(`Flag "--url" is required for "suggest" (or give "--input")`);
+  }
   if ((command === "check" || command === "explain") && configFile === undefined) {
     fail(`Flag "--config.file" is required for "${command}"`);
   }

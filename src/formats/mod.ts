@@ -146,6 +146,8 @@ export function bodyText(body: UpstreamBody): string {
 
 /** One scrape's consumer of samples: the transform's streaming run. */
 export interface SampleRun extends SeriesSink {
+  /** Samples taken so far: the series read from the upstream. */
+  readonly read: number;
   /** The output, once every sample was taken. */
   finish(): MetricFamily[];
 }
@@ -158,6 +160,8 @@ export interface StreamedBody {
   skipped: number;
   /** The format the body was decoded as. */
   format: ConcreteFormat;
+  /** Samples read from the body (by the run that gave the families). */
+  read: number;
 }
 
 /**
@@ -226,6 +230,9 @@ function* decodeSteps(
 ): Generator<void, StreamedBody> {
   const bytes = body.bytes;
   const format = detectFormat(decoder.format, body.contentType, sniffText(bytes));
+  // The run that gives the families is the last one begun (a restarted text pass begins a second).
+  let run: SampleRun | undefined;
+  const started = (asSent: boolean) => run = begin(asSent);
   try {
     if (format === "json") {
       // The seed's flattening reads the bytes block by block, with no document tree (json/_stream.ts); a
@@ -233,10 +240,11 @@ function* decodeSteps(
       const decoded = decoder.json === null
         ? flattenJsonBytes(bytes)
         : decodeText(decoder, bodyText(body), format);
-      return { families: feed(decoded.families, begin(false)), skipped: decoded.skipped, format };
+      const families = feed(decoded.families, started(false));
+      return { families, skipped: decoded.skipped, format, read: run?.read ?? 0 };
     }
-    const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), begin, cache);
-    return { families, skipped: 0, format };
+    const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), started, cache);
+    return { families, skipped: 0, format, read: run?.read ?? 0 };
   } catch (e) {
     throw htmlOr(e, body);
   }

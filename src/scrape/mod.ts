@@ -25,6 +25,7 @@ import { SeriesCache } from "../formats/series_cache.ts";
 import { compileTransform, outputKeeper, type Transform, type TransformRun } from "../transform/mod.ts";
 import {
   type ByteBudget,
+  type FetchTimings,
   type HopGuard,
   PLAIN_CLIENT,
   type UpstreamBody,
@@ -65,6 +66,8 @@ export type ScrapeResult =
     durationSeconds: number;
     /** Set when the body matched the target's memo: the answer can be written from it. */
     memo?: MemoHit;
+    /** Series read from the body, when the pipeline ran (a memo hit has `memo.size`). */
+    read?: number;
   }
   | { ok: false; error: UpstreamError; durationSeconds: number };
 
@@ -158,6 +161,25 @@ export interface ScrapeOptions {
   guard?: HopGuard;
   /** Takes the body's bytes as they arrive (the scrape's lease on the memory budget); absent: not counted. */
   budget?: ByteBudget;
+  /** Records the scrape's steps (a debug scrape, which also skips the memo); absent: nothing is recorded. */
+  trace?: ScrapeTrace;
+}
+
+/**
+ * What a debug scrape records, filled in as it goes: how far it got shows in what is set. The normal path
+ * passes none, reads no extra clock and keeps nothing.
+ */
+export interface ScrapeTrace {
+  /** The fetch's timings, status, content type and bytes; start it as `{ hops: 0 }`. */
+  fetch: FetchTimings;
+  /** The target scraped, for `explain` of its rules on {@linkcode ScrapeTrace.body}. */
+  target?: CompiledTarget;
+  /** The body as read. */
+  body?: UpstreamBody;
+  /** The format the body was decoded as. */
+  format?: ConcreteFormat;
+  /** Milliseconds decoding the body and applying the rules. */
+  transformMs?: number;
 }
 
 /**
@@ -167,9 +189,12 @@ export interface ScrapeOptions {
 export async function scrapeTarget(target: CompiledTarget, options: ScrapeOptions): Promise<ScrapeResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  const { trace } = options;
+  if (trace !== undefined) trace.target = target;
   try {
     const body = await fetchBody(target, options);
-    const memo = options.body === undefined ? target.memo : undefined;
+    if (trace !== undefined) trace.body = body;
+    const memo = options.body === undefined && trace === undefined ? target.memo : undefined;
     const binary = memo ? binaryText(body.bytes) : "";
     const hit = memo?.lookup(body.bytes, binary, body.contentType);
     if (hit) {
@@ -185,9 +210,14 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         memo: hit,
       };
     }
-    const { families, skipped, format } = await transformBody(target, body, true);
+    const decoding = trace === undefined ? 0 : performance.now();
+    const { families, skipped, format, read } = await transformBody(target, body, true);
+    if (trace !== undefined) {
+      trace.format = format;
+      trace.transformMs = performance.now() - decoding;
+    }
     memo?.learn(binary, body.contentType, format, skipped);
-    return { ok: true, families, skipped, durationSeconds: seconds() };
+    return { ok: true, families, skipped, read, durationSeconds: seconds() };
   } catch (e) {
     return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };
   }
@@ -209,7 +239,8 @@ async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promis
   if (options.body !== undefined) return options.body;
   const url = options.url ?? target.config.url;
   const { signal, guard, budget } = options;
-  const fetchOptions = { signal, maxBodyBytes: target.config.maxBodyBytes, guard, budget };
+  const timings = options.trace?.fetch;
+  const fetchOptions = { signal, maxBodyBytes: target.config.maxBodyBytes, guard, budget, timings };
   return await (target.client ?? PLAIN_CLIENT).fetch(url, fetchOptions);
 }
 

@@ -169,6 +169,8 @@ export interface TargetPolicyOptions {
   logged: Set<string>;
   /** Reports one failed target (after it was counted). */
   onFailure: (source: AnswerSource, result: FailedScrape) => void;
+  /** Reports one good target, e.g. to the status page (src/server/target_status.ts). @default {none} */
+  onSuccess?: (source: AnswerSource, result: GoodScrape) => void;
   /** Our families besides the per-scrape ones and `self`'s (last success, reload metrics). @default {none} */
   extra?: () => readonly MetricFamily[];
 }
@@ -180,7 +182,10 @@ export function targetPolicy(o: TargetPolicyOptions): AnswerPolicy {
       o.self.countError(source.name, result.error.reason);
       o.onFailure(source, result);
     },
-    succeeded: (source, result) => o.self.countSkipped(source.name, result.skipped),
+    succeeded(source, result) {
+      o.self.countSkipped(source.name, result.skipped);
+      o.onSuccess?.(source, result);
+    },
     conflicts: (conflicts) => reportConflicts(conflicts, o.self, o.log, o.logged),
     own: async (outcomes) => [...scrapeFamilies(outcomes), ...o.extra?.() ?? [], ...await o.self.families()],
   };

@@ -9,7 +9,6 @@ import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { ByteWriter } from "../exposition/escape.ts";
 import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import type { SelfMetrics } from "../exposition/self_metrics.ts";
-import { describeHttpOptions } from "../config/http_options.ts";
 import {
   answerBytes,
   type AnswerHold,
@@ -29,9 +28,13 @@ import {
   targetPolicy,
   targetSource,
 } from "./answer.ts";
+import { debugTarget, forTarget, oneTarget } from "./debug.ts";
 import { handleProbe } from "./probe.ts";
 import { type ConfigHolder, readyHandler, reloadHandler } from "./reload.ts";
 import type { Runtime } from "./runtime.ts";
+import { statusData, statusJson } from "./status.ts";
+import { statusPage } from "./status_html.ts";
+import { TargetStatus } from "./target_status.ts";
 import { type CompiledTarget, type ScrapeResult, scrapeTarget } from "../scrape/mod.ts";
 import { lastSuccessFamily, sharedScrape } from "../scrape/singleflight.ts";
 import { redactUrl } from "../url.ts";
@@ -52,8 +55,10 @@ export interface HandlerDeps {
   self: SelfMetrics;
   /** Logs failed scrapes and internal errors. */
   log: Logger;
-  /** The exporter's version, for the landing page. */
+  /** The exporter's version, for the status page. */
   version: string;
+  /** `--config.file`, shown on the status page. @default {none: the config came from flags} */
+  configFile?: string;
   /** The metrics path. @default {"/metrics"} */
   telemetryPath?: string;
   /** Subtracted from the scrape timeout header, in ms. @default {500} */
@@ -108,6 +113,27 @@ export function createHandler(deps: HandlerDeps): Handler {
   const reload = deps.holder ? reloadHandler(deps.holder) : undefined;
   const ready = deps.holder ? readyHandler(deps.holder) : undefined;
   let inFlight = 0;
+  // Each static target's last scrape, for the status page; a reload keeps only the targets it still has.
+  const targetStatus = new TargetStatus();
+  let statusOf: Runtime | undefined;
+  function currentStatus(): TargetStatus {
+    const current = runtime();
+    if (current !== statusOf) {
+      statusOf = current;
+      targetStatus.retain(current.targets.map((t) => t.config.name));
+    }
+    return targetStatus;
+  }
+  const status = () =>
+    statusData({
+      runtime: runtime(),
+      status: currentStatus(),
+      holder: deps.holder,
+      configFile: deps.configFile,
+      version: deps.version,
+      telemetryPath,
+      nowMs: Date.now(),
+    });
   // One buffer for every /metrics answer: a Response copies the bytes it is given (Fetch, "extract a
   // body"), so the buffer is free again as soon as the Response exists (docs/PERFORMANCE.md).
   const scratch = new ByteWriter(0);
@@ -126,7 +152,12 @@ export function createHandler(deps: HandlerDeps): Handler {
   }
 
   async function metrics(req: Request, hold: AnswerHold): Promise<Response> {
-    const { targets, flight } = runtime();
+    const { targets: all, flight } = runtime();
+    // `?target=NAME`: that target only, so a slow one does not hold the others; `&debug=true`: its report.
+    const one = oneTarget(req, all);
+    if (one instanceof Response) return one;
+    if (one?.debug) return await debugTarget(req, one.target, { ...deps, flight, offsetMs });
+    const targets = one === undefined ? all : [one.target];
     const budgets = targets.map((t) =>
       scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), offsetMs, t.config.timeoutMs)
     );
@@ -144,8 +175,11 @@ export function createHandler(deps: HandlerDeps): Handler {
       self: deps.self,
       log: deps.log,
       logged: loggedConflicts,
-      onFailure: (s, r) =>
-        deps.log.warn("scrape failed", { target: s.name, url: redactUrl(s.url), ...failureFields(r) }),
+      onFailure: (s, r) => {
+        currentStatus().failed(s.name, r);
+        deps.log.warn("scrape failed", { target: s.name, url: redactUrl(s.url), ...failureFields(r) });
+      },
+      onSuccess: (s, r) => currentStatus().succeeded(s.name, r, requestedFormat(req)),
       extra: () => [
         lastSuccessFamily(
           targets.map((t) => ({ labels: t.labels, atMs: flight.lastSuccessMs(t.config.name) })),
@@ -154,7 +188,13 @@ export function createHandler(deps: HandlerDeps): Handler {
       ],
     });
     const format = requestedFormat(req);
-    const job: AnswerJob = { sources: targets.map(targetSource), results, policy, format, scratch };
+    const job: AnswerJob = {
+      sources: targets.map(targetSource),
+      results,
+      policy: forTarget(policy, one?.target),
+      format,
+      scratch,
+    };
     const respond = (document: Uint8Array<ArrayBuffer>) => expositionResponse(req, format, document);
     const { answer, results: final } = await buildAnswer(job, respond);
     const bytes = answerBytes(answer);
@@ -167,14 +207,16 @@ export function createHandler(deps: HandlerDeps): Handler {
     const { pathname } = new URL(req.url);
     if (pathname === "/-/reload" && reload) return await reload(req);
     const known = pathname === "/" || pathname === telemetryPath || pathname === "/-/healthy" ||
-      pathname === "/-/ready" || pathname === "/probe";
+      pathname === "/-/ready" || pathname === "/probe" || pathname === "/api/v1/status";
     if (!known) return plain(404, "Not found\n");
     if (req.method !== "GET" && req.method !== "HEAD") {
       return plain(405, "Method not allowed\n", { allow: "GET, HEAD" });
     }
     if (pathname === telemetryPath) return await limited(() => metrics(req, hold));
     if (pathname === "/probe") return await limited(() => handleProbe(req, probeDeps, hold));
-    if (pathname === "/") return landingPage(runtime(), deps.version, telemetryPath);
+    if (pathname === "/") return statusPage(status());
+    // Spelled out, as every route is, so tests/e2e/readme_tables_test.ts finds it (status.ts STATUS_API_PATH).
+    if (pathname === "/api/v1/status") return statusJson(status());
     if (pathname === "/-/ready" && ready) return ready(req);
     return plain(200, pathname === "/-/healthy" ? "Healthy\n" : "Ready\n");
   }
@@ -204,31 +246,6 @@ function leasedScrape(
   budget: MemoryBudget | undefined,
 ): Promise<ScrapeResult> {
   return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease }));
-}
-
-function landingPage(runtime: Runtime, version: string, telemetryPath: string): Response {
-  const describe = (t: CompiledTarget) =>
-    t.config.http ? ` (${escapeHtml(describeHttpOptions(t.config.http))})` : "";
-  const rows = runtime.targets.map((t) =>
-    `<li>${escapeHtml(t.config.name)}: <code>${escapeHtml(redactUrl(t.config.url))}</code>${describe(t)}</li>`
-  ).join("");
-  const modules = runtime.moduleTargets.map((t) =>
-    `<li><a href="/probe?module=${encodeURIComponent(t.config.name)}&amp;target=">${
-      escapeHtml(t.config.name)
-    }</a>${describe(t)}</li>`
-  ).join("");
-  const html = `<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>prom-exporter</title></head>
-<body><h1>prom-exporter</h1><p>Version ${escapeHtml(version)}</p>
-<p><a href="${escapeHtml(telemetryPath)}">Metrics</a> · <a href="/-/healthy">Health</a></p>
-<h2>Targets</h2><ul>${rows}</ul>
-<h2>Modules</h2><ul>${modules}</ul></body></html>
-`;
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
-}
-
-function escapeHtml(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 }
 
 function plain(status: number, text: string, extra?: Record<string, string>): Response {

@@ -8,7 +8,8 @@
  * A target is refused (400, before any connection) unless the module's `allowed_targets` admit it, or the
  * operator started the exporter with `--probe.allow-any-target` and the module has no list. The check runs
  * on the resolved address, which the fetch is pinned to, and again on every redirect hop. Error bodies name
- * the problem and never echo upstream bodies or secrets.
+ * the problem and never echo upstream bodies or secrets. With `debug=true` the probe is scraped on its own and
+ * the answer is its report (./debug.ts): the log, the explain of the module's rules, the exposition.
  *
  * @module
  */
@@ -28,7 +29,8 @@ import {
   NO_HOLD,
   withLease,
 } from "../upstream/memory_budget.ts";
-import type { ScrapeResult } from "../scrape/mod.ts";
+import type { ScrapeResult, ScrapeTrace } from "../scrape/mod.ts";
+import { debugReport } from "./debug.ts";
 import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
 import { type HopGuard, untilAborted } from "../upstream/mod.ts";
@@ -58,7 +60,7 @@ export interface ProbeModule {
    */
   scrape(
     target: string,
-    options: { signal: AbortSignal; guard: HopGuard; budget?: ByteBudget },
+    options: { signal: AbortSignal; guard: HopGuard; budget?: ByteBudget; trace?: ScrapeTrace },
   ): Promise<ScrapeResult>;
 }
 
@@ -140,6 +142,8 @@ export async function handleProbe(
     });
   let first: PinnedAddress | undefined;
   let early: ScrapeResult | undefined;
+  // `debug=true`: the probe is scraped on its own and recorded, and the answer is its report (./debug.ts).
+  const trace: ScrapeTrace | undefined = params.get("debug") === "true" ? { fetch: { hops: 0 } } : undefined;
   try {
     first = await untilAborted(check(url), signal, "Cannot check the target");
   } catch (e) {
@@ -162,7 +166,11 @@ export async function handleProbe(
   };
   // The body is read on a lease of the budget, given back once the scrape has settled.
   const work = (s: AbortSignal) =>
-    withLease(deps.budget, (budget) => module.scrape(url.href, { signal: s, guard, budget }));
+    withLease(deps.budget, (budget) => module.scrape(url.href, { signal: s, guard, budget, trace }));
+  if (trace !== undefined) {
+    const checked = `${(performance.now() - started).toFixed(1)} ms: ${early ? "failed" : "allowed"}`;
+    return await debugProbe(moduleName, url.href, budget, checked, early ?? await work(signal), trace);
+  }
   const result = early ??
     (deps.flight
       ? await sharedScrape(deps.flight(), `${moduleName}\u0000${url.href}`, work, {
@@ -206,6 +214,27 @@ function probePolicy(deps: ProbeDeps): AnswerPolicy {
     },
     own: (outcomes) => scrapeFamilies(outcomes),
   };
+}
+
+/** The debug report of one probe; it is not counted in the exporter's metrics, nor logged. */
+function debugProbe(
+  moduleName: string,
+  href: string,
+  timeoutMs: number,
+  checked: string,
+  result: ScrapeResult,
+  trace: ScrapeTrace,
+): Promise<Response> {
+  const source = { name: moduleName, url: href, labels: [], onDuplicate: "first" } as const;
+  return debugReport({
+    heading: [`module: ${quote(moduleName)}`, `target: ${redactUrl(href)}`, `timeout: ${timeoutMs} ms`],
+    before: [`check (resolve and allowed_targets): ${checked}`],
+    source,
+    result,
+    trace,
+    url: href,
+    own: (outcomes) => scrapeFamilies(outcomes),
+  });
 }
 
 function resolver(deps: ProbeDeps): Resolver {

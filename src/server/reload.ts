@@ -37,11 +37,20 @@ export interface ConfigHolderOptions<C> {
 }
 
 /** Holds the current config and reloads it; see the module doc. */
+/** One load or reload attempt, as the status page shows it. */
+export interface ReloadAttempt {
+  /** When it ended, in ms since the epoch. */
+  atMs: number;
+  /** Why it failed; absent when it succeeded. */
+  error?: string;
+}
+
 export class ConfigHolder<C> {
   readonly #options: ConfigHolderOptions<C>;
   #current: C | undefined;
   #lastOk = false;
   #lastSuccessMs: number | undefined;
+  #lastAttempt: ReloadAttempt | undefined;
   #loads = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -53,6 +62,16 @@ export class ConfigHolder<C> {
   /** The config in use, or `undefined` before the first successful load. */
   get current(): C | undefined {
     return this.#current;
+  }
+
+  /** The last load or reload attempt: when, and the error of a failed one; `undefined` before any. */
+  get lastAttempt(): ReloadAttempt | undefined {
+    return this.#lastAttempt;
+  }
+
+  /** When a config was last installed (the first load included); `undefined` before. */
+  get lastSuccessMs(): number | undefined {
+    return this.#lastSuccessMs;
   }
 
   /** Whether a config is loaded. */
@@ -88,6 +107,7 @@ export class ConfigHolder<C> {
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       this.#lastOk = false;
+      this.#lastAttempt = { atMs: (this.#options.now ?? Date.now)(), error: error.message };
       if (!first) log?.error("config reload failed", { err: error.message, kept: "previous config" });
       return { ok: false, error };
     }
@@ -101,6 +121,7 @@ export class ConfigHolder<C> {
     this.#current = config;
     this.#lastOk = true;
     this.#lastSuccessMs = (this.#options.now ?? Date.now)();
+    this.#lastAttempt = { atMs: this.#lastSuccessMs };
     try {
       this.#options.onSwap?.(config, previous);
     } catch (e) {

@@ -98,6 +98,7 @@ export class Run implements SeriesSink {
   readonly #routes: Map<MetricFamily, Route | null> | null;
   #lastFamily: MetricFamily | null = null;
   #lastRoute: Route | null = null;
+  #read = 0;
 
   constructor(ctx: Context, asSent: boolean, onDuplicate: ((s: Sample) => void) | null) {
     this.#ctx = ctx;
@@ -113,6 +114,7 @@ export class Run implements SeriesSink {
    * `null` when dropped, `undefined` when a relabel rule moved it to another family (not cached).
    */
   sample(fam: MetricFamily, s: Sample): Output | null | undefined {
+    this.#read++;
     const route = this.#routeOf(fam);
     if (route === null || route.acc === null) return FAMILY_DROPPED;
     return this.#emit(route, route.acc, s);
@@ -120,6 +122,7 @@ export class Run implements SeriesSink {
 
   /** A cached series with a new value; false when this run cannot take it from the cache. */
   again(fam: MetricFamily, cached: unknown, value: number): boolean {
+    this.#read++;
     const route = this.#routeOf(fam);
     if (route === null || route.acc === null) return true;
     const out = cached as Output | null;
@@ -129,6 +132,11 @@ export class Run implements SeriesSink {
     const v = scale === 1 || out.unscaled ? value : d.divisor !== 1 ? value / d.divisor : value * scale;
     addSample(route.acc.family, { name: out.name, labels: out.labels, value: v });
     return true;
+  }
+
+  /** Samples taken so far, cached ones included: the series read from the upstream. */
+  get read(): number {
+    return this.#read;
   }
 
   finish(): MetricFamily[] {

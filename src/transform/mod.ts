@@ -50,6 +50,8 @@ export interface Transform {
 
 /** One scrape's streaming run of a {@linkcode Transform}: the decoder's {@linkcode SeriesSink}. */
 export interface TransformRun extends SeriesSink {
+  /** Samples taken so far: the series read from the upstream. */
+  readonly read: number;
   /**
    * The output families: merged by name, duplicates resolved.
    *

@@ -21,6 +21,7 @@ import type {
   ClientContext,
   ClientFetchOptions,
   FetchOptions,
+  FetchTimings,
   HopGuard,
   UpstreamBody,
   UpstreamClient,
@@ -93,7 +94,8 @@ async function fetchHops(
   target: string,
   fo: ClientFetchOptions,
 ): Promise<UpstreamBody> {
-  const { signal } = fo;
+  const { signal, timings } = fo;
+  const started = timings === undefined ? 0 : performance.now();
   let url = new URL(target);
   if (url.protocol === "file:" && fo.guard === undefined) return await fetchFile(url, fo);
   const origin = url.origin;
@@ -111,9 +113,14 @@ async function fetchHops(
     } catch (e) {
       throw classifyFetchError(e, signal, shown);
     }
+    if (timings !== undefined) headersArrived(timings, res, started);
     const follow = !isValidStatus(res.status, options.validStatusCodes) && isRedirect(res.status) &&
       options.redirectPolicy !== "none";
-    if (!follow) return await readResponse(res, shown, fo, options.validStatusCodes);
+    if (!follow) {
+      const valid = options.validStatusCodes;
+      if (timings === undefined) return await readResponse(res, shown, fo, valid);
+      return await timedRead(timings, () => readResponse(res, shown, fo, valid));
+    }
     await res.body?.cancel();
     if (hops >= options.maxRedirects) {
       throw new UpstreamError(
@@ -128,11 +135,39 @@ async function fetchHops(
 /** A `file:` URL: read under the same cap and budget; files have no content type. */
 async function fetchFile(url: URL, fo: ClientFetchOptions): Promise<UpstreamBody> {
   const shown = redactUrl(url.href);
+  const started = fo.timings === undefined ? 0 : performance.now();
   let res: Response;
   try {
     res = await fetch(url, { signal: fo.signal });
   } catch (e) {
     throw classifyFetchError(e, fo.signal, shown);
   }
-  return { ...await readResponse(res, shown, fo), contentType: null };
+  if (fo.timings !== undefined) headersArrived(fo.timings, res, started);
+  const body = fo.timings === undefined
+    ? await readResponse(res, shown, fo)
+    : await timedRead(fo.timings, () => readResponse(res, shown, fo));
+  return { ...body, contentType: null };
+}
+
+/** Notes a hop's response in the timings: one more hop, the time to its headers, its status and type. */
+function headersArrived(timings: FetchTimings, res: Response, started: number): void {
+  timings.hops++;
+  timings.headersMs = performance.now() - started;
+  timings.status = res.status;
+  timings.contentType = res.headers.get("content-type");
+}
+
+/** Reads the last hop's body with `readBody`, timing it and counting its bytes. */
+async function timedRead(
+  timings: FetchTimings,
+  readBody: () => Promise<UpstreamBody>,
+): Promise<UpstreamBody> {
+  const started = performance.now();
+  try {
+    const body = await readBody();
+    timings.bytes = body.bytes.byteLength;
+    return body;
+  } finally {
+    timings.bodyMs = performance.now() - started;
+  }
 }

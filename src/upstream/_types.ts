@@ -37,10 +37,32 @@ export interface ReadLimits {
   budget?: ByteBudget;
 }
 
+/**
+ * What one fetch took, filled in as it goes when a debug scrape asks for it (`ClientFetchOptions.timings`);
+ * absent on the normal path, which then reads no clock. Deno's `fetch` tells nothing of its connection, so
+ * connect, TLS, the request and the wait for the headers are one span.
+ */
+export interface FetchTimings {
+  /** Hops sent: 1, plus one per redirect followed. */
+  hops: number;
+  /** Milliseconds from the start of the fetch to the last hop's response headers (allow-list checks included). */
+  headersMs?: number;
+  /** Milliseconds reading the last hop's body. */
+  bodyMs?: number;
+  /** The last hop's HTTP status. */
+  status?: number;
+  /** The last hop's Content-Type header. */
+  contentType?: string | null;
+  /** The body's bytes after any Content-Encoding was undone. */
+  bytes?: number;
+}
+
 /** Options of {@linkcode UpstreamClient.fetch}. */
 export interface ClientFetchOptions extends ReadLimits {
   /** Called for every hop, the first included; probes pass their allow-list check. */
   guard?: HopGuard;
+  /** Filled with the fetch's timings (a debug scrape); absent: no clock is read. */
+  timings?: FetchTimings;
 }
 
 /** Options of `fetchUpstream`, the plain client. */

@@ -11,6 +11,7 @@ export type {
   ClientContext,
   ClientFetchOptions,
   FetchOptions,
+  FetchTimings,
   HopGuard,
   ReadLimits,
   UpstreamBody,

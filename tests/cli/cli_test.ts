@@ -90,7 +90,7 @@ Deno.test("parseCommandLine() answers --help and --version", () => {
 });
 
 const ERRORS: [string[], string][] = [
-  [["serve"], 'Unknown command "serve": expected one of start, once, check, explain'],
+  [["serve"], 'Unknown command "serve": expected one of start, once, check, explain, suggest'],
   [["start", "-u", "http://a/", "--bogus"], 'Unknown flag "--bogus"'],
   [["start", "-u", "http://a/", "-x"], 'Unknown flag "-x"'],
   [["start", "-u"], 'Flag "--url" needs a value'],
@@ -286,7 +286,7 @@ Deno.test("helpText() lists only the flags of the command", () => {
 });
 
 Deno.test("parseCommandLine() without a command is a usage error; help stays an answer", () => {
-  assert.equal(usageError([]), "Missing command: expected one of start, once, check, explain");
+  assert.equal(usageError([]), "Missing command: expected one of start, once, check, explain, suggest");
   for (const args of [["--help"], ["-h"], ["help"]]) {
     assert.deepEqual(parseCommandLine(args, {}), { kind: "help" });
   }
@@ -334,4 +334,20 @@ Deno.test("closestName() finds likely typos and nothing else", () => {
   assert.equal(closestName("lables", ["name", "labels", "url"]), "labels");
   assert.equal(closestName("config-file", ["config.file", "url"]), "config.file");
   assert.equal(closestName("xyz", ["labels", "url"]), undefined);
+});
+
+Deno.test("parseCommandLine() reads suggest: -u or --input, -s, and nothing else", () => {
+  const f = flags(["suggest", "-u", "http://127.0.0.1:8080/stats.json", "-s", "foo"]);
+  assert.deepEqual([f.url, f.service, f.input], ["http://127.0.0.1:8080/stats.json", "foo", undefined]);
+  assert.equal(flags(["suggest", "--input", "saved.json"]).input, "saved.json");
+  assert.equal(usageError(["suggest"]), 'Flag "--url" is required for "suggest" (or give "--input")');
+  assert.equal(
+    usageError(["suggest", "-u", "http://a/", "-p", "1"]),
+    'Flag "--port" does not apply to "suggest"',
+  );
+  assert.match(
+    helpText("suggest"),
+    /^Usage: prom-exporter suggest \(-u URL \| --input FILE\) \[-s SERVICE\]/,
+  );
+  assert.match(helpText(), / {2}suggest {2}fetch the upstream once/);
 });

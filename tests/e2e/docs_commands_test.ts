@@ -14,6 +14,7 @@
  */
 
 import assert from "node:assert/strict";
+import { type CommandOutput, runToEnd, startListening } from "../_lib/listening.ts";
 import { COMMANDS } from "../../src/cli/mod.ts";
 import { json, SEED_JSON, serveUpstream, type TestUpstream } from "../_lib/helpers.ts";
 import { hasTool, makePki, tempDir } from "../_lib/ops_helpers.ts";
@@ -140,34 +141,15 @@ function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, ...extra };
 }
 
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Output = CommandOutput;
 
 /** Runs a command to its end (bounded), in the repository. */
-async function runToEnd(
+function runCommand(
   argv: readonly string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<Output> {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
-    cwd: options.cwd ?? ROOT,
-    env: childEnv(options.env),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
-  try {
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
+  const env = childEnv(options.env);
+  return runToEnd(argv[0], argv.slice(1), { cwd: options.cwd ?? ROOT, env, clearEnv: true, waitMs: WAIT_MS });
 }
 
 /** A server started by a documented command. */
@@ -184,55 +166,16 @@ interface Server {
 
 /** Starts a server command and waits (bounded) for its "listening" log line. */
 async function startServer(argv: readonly string[], env: Record<string, string> = {}): Promise<Server> {
-  const child = new Deno.Command(argv[0], {
-    args: argv.slice(1),
+  const server = await startListening(argv[0], argv.slice(1), {
     cwd: ROOT,
     env: childEnv({ PROM_EXPORTER_WEB_LISTEN_ADDRESS: LOCAL, ...env }),
     clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let seen = "";
-  const listening = Promise.withResolvers<string>();
-  // Drains stderr for the whole life of the child, so a chatty server never blocks on a full pipe.
-  const drained = (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      seen += chunk;
-      const m = /msg=listening address=(\S+):(\d+)/.exec(seen);
-      if (m) listening.resolve(m[2]);
-    }
-    listening.reject(new Error(`exited before listening:\n${seen}`));
-  })();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no listening line within ${WAIT_MS} ms:\n${seen}`)), WAIT_MS);
+    waitMs: WAIT_MS,
   });
-  const stop = async (): Promise<number> => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    const kill = setTimeout(() => child.kill("SIGKILL"), WAIT_MS);
-    const status = await child.status;
-    clearTimeout(kill);
-    await drained;
-    return status.code;
-  };
-  let port: string;
-  try {
-    port = await Promise.race([listening.promise, timeout]);
-  } catch (e) {
-    await stop();
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
-  const base = `http://127.0.0.1:${port}`;
+  const { base, stderr, stop } = server;
   return {
     base,
-    stderr: () => seen,
+    stderr,
     get: async (path) => {
       const res = await fetch(base + path, { signal: AbortSignal.timeout(WAIT_MS) });
       const text = await res.text();
@@ -317,17 +260,25 @@ const WEB_CERT_RECIPE = [
   "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 365 -extfile san.ext -out server.pem",
 ];
 
+/** docs/OPERATIONS.md, "Alerts and dashboard (deploy/mixin)": in order, from the repository's root. */
+const MIXIN_LINES = [
+  "promtool check rules deploy/mixin/alerts.yaml",
+  "promtool test rules deploy/mixin/alerts_test.yaml",
+  "deno run --allow-read=deploy/mixin --allow-write=deploy/mixin deploy/mixin/gen_exprs.ts",
+  "promtool check rules deploy/mixin/dashboard_exprs.rules.yaml",
+];
+
 /** Runs a documented shell line as written in `cwd`, with `deno` meaning this Deno. */
 function sh(line: string, cwd: string): Promise<Output> {
   const withDeno = line.replace(/^deno /, `'${DENO.replaceAll("'", "'\\''")}' `);
-  return runToEnd(["sh", "-c", withDeno], { cwd });
+  return runCommand(["sh", "-c", withDeno], { cwd });
 }
 
 /** `check` accepts a web config: the documented recipes make files the exporter takes. */
 async function checkWebConfig(fx: Fixtures, webConfig: string): Promise<void> {
   const file = `${fx.dir}/web.yml`;
   await Deno.writeTextFile(file, webConfig);
-  const out = await runToEnd([...EXPORTER, "check", "--config.file", fx.config, "--web.config.file", file]);
+  const out = await runCommand([...EXPORTER, "check", "--config.file", fx.config, "--web.config.file", file]);
   assertOk(out, `check --web.config.file with:\n${webConfig}`);
 }
 
@@ -358,7 +309,7 @@ const HANDLED: Handled[] = [
   {
     lines: ["deno task start --help"],
     run: async () => {
-      const out = await runToEnd([DENO, "task", "start", "--help"]);
+      const out = await runCommand([DENO, "task", "start", "--help"]);
       assertOk(out, "deno task start --help");
       assert.match(out.stdout, /^Usage: prom-exporter start /);
       assert.doesNotMatch(out.stderr, /demo/);
@@ -413,7 +364,7 @@ const HANDLED: Handled[] = [
   {
     lines: ["prom-exporter once -s SERVICE -u URL"],
     run: async (fx) => {
-      const out = await runToEnd([...EXPORTER, "once", "-s", "foo", "-u", fx.url]);
+      const out = await runCommand([...EXPORTER, "once", "-s", "foo", "-u", fx.url]);
       assertOk(out, "once");
       assert.match(out.stdout, /^requests\{service="foo"\} 100$/m);
       assert.match(out.stdout, /^prom_exporter_up\{target="foo",service="foo"\} 1$/m);
@@ -427,7 +378,7 @@ const HANDLED: Handled[] = [
     ],
     run: async (fx) => {
       for (const extra of [[], ["--input", fx.saved]]) {
-        const out = await runToEnd([...EXPORTER, "check", "--config.file", fx.config, ...extra]);
+        const out = await runCommand([...EXPORTER, "check", "--config.file", fx.config, ...extra]);
         assertOk(out, `check ${extra.join(" ")}`);
         assert.match(out.stdout, /^Config ".*seed\.yaml" is valid: 1 target\(s\), 0 module\(s\)$/m);
       }
@@ -441,13 +392,13 @@ const HANDLED: Handled[] = [
     ],
     run: async (fx) => {
       for (const extra of [[], ["--input", fx.saved]]) {
-        const out = await runToEnd([...EXPORTER, "explain", "--config.file", fx.config, ...extra]);
+        const out = await runCommand([...EXPORTER, "explain", "--config.file", fx.config, ...extra]);
         assertOk(out, `explain ${extra.join(" ")}`);
         assert.match(out.stdout, /^exclude_me \(untyped, 1 series\)$/m);
         assert.match(out.stdout, /dropped$/m);
       }
       const args = ["--input", fx.saved, "--metric", "requests_status_*", "--metric", "uptime_se?"];
-      const only = await runToEnd([...EXPORTER, "explain", "--config.file", fx.config, ...args]);
+      const only = await runCommand([...EXPORTER, "explain", "--config.file", fx.config, ...args]);
       assertOk(only, `explain ${args.join(" ")}`);
       assert.match(only.stdout, /^requests_status_4xx \(untyped, 1 series\)$/m);
       assert.match(only.stdout, /^uptime_sec \(untyped, 1 series\)$/m);
@@ -455,10 +406,24 @@ const HANDLED: Handled[] = [
     },
   },
   {
+    lines: ["prom-exporter suggest -u URL [-s SERVICE]"],
+    run: async (fx) => {
+      const out = await runCommand([...EXPORTER, "suggest", "-u", fx.url, "-s", "foo"]);
+      assertOk(out, "suggest -u URL -s foo");
+      assert.match(out.stdout, /^ {6}- name: uptime_seconds$/m);
+      const file = `${fx.dir}/suggested.yaml`;
+      await Deno.writeTextFile(file, out.stdout);
+      assertOk(await runCommand([...EXPORTER, "check", "--config.file", file]), "check the suggestion");
+      const once = await runCommand([...EXPORTER, "once", "--config.file", file]);
+      assertOk(once, "once with the suggestion");
+      assert.match(once.stdout, /^requests_status_total\{code="2xx",service="foo"\} 90$/m);
+    },
+  },
+  {
     lines: ["prom-exporter once --config.file F [--input FILE]"],
     run: async (fx) => {
       for (const [extra, marker] of [[[], 1], [["--input", fx.saved], 0]] as const) {
-        const out = await runToEnd([...EXPORTER, "once", "--config.file", fx.config, ...extra]);
+        const out = await runCommand([...EXPORTER, "once", "--config.file", fx.config, ...extra]);
         assertOk(out, `once --config.file ${extra.join(" ")}`);
         assert.match(out.stdout, /^requests_by_status_total\{code="2xx",service="foo"\} 90$/m);
         // The live upstream has docs_upstream, the saved body has not.
@@ -470,7 +435,7 @@ const HANDLED: Handled[] = [
     lines: ["prom-exporter COMMAND --help"],
     run: async () => {
       for (const command of COMMANDS) {
-        const out = await runToEnd([...EXPORTER, command, "--help"]);
+        const out = await runCommand([...EXPORTER, command, "--help"]);
         assertOk(out, `${command} --help`);
         assert.match(out.stdout, new RegExp(`^Usage: prom-exporter ${command} `));
       }
@@ -479,12 +444,12 @@ const HANDLED: Handled[] = [
   {
     lines: ["prom-exporter"],
     run: async () => {
-      const out = await runToEnd(EXPORTER);
+      const out = await runCommand(EXPORTER);
       assert.equal(out.code, 2, out.stderr);
       assert.equal(out.stdout, "");
       assert.match(
         out.stderr,
-        /^prom-exporter: Missing command: expected one of start, once, check, explain\n/,
+        /^prom-exporter: Missing command: expected one of start, once, check, explain, suggest\n/,
       );
       assert.match(out.stderr, /^Commands:$/m);
     },
@@ -506,12 +471,12 @@ const HANDLED: Handled[] = [
         `${fx.dir}/secrets/`,
       );
       await Deno.writeTextFile(`${fx.dir}/etc/config.yaml`, installed);
-      const out = await runToEnd([...EXPORTER, "check", "--config.file", `${fx.dir}/etc/config.yaml`]);
+      const out = await runCommand([...EXPORTER, "check", "--config.file", `${fx.dir}/etc/config.yaml`]);
       assertOk(out, "check of the installed example");
       assert.match(out.stdout, /is valid: 1 target\(s\), 2 module\(s\)$/m);
       // Before the secrets are in place, check names each missing file at its line.
       await Deno.remove(`${fx.dir}/secrets/billing-token`);
-      const missing = await runToEnd([...EXPORTER, "check", "--config.file", `${fx.dir}/etc/config.yaml`]);
+      const missing = await runCommand([...EXPORTER, "check", "--config.file", `${fx.dir}/etc/config.yaml`]);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /config\.yaml:9: targets\[0\]\.http\.bearer_token_file: cannot read /);
     },
@@ -604,6 +569,28 @@ const HANDLED: Handled[] = [
       await checkWebConfig(
         fx,
         `tls_server_config:\n  cert_file: ${dir.path}/server.pem\n  key_file: ${dir.path}/server.key\n`,
+      );
+    },
+  },
+  {
+    lines: MIXIN_LINES,
+    tool: "promtool",
+    // In a copy of deploy/mixin without the generated file: the generator writes it again, byte for byte the
+    // committed one, and promtool accepts every file (tests/e2e/mixin_test.ts tests the mixin itself).
+    run: async () => {
+      await using dir = await tempDir();
+      await Deno.mkdir(`${dir.path}/deploy/mixin`, { recursive: true });
+      for (const f of ["alerts.yaml", "alerts_test.yaml", "dashboard.json", "gen_exprs.ts"]) {
+        await Deno.copyFile(`${ROOT}deploy/mixin/${f}`, `${dir.path}/deploy/mixin/${f}`);
+      }
+      for (const line of MIXIN_LINES) {
+        const out = await sh(line, dir.path);
+        assertOk(out, line);
+        if (line.startsWith("promtool")) assert.match(out.stdout + out.stderr, /SUCCESS/, line);
+      }
+      assert.equal(
+        await Deno.readTextFile(`${dir.path}/deploy/mixin/dashboard_exprs.rules.yaml`),
+        await Deno.readTextFile(`${ROOT}deploy/mixin/dashboard_exprs.rules.yaml`),
       );
     },
   },

@@ -235,7 +235,10 @@ Deno.test("run() without a command exits 2 with the usage on stderr; --help, -h 
   assert.equal(await run([], none.io), 2);
   assert.deepEqual(none.out, []);
   const lines = none.err.join("").split("\n");
-  assert.equal(lines[0], "prom-exporter: Missing command: expected one of start, once, check, explain");
+  assert.equal(
+    lines[0],
+    "prom-exporter: Missing command: expected one of start, once, check, explain, suggest",
+  );
   assert.match(none.err.join(""), /^Commands:$/m);
   assert.match(none.err.join(""), /^ {2}check {4}validate a config file/m);
   for (const args of [["--help"], ["-h"], ["help"]]) {
