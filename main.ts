@@ -89,7 +89,12 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
       service: flags.service,
     });
   }
-  if (command === "suggest") return await suggest(flags, io);
+  const input = await readInput(flags, io.cwd);
+  if (typeof input === "string") {
+    io.stderr(`prom-exporter: ${input}\n`);
+    return 1;
+  }
+  if (command === "suggest") return await suggest(flags, io, input);
   let runtime: Runtime;
   try {
     runtime = await loadRuntime(flags, io.cwd);
@@ -111,10 +116,10 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
       io.stdout(
         `Config "${flags.configFile}" is valid: ${targets.length} target(s), ${runtime.modules.size} module(s)\n`,
       );
-      return flags.input === undefined ? 0 : await checkInput(targets, flags.input, io);
+      return input === undefined ? 0 : checkInput(targets, flags.input as string, input, io);
     }
-    if (command === "explain") return await explain(targets, flags, io, log);
-    return await once(targets, flags, io, log);
+    if (command === "explain") return await explain(targets, flags, input, io, log);
+    return await once(targets, flags, input, io, log);
   } finally {
     closeRuntime(runtime);
   }
@@ -124,18 +129,31 @@ function hint(command?: Command): string {
   return command ? `Usage: ${USAGE[command]}\nRun 'prom-exporter ${command} --help' for more.` : helpText();
 }
 
-/** The saved upstream body of `--input`, if given. */
-async function inputBody(flags: Flags): Promise<UpstreamBody | undefined> {
+/**
+ * The saved upstream body of `--input`, if given, capped like a fetched one (`--upstream.max-body-bytes`); a
+ * file that cannot be read is a one-line message naming it and why, not a stack trace.
+ */
+async function readInput(flags: Flags, cwd: string): Promise<UpstreamBody | undefined | string> {
   if (flags.input === undefined) return undefined;
-  return { bytes: await Deno.readFile(flags.input), contentType: null };
+  const path = flags.input.startsWith("/") ? flags.input : `${cwd}/${flags.input}`;
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) return `Cannot read "${flags.input}": not a file`;
+    if (info.size > flags.maxBodyBytes) {
+      return `Cannot read "${flags.input}": ${info.size} bytes, more than --upstream.max-body-bytes ${flags.maxBodyBytes}`;
+    }
+    return { bytes: await Deno.readFile(path), contentType: null };
+  } catch (e) {
+    if (!(e instanceof Error) || !(e.name in Deno.errors)) throw e;
+    return `Cannot read "${flags.input}": ${e.message}`;
+  }
 }
 
 /**
  * `check --input FILE`: decodes the saved body for every target, with a warning per JSON entry that read
  * nothing from it (exit 0), or the reason it cannot be decoded at all (exit 1).
  */
-async function checkInput(targets: Targets, input: string, io: RunIO): Promise<number> {
-  const body: UpstreamBody = { bytes: await Deno.readFile(input), contentType: null };
+function checkInput(targets: Targets, input: string, body: UpstreamBody, io: RunIO): number {
   let failed = false;
   for (const t of targets) {
     const warnings: string[] = [];
@@ -155,25 +173,26 @@ async function checkInput(targets: Targets, input: string, io: RunIO): Promise<n
 }
 
 /** `suggest`: fetches the upstream (or reads `--input`) once and prints a commented first config. */
-async function suggest(flags: Flags, io: RunIO): Promise<number> {
+async function suggest(flags: Flags, io: RunIO, input: UpstreamBody | undefined): Promise<number> {
   const url = flags.url === undefined ? undefined : resolveFileUrl(flags.url, io.cwd);
   try {
-    const body = flags.input !== undefined
-      ? { bytes: await Deno.readFile(flags.input), contentType: null }
-      : await fetchForSuggest(url as string, flags.upstreamTimeoutMs, flags.maxBodyBytes);
+    const body = input ?? await fetchForSuggest(url as string, flags.upstreamTimeoutMs, flags.maxBodyBytes);
     io.stdout(suggestConfig(body, { url: flags.url, service: flags.service, input: flags.input }));
     return 0;
   } catch (e) {
-    if (!(e instanceof ParseError) && !(e instanceof UpstreamError) && !(e instanceof Deno.errors.NotFound)) {
-      throw e;
-    }
+    if (!(e instanceof ParseError) && !(e instanceof UpstreamError)) throw e;
     io.stderr(`prom-exporter: Cannot suggest a config: ${e.message}\n`);
     return 1;
   }
 }
 
-async function explain(targets: Targets, flags: Flags, io: RunIO, log: Logger): Promise<number> {
-  const body = await inputBody(flags);
+async function explain(
+  targets: Targets,
+  flags: Flags,
+  body: UpstreamBody | undefined,
+  io: RunIO,
+  log: Logger,
+): Promise<number> {
   let failed = false;
   for (const t of targets) {
     // The traced decoder also names the JSON entries that read nothing; the scrape keeps the plain one.
@@ -195,8 +214,13 @@ async function explain(targets: Targets, flags: Flags, io: RunIO, log: Logger): 
 }
 
 /** `once`: scrapes every target and writes the answer `/metrics` would give, as text, built the same way. */
-async function once(targets: Targets, flags: Flags, io: RunIO, log: Logger): Promise<number> {
-  const body = await inputBody(flags);
+async function once(
+  targets: Targets,
+  flags: Flags,
+  body: UpstreamBody | undefined,
+  io: RunIO,
+  log: Logger,
+): Promise<number> {
   const self = new SelfMetrics({
     version: VERSION,
     targets: targets.map((t) => t.config.name),

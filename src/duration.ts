@@ -6,6 +6,12 @@
  * @module
  */
 
+/**
+ * The longest duration the exporter takes, in ms: 2^31 - 1 (about 24.8 days), the longest delay a timer takes;
+ * a longer `AbortSignal.timeout` fires at once, so a longer timeout would fail every scrape.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** Milliseconds per unit. */
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,

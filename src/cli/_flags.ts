@@ -166,6 +166,12 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
 };
 
 /**
+ * The largest body cap (`--upstream.max-body-bytes`, `max_body_bytes`): 1 GiB. A body is decoded as UTF-8 text in
+ * blocks, and V8's strings and buffers stop well before larger sizes, so a larger cap could only fail later.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024 * 1024;
+
+/**
  * The default of `--scrape.max-inflight-bytes`, in bodies of `--upstream.max-body-bytes`: room for two of the
  * largest bodies at once (32 MiB with the 16 MiB default), so that the decoding they do fits a 256 MiB V8 heap
  * (docs/DESIGN.md, "Memory bounded by design"), and raising the body cap raises this one with it.

@@ -6,7 +6,7 @@
  */
 
 import type { parseArgs } from "node:util";
-import { parseDurationMs } from "../duration.ts";
+import { MAX_DURATION_MS, parseDurationMs } from "../duration.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { redactUrl, resolveFileUrl } from "../url.ts";
 import {
@@ -18,6 +18,7 @@ import {
   DEMO_ENV_VAR,
   ENV_VARS,
   type Flags,
+  MAX_BODY_BYTES,
   type OPTIONS,
   UsageError,
 } from "./_flags.ts";
@@ -108,6 +109,7 @@ export function toFlags(
     "--upstream.max-body-bytes",
     fail,
     1,
+    MAX_BODY_BYTES,
   );
   return {
     service,
@@ -171,11 +173,18 @@ function parsePort(text: string, flag: string, fail: (m: string) => never): numb
   return n;
 }
 
-function parseCount(text: string, flag: string, fail: (m: string) => never, min = 0): number {
+function parseCount(
+  text: string,
+  flag: string,
+  fail: (m: string) => never,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!(n >= min && Number.isSafeInteger(n))) {
     fail(`Flag "${flag}" needs a whole number >= ${min}: current value is "${text}"`);
   }
+  if (n > max) fail(`Flag "${flag}" must be at most ${max}: current value is "${text}"`);
   return n;
 }
 
@@ -183,6 +192,9 @@ function parseDuration(text: string, flag: string, fail: (m: string) => never): 
   const ms = parseDurationMs(text);
   if (ms === undefined) {
     fail(`Flag "${flag}" needs a duration such as 10s or 500ms: current value is "${text}"`);
+  }
+  if ((ms as number) > MAX_DURATION_MS) {
+    fail(`Flag "${flag}" must be at most 24d: current value is "${text}"`);
   }
   return ms as number;
 }

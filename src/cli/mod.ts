@@ -23,6 +23,7 @@ export {
   type FlagName,
   type Flags,
   type Invocation,
+  MAX_BODY_BYTES,
   OPTIONS,
   UsageError,
 } from "./_flags.ts";

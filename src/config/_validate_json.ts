@@ -19,13 +19,11 @@ import {
   regexReason,
 } from "./_checks.ts";
 import type { KeyPath, Problem } from "./positions.ts";
+import { JSON_METRIC_KEYS } from "./schema.ts";
 
 const JSON_KINDS = ["name", "name_from", "flatten", "metrics"] as const;
-/** The keys only a metric entry (`name` or `name_from`) takes: what it reads, then how it names and stamps. */
-const JSON_METRIC_OPTIONS = [
-  ...["type", "help", "value", "count", "value_map", "states", "state_label", "scale"] as const,
-  ...["name_prefix", "name_case", "group_by", "group_label", "timestamp", "timestamp_unit"] as const,
-];
+/** The keys only a metric entry (`name` or `name_from`) takes: the schema's `jsonMetricShape`. */
+const JSON_METRIC_OPTIONS = JSON_METRIC_KEYS;
 /** The label sources that are not JSONPaths. */
 const KEY_SOURCES = ["@key", "@keypath"];
 const NOT_A_PATH = `start it with "@." (this node) or "$." (the document)`;

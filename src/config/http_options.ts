@@ -1,6 +1,6 @@
 /**
  * The upstream HTTP options block (`http:` under a target or a module): a zod sub-schema with snake_case keys,
- * validated into the camelCase {@linkcode HttpOptions} that `upstream_client.ts` compiles. Secrets (passwords,
+ * validated into the camelCase {@linkcode HttpOptions} that src/upstream/_transport.ts compiles. Secrets (passwords,
  * tokens, header values, proxy credentials) are held in {@linkcode Secret}, which never prints its value.
  *
  * Relative file paths are kept as written; `compileHttpOptions` resolves them against the config file's
@@ -10,7 +10,8 @@
  */
 
 import { z } from "zod";
-import { parseDurationMs } from "../duration.ts";
+import { MAX_BODY_BYTES } from "../cli/mod.ts";
+import { MAX_DURATION_MS, parseDurationMs } from "../duration.ts";
 
 const SECRET_TEXT = "<secret>";
 
@@ -136,6 +137,10 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((v, ct
     });
     return z.NEVER;
   }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: "custom", message: `must be at most 24d: current value is "${v}"` });
+    return z.NEVER;
+  }
   return ms;
 });
 
@@ -187,7 +192,7 @@ export const httpOptionsSchema = z.strictObject({
     "Statuses whose body is decoded; default any 2xx",
   ),
   timeout: durationSchema.optional().describe("Cap on one fetch, e.g. `10s`"),
-  max_body_bytes: z.int().min(1).optional().describe("Cap on the decompressed body"),
+  max_body_bytes: z.int().min(1).max(MAX_BODY_BYTES).optional().describe("Cap on the decompressed body"),
   redirect_policy: z.enum(REDIRECT_POLICIES).default("same_origin").describe(
     "`same_origin` (default), `none`, or `any` (credentials never leave the configured origin)",
   ),

@@ -205,7 +205,7 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
           path,
           message: issue.input === undefined
             ? "missing required key"
-            : `expected ${typeName(issue.expected)}, got ${valueName(issue.input)}`,
+            : `expected ${typeName(issue.expected)}, got ${valueName(issue.input, path)}`,
         });
         break;
       case "invalid_value":
@@ -220,7 +220,7 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[]): Problem[] {
         out.push({ path, message: issue.origin === "array" ? "must not be empty" : issue.message });
         break;
       case "invalid_union":
-        out.push({ path, message: `expected ${unionNames(issue)}, got ${valueName(issue.input)}` });
+        out.push({ path, message: `expected ${unionNames(issue)}, got ${valueName(issue.input, path)}` });
         break;
       default:
         out.push({ path, message: issue.message });
@@ -255,11 +255,16 @@ function typeName(t: string): string {
   }
 }
 
-function valueName(v: unknown): string {
+/** Keys whose values may be secrets, so a message names their kind, never their value. */
+const SECRET_KEY = /pass|token|secret|credential|auth|key|header|http/i;
+
+function valueName(v: unknown, path: readonly (string | number)[]): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a map";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-  if (typeof v === "number") return `the number ${v}`;
+  // Errors reach logs and the status page: a mistyped password must not be printed with them.
+  const secret = path.some((k) => typeof k === "string" && SECRET_KEY.test(k));
+  if (typeof v === "string") return secret ? "a string" : `the string ${JSON.stringify(v)}`;
+  if (typeof v === "number") return secret ? "a number" : `the number ${v}`;
   return String(v);
 }

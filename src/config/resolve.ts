@@ -10,13 +10,24 @@
 import type { Flags } from "../cli/mod.ts";
 import { resolveFileUrl } from "../url.ts";
 import { lastMemberLabel } from "./json_names.ts";
-import type { JsonEntryInput, ModuleInput, RuleInput, TargetInput } from "./schema.ts";
+import {
+  JSON_METRIC_KEYS,
+  type JsonEntryInput,
+  MATCH_RULE_KEYS,
+  type ModuleInput,
+  type RuleInput,
+  type TargetInput,
+} from "./schema.ts";
 import type {
   JsonEntry,
+  JsonMetricOptions,
   JsonMetricType,
+  MatchRuleOptions,
   ProbeModuleConfig,
   RuleConfig,
   RuleMetricType,
+  ShapedMatchKey,
+  ShapedMetricKey,
   TargetConfig,
 } from "./types.ts";
 
@@ -58,15 +69,13 @@ export function resolveRule(r: RuleInput): RuleConfig {
   if (r.include !== undefined) return { kind: "include", patterns: r.include };
   if (r.exclude !== undefined) return { kind: "exclude", patterns: r.exclude };
   if (r.rename !== undefined) return { kind: "rename", map: r.rename };
+  const type = ruleType(r.type);
   return {
+    ...camelCopy(r, MATCH_RULE_KEYS, SHAPED_MATCH_KEYS) as MatchRuleOptions,
     kind: "match",
     match: r.match as string,
-    name: r.name,
-    type: ruleType(r.type),
-    help: r.help,
-    unit: r.unit,
+    ...(type === undefined ? {} : { type }),
     labels: r.labels ?? {},
-    scale: r.scale,
   };
 }
 
@@ -93,32 +102,47 @@ export function resolveJsonEntry(e: JsonEntryInput): JsonEntry {
     : e.type;
   return {
     ...base,
+    ...metricOptions(e),
     kind: "metric",
     name: e.name ?? "",
     type,
-    help: e.help,
     value: e.value ?? "@",
-    count: e.count,
-    valueMap: e.value_map,
-    states: e.states,
-    stateLabel: e.state_label,
-    // The newer keys only when set, so an entry without them reads as it did before them.
-    ...definedOnly({
-      nameFrom: e.name_from,
-      namePrefix: e.name_prefix,
-      nameCase: e.name_case === "snake" ? "snake" as const : undefined,
-      groupBy: e.group_by,
-      groupLabel: e.group_by === undefined ? undefined : e.group_label ?? lastMemberLabel(e.group_by),
-      scale: e.scale,
-      timestamp: e.timestamp,
-      timestampUnit: e.timestamp_unit,
-    }),
+    // Set only when given, so an entry without them reads as it did before them.
+    ...(e.name_from === undefined ? {} : { nameFrom: e.name_from }),
+    ...(e.name_case === "snake" ? { nameCase: "snake" as const } : {}),
+    ...(e.group_by === undefined ? {} : { groupLabel: e.group_label ?? lastMemberLabel(e.group_by) }),
   };
 }
 
-/** `o` without its `undefined` members. */
-function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+/** The metric keys resolved with defaults or transforms above; every other one is copied as written. */
+const SHAPED_METRIC_KEYS: ReadonlySet<string> = new Set<ShapedMetricKey>([
+  "type",
+  "value",
+  "name_case",
+  "group_label",
+]);
+
+/** The match-rule keys resolved with defaults or transforms in `resolveRule`. */
+const SHAPED_MATCH_KEYS: ReadonlySet<string> = new Set<ShapedMatchKey>(["type", "labels"]);
+
+/** The schema's metric keys the entry sets, camelCased: a new key in schema.ts needs nothing here. */
+function metricOptions(e: JsonEntryInput): JsonMetricOptions {
+  return camelCopy(e, JSON_METRIC_KEYS, SHAPED_METRIC_KEYS) as JsonMetricOptions;
+}
+
+/**
+ * The `keys` of `o` that are set and not `shaped`, each under its camelCase name. The key lists are read
+ * here, not at load: schema.ts imports this module (a cycle).
+ */
+function camelCopy<T extends object>(
+  o: T,
+  keys: readonly (keyof T & string)[],
+  shaped: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (shaped.has(k) || o[k] === undefined) continue;
+    out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = o[k];
+  }
   return out;
 }

@@ -21,14 +21,11 @@ const patternList = z.array(z.string()).describe(
 
 const labelMap = z.record(z.string(), z.string());
 
-/** One rule: exactly one of `include`, `exclude`, `rename`, `match` (with its options). */
-export const ruleSchema = z.object({
-  include: patternList.optional().describe("Keep only metrics whose name matches one of these patterns"),
-  exclude: patternList.optional().describe("Drop metrics whose name matches one of these patterns"),
-  rename: z.record(z.string(), z.string()).optional().describe("Exact renames: `{old_name: new_name}`"),
-  match: z.string().optional().describe(
-    "Regular expression matched against the whole name; named groups `(?<code>...)` become labels",
-  ),
+/**
+ * The keys only a `match` rule takes. A key added here is validated (only on a match rule), resolved into
+ * the model in camelCase (resolve.ts) and typed on `MatchRule` (types.ts) without being named anywhere else.
+ */
+export const matchRuleShape = {
   name: z.string().optional().describe(
     "match: the new name; `$1`, `${1}` and `${group}` insert capture groups",
   ),
@@ -41,6 +38,17 @@ export const ruleSchema = z.object({
   scale: z.number().optional().describe(
     "match: factor applied to values, e.g. 0.001 for milliseconds to seconds",
   ),
+};
+
+/** One rule: exactly one of `include`, `exclude`, `rename`, `match` (with its options). */
+export const ruleSchema = z.object({
+  include: patternList.optional().describe("Keep only metrics whose name matches one of these patterns"),
+  exclude: patternList.optional().describe("Drop metrics whose name matches one of these patterns"),
+  rename: z.record(z.string(), z.string()).optional().describe("Exact renames: `{old_name: new_name}`"),
+  match: z.string().optional().describe(
+    "Regular expression matched against the whole name; named groups `(?<code>...)` become labels",
+  ),
+  ...matchRuleShape,
 }).strict();
 
 /** One relabel config, with exactly Prometheus's keys (validated by the relabel engine). */
@@ -54,21 +62,12 @@ export const relabelSchema = z.object({
   action: z.enum(RELABEL_ACTIONS).optional(),
 }).strict();
 
-/** One JSON mapping entry: a metric (`name`), a flattening (`flatten`) or a group (`metrics`). */
-export const jsonEntrySchema = z.object({
-  path: z.string().optional().describe("JSONPath of the nodes to read, e.g. `$.queues[*]`; default `@`"),
-  labels: labelMap.optional().describe("Labels from each node: a JSONPath such as `@.name`, or `@key`"),
-  skip_keys: z.array(z.string()).optional().describe("Member names to skip (exact, glob or /regex/)"),
-  labels_from: z.string().optional().describe(
-    "JSONPath of an object whose scalar members all become labels (names sanitised); `labels` win",
-  ),
-  recurse: z.string().optional().describe(
-    "Also run on each member of the node's member of this name, at any depth; `@keypath` names them (`db/primary`)",
-  ),
-  name: z.string().optional().describe("The metric name"),
-  name_from: z.string().optional().describe(
-    "Instead of `name`: JSONPath of a string in each node that, sanitised, is the metric name",
-  ),
+/**
+ * The keys only a metric entry (`name` or `name_from`) takes. A key added here is validated (only on a metric
+ * entry), resolved into the model in camelCase (`timestamp_unit` → `timestampUnit`, resolve.ts) and typed on
+ * {@linkcode JsonMetricEntry} (types.ts) without being named anywhere else.
+ */
+export const jsonMetricShape = {
   name_prefix: z.string().optional().describe("With `name_from`: prepended to the name"),
   name_case: z.enum(["as_sent", "snake"]).optional().describe(
     "With `name_from`: `snake` turns camelCase into snake_case; default `as_sent`",
@@ -95,9 +94,31 @@ export const jsonEntrySchema = z.object({
   timestamp_unit: z.enum(["seconds", "milliseconds"]).optional().describe(
     "The unit of `timestamp`; default milliseconds",
   ),
+};
+
+/** A JSON entry's keys but `metrics`, which nests entries (added below, where the schema can name itself). */
+const jsonEntryFields = z.object({
+  path: z.string().optional().describe("JSONPath of the nodes to read, e.g. `$.queues[*]`; default `@`"),
+  labels: labelMap.optional().describe("Labels from each node: a JSONPath such as `@.name`, or `@key`"),
+  skip_keys: z.array(z.string()).optional().describe("Member names to skip (exact, glob or /regex/)"),
+  labels_from: z.string().optional().describe(
+    "JSONPath of an object whose scalar members all become labels (names sanitised); `labels` win",
+  ),
+  recurse: z.string().optional().describe(
+    "Also run on each member of the node's member of this name, at any depth; `@keypath` names them (`db/primary`)",
+  ),
+  name: z.string().optional().describe("The metric name"),
+  name_from: z.string().optional().describe(
+    "Instead of `name`: JSONPath of a string in each node that, sanitised, is the metric name",
+  ),
+  ...jsonMetricShape,
   flatten: z.union([z.boolean(), z.string()]).optional().describe(
     "Every number under the node, named by its key path; a string is a name prefix",
   ),
+});
+
+/** One JSON mapping entry: a metric (`name`), a flattening (`flatten`) or a group (`metrics`). */
+export const jsonEntrySchema = jsonEntryFields.extend({
   get metrics(): z.ZodOptional<z.ZodArray<typeof jsonEntrySchema>> {
     return z.array(jsonEntrySchema).optional().describe("Entries read from each node, inheriting its labels");
   },
@@ -106,8 +127,20 @@ export const jsonEntrySchema = z.object({
 /** One JSON mapping entry as the file holds it (recursive through `metrics`). */
 export type JsonEntryInput = z.output<typeof jsonEntrySchema>;
 
+/** The metric-only keys of a JSON entry as the file holds them. */
+export type JsonMetricInput = { [K in keyof typeof jsonMetricShape]: z.output<(typeof jsonMetricShape)[K]> };
+
+/** The names of {@linkcode jsonMetricShape}'s keys, in file order. */
+export const JSON_METRIC_KEYS = Object.keys(jsonMetricShape) as (keyof typeof jsonMetricShape)[];
+
 /** One rule as the file holds it. */
 export type RuleInput = z.output<typeof ruleSchema>;
+
+/** The match-only keys of a rule as the file holds them. */
+export type MatchRuleInput = { [K in keyof typeof matchRuleShape]: z.output<(typeof matchRuleShape)[K]> };
+
+/** The names of {@linkcode matchRuleShape}'s keys, in file order. */
+export const MATCH_RULE_KEYS = Object.keys(matchRuleShape) as (keyof typeof matchRuleShape)[];
 
 /** The keys a target shares with a `/probe` module: how a body becomes metrics. */
 const sharedShape = {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TargetFile, TargetInput } from "./schema.ts";
+import type { JsonMetricInput, MatchRuleInput, TargetFile, TargetInput } from "./schema.ts";
 
 /** Upstream formats; `auto` picks one from the Content-Type, then from the first byte. */
 export type UpstreamFormat = NonNullable<TargetFile["format"]>;
@@ -42,24 +42,29 @@ export interface RenameRule {
   map: Record<string, string>;
 }
 
+/** The match-rule keys the resolver gives defaults or reads differently, typed on {@linkcode MatchRule}. */
+export type ShapedMatchKey = "type" | "labels";
+
+/**
+ * The other match-rule keys of the schema (schema.ts `matchRuleShape`), as the file wrote them, in camelCase
+ * and only when set: `name` (new name; `$1`, `${1}`, `${group}` insert capture groups), `help`, `unit` (the
+ * last part of the name), `scale` (a factor for counter, gauge and unknown values). A key added to the
+ * schema appears here (and in the resolved rule) by itself.
+ */
+export type MatchRuleOptions = {
+  [K in Exclude<keyof MatchRuleInput, ShapedMatchKey> as CamelCase<K>]?: NonNullable<MatchRuleInput[K]>;
+};
+
 /** Match a name against an anchored regex; named groups become labels; may rename and set metadata. */
-export interface MatchRule {
+export interface MatchRule extends MatchRuleOptions {
   /** Discriminant. */
   kind: "match";
   /** The regular expression (JavaScript syntax, anchored at both ends). */
   match: string;
-  /** New name; `$1`, `${1}` and `${group}` refer to capture groups. Absent: the name is kept. */
-  name?: string;
-  /** New type (only for counter, gauge and unknown families). */
+  /** New type (only for counter, gauge and unknown families; `untyped` in a file is read as `unknown`). */
   type?: RuleMetricType;
-  /** New HELP text. */
-  help?: string;
-  /** New UNIT (must be the last part of the name). */
-  unit?: string;
   /** Extra labels; values may refer to capture groups like `name`. */
   labels: Record<string, string>;
-  /** Factor applied to every value (counter, gauge and unknown families). */
-  scale?: number;
 }
 
 /** One rule, as validated from the config (see docs/CONFIG.md "Rules"). */
@@ -82,42 +87,42 @@ interface JsonEntryBase {
   recurse?: string;
 }
 
-/** One metric read from each selected node. */
-export interface JsonMetricEntry extends JsonEntryBase {
+/** `snake_case` as `camelCase`, as a type (`timestamp_unit` → `timestampUnit`). */
+export type CamelCase<S extends string> = S extends `${infer H}_${infer T}`
+  ? `${H}${Capitalize<CamelCase<T>>}`
+  : S;
+
+/** The metric keys the resolver gives defaults or reads differently, typed on {@linkcode JsonMetricEntry}. */
+export type ShapedMetricKey = "type" | "value" | "name_case" | "group_label";
+
+/**
+ * The other metric keys of the schema (schema.ts `jsonMetricShape`), as the file wrote them, in camelCase and
+ * only when set: a key added to the schema appears here (and in the resolved entry) by itself.
+ */
+export type JsonMetricOptions = {
+  [K in Exclude<keyof JsonMetricInput, ShapedMetricKey> as CamelCase<K>]?: NonNullable<JsonMetricInput[K]>;
+};
+
+/**
+ * One metric read from each selected node. Besides the fields below: `help`, `count`, `valueMap`, `states`,
+ * `stateLabel`, `namePrefix`, `groupBy`, `scale`, `timestamp`, `timestampUnit` ({@linkcode JsonMetricOptions},
+ * described in the schema and docs/CONFIG.md).
+ */
+export interface JsonMetricEntry extends JsonEntryBase, JsonMetricOptions {
   /** Discriminant. */
   kind: "metric";
   /** The metric name (the rules see it as the upstream name); `""` when `nameFrom` names each series. */
   name: string;
   /** JSONPath (relative to the node) of a string that, sanitised, is the metric name. */
   nameFrom?: string;
-  /** Prepended to the name read by `nameFrom`. */
-  namePrefix?: string;
   /** `snake`: a name read by `nameFrom` goes from camelCase to snake_case; default as sent. */
   nameCase?: "snake";
   /** The metric type; default `unknown`, or `gauge` for `count`, `value_map` and `state_label`. */
   type: JsonMetricType;
-  /** HELP text; default names the JSON path. */
-  help?: string;
   /** JSONPath of the value inside the node (singular); default `@`. */
   value: string;
-  /** JSONPath whose number of selected nodes is the value (instead of `value`). */
-  count?: string;
-  /** String (or number/boolean) values to numbers; keys may be `*` (anything else) or `/regex/`. */
-  valueMap?: Record<string, number>;
-  /** Stateset states: one sample per state, 1 for the current one. */
-  states?: string[];
-  /** The string value becomes this label, with the value 1 (with `states`: the stateset's label name). */
-  stateLabel?: string;
-  /** JSONPath (relative to each node `count` selects) of a value: one count per distinct value. */
-  groupBy?: string;
   /** The label of the `groupBy` value; default the last member name of its path. */
   groupLabel?: string;
-  /** Factor applied to counter, gauge and untyped values. */
-  scale?: number;
-  /** JSONPath (relative to the node) of a number that is the sample's timestamp. */
-  timestamp?: string;
-  /** The unit of `timestamp`'s numbers; default milliseconds. */
-  timestampUnit?: "seconds" | "milliseconds";
 }
 
 /** Every numeric leaf under each selected node, named by its key path (the seed's mapping). */

@@ -7,7 +7,9 @@
  * @module
  */
 
-import { parseDurationMs } from "../duration.ts";
+import { MAX_BODY_BYTES } from "../cli/mod.ts";
+import { MAX_DURATION_MS, parseDurationMs } from "../duration.ts";
+import { redactUrl } from "../url.ts";
 import {
   compileMatchRegex,
   compileMatchTemplate,
@@ -19,7 +21,7 @@ import {
 } from "../patterns/mod.ts";
 import { validateRelabelConfigs } from "../relabel/mod.ts";
 import { type KeyPath, parseKeyPath, type Problem, unknownKeyMessage } from "./positions.ts";
-import { relabelSchema } from "./schema.ts";
+import { MATCH_RULE_KEYS, relabelSchema } from "./schema.ts";
 import {
   checkLabelNames,
   checkPatterns,
@@ -34,7 +36,8 @@ import { checkJsonEntry } from "./_validate_json.ts";
 
 const URL_SCHEMES = ["http:", "https:", "file:"];
 const RULE_KINDS = ["include", "exclude", "rename", "match"] as const;
-const MATCH_OPTIONS = ["name", "type", "help", "unit", "labels", "scale"] as const;
+/** The keys only a match rule takes: the schema's `matchRuleShape`. */
+const MATCH_OPTIONS = MATCH_RULE_KEYS;
 const RELABEL_KEYS = Object.keys(relabelSchema.shape);
 
 /**
@@ -88,9 +91,12 @@ function checkTarget(t: Obj, at: KeyPath, problems: Problem[]): void {
     if (ms === undefined) {
       add(["timeout"], `invalid duration "${t.timeout}": write a number and a unit, such as 10s or 500ms`);
     } else if (!(ms > 0)) add(["timeout"], `must be more than 0: got "${t.timeout}"`);
+    else if (ms > MAX_DURATION_MS) add(["timeout"], `must be at most 24d: got "${t.timeout}"`);
   }
   if (typeof t.max_body_bytes === "number" && !(t.max_body_bytes > 0)) {
     add(["max_body_bytes"], `must be more than 0: got ${t.max_body_bytes}`);
+  } else if (typeof t.max_body_bytes === "number" && t.max_body_bytes > MAX_BODY_BYTES) {
+    add(["max_body_bytes"], `must be at most ${MAX_BODY_BYTES} (1 GiB): got ${t.max_body_bytes}`);
   }
   if (Array.isArray(t.rules)) {
     t.rules.forEach((r, j) => isObj(r) && checkRule(r, [...at, "rules", j], problems));
@@ -123,7 +129,7 @@ function urlProblem(url: string): string | null {
       url.startsWith("file://") && !url.startsWith("file:///") ? "file:///" + url.slice(7) : url,
     );
   } catch {
-    return `invalid URL "${url}"`;
+    return `invalid URL "${redactUrl(url)}"`;
   }
   if (!URL_SCHEMES.includes(parsed.protocol)) {
     return `unsupported URL scheme "${parsed.protocol}": use http://, https:// or file://`;

@@ -103,7 +103,8 @@ export function formatNumber(value: number): string {
  */
 export function timestampSuffixMs(ms: number): string {
   if (Number.isSafeInteger(ms)) return " " + ms;
-  if (ms - ms !== 0) return "";
+  // Not finite, or beyond int64: no valid timestamp to write.
+  if (ms - ms !== 0 || Math.abs(ms) >= 2 ** 63) return "";
   // Outside the safe range String() may switch to exponent notation, which is not an int64 literal.
   return " " + BigInt(Math.trunc(ms)).toString();
 }

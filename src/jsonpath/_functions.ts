@@ -1,8 +1,8 @@
 /**
  * The function extensions of RFC 9535 (`length`, `count`, `match`, `search`, `value`): their declared types,
  * checked by the parser at compile time, and the value-level parts of their evaluation; plus the comparison
- * rules of filters. `match` and `search` take I-Regexp patterns (RFC 9485), translated once into a JavaScript
- * `RegExp` with the `u` flag, where `.` matches any character but line feed and carriage return.
+ * rules of filters. `match` and `search` take I-Regexp patterns (RFC 9485), run by our linear-time matcher
+ * (`_iregexp.ts`).
  *
  * @module
  */
@@ -17,66 +17,6 @@ export const SIGNATURES: Readonly<Record<FunctionName, { params: FunctionType[];
   search: { params: ["value", "value"], result: "logical" },
   value: { params: ["nodes"], result: "value" },
 };
-
-/** Escapes allowed by I-Regexp after `\` (besides `p{..}` and `P{..}`). */
-const SINGLE_ESCAPES = new Set("()*+-.?[\\]^nrt{|}");
-
-/**
- * Translates an I-Regexp into a JavaScript regex: whole-string for `match`, anywhere for `search`. Null when
- * the pattern is not a valid I-Regexp (then the function gives false, as RFC 9535 says).
- */
-export function iRegexp(pattern: string, whole: boolean): RegExp | null {
-  let out = "";
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === "\\") {
-      const esc = pattern[++i];
-      if (esc === "p" || esc === "P") {
-        const end = pattern.indexOf("}", i);
-        if (pattern[i + 1] !== "{" || end < 0) return null;
-        out += "\\" + pattern.slice(i, end + 1);
-        i = end;
-      } else if (esc !== undefined && SINGLE_ESCAPES.has(esc)) {
-        out += esc === "-" && !inClass ? "-" : "\\" + esc;
-      } else {
-        return null;
-      }
-    } else if (inClass) {
-      if (ch === "]") inClass = false;
-      out += ch;
-    } else if (ch === ".") {
-      out += "[^\\n\\r]";
-    } else if (ch === "(" && pattern[i + 1] === "?") {
-      return null;
-    } else {
-      if (ch === "[") {
-        inClass = true;
-        if (pattern[i + 1] === "^") out += pattern[i++];
-      }
-      out += ch;
-    }
-  }
-  try {
-    return new RegExp(whole ? `^(?:${out})$` : out, "u");
-  } catch {
-    return null;
-  }
-}
-
-const cache = new Map<string, RegExp | null>();
-
-/** `iRegexp` for a pattern read from the document: cached by pattern, so each is translated once. */
-export function cachedRegexp(pattern: string, whole: boolean): RegExp | null {
-  const key = (whole ? "m" : "s") + pattern;
-  let re = cache.get(key);
-  if (re === undefined) {
-    if (cache.size >= 1000) cache.clear();
-    re = iRegexp(pattern, whole);
-    cache.set(key, re);
-  }
-  return re;
-}
 
 /** `length()`: code points of a string, elements of an array, members of an object; else Nothing. */
 export function lengthOf(v: unknown): unknown {

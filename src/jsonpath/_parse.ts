@@ -7,7 +7,8 @@
  * @module
  */
 
-import { iRegexp, SIGNATURES } from "./_functions.ts";
+import { SIGNATURES } from "./_functions.ts";
+import { compileIRegexp } from "./_iregexp.ts";
 import { Scanner } from "./_scan.ts";
 import type {
   Argument,
@@ -238,7 +239,7 @@ export class PathParser extends Scanner {
     if (args.length !== sig.params.length) this.fail(`${name}() takes ${sig.params.length} argument(s)`);
     const pattern = args[1];
     if ((fname === "match" || fname === "search") && "literal" in pattern) {
-      const re = typeof pattern.literal === "string" ? iRegexp(pattern.literal, fname === "match") : null;
+      const re = typeof pattern.literal === "string" ? compileIRegexp(pattern.literal) : null;
       return { name: fname, args, regex: re };
     }
     return { name: fname, args };

@@ -1,13 +1,14 @@
 /**
  * The selection: walks a compiled path (`_types.ts`) over a parsed JSON document, on every scrape. Kept
  * allocation-light: one array per segment, no closures, no regex built per document (a `match`/`search`
- * pattern read from the document is translated once and cached), and an explicit stack for `..` so that a
+ * pattern read from the document is compiled once and cached), and an explicit stack for `..` so that a
  * deeply nested document cannot overflow the call stack.
  *
  * @module
  */
 
-import { cachedRegexp, compare, lengthOf } from "./_functions.ts";
+import { compare, lengthOf } from "./_functions.ts";
+import { cachedIRegexp } from "./_iregexp.ts";
 import type {
   Argument,
   Comparable,
@@ -204,9 +205,9 @@ function call(c: FunctionCall, current: unknown, root: unknown): unknown {
       let re = c.regex;
       if (re === undefined) {
         const pattern = valueOf(args[1], current, root);
-        re = typeof pattern === "string" ? cachedRegexp(pattern, c.name === "match") : null;
+        re = typeof pattern === "string" ? cachedIRegexp(pattern) : null;
       }
-      return re !== null && re.test(s);
+      return re !== null && re.test(s, c.name === "match");
     }
   }
 }

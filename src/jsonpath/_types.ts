@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { IRegexp } from "./_iregexp.ts";
+
 /** A literal in a filter: a JSON scalar. */
 export type Literal = string | number | boolean | null;
 
@@ -39,8 +41,8 @@ export type Argument =
 export interface FunctionCall {
   readonly name: FunctionName;
   readonly args: readonly Argument[];
-  /** For `match` and `search` with a literal pattern: the regex, built at compile time (null: invalid). */
-  readonly regex?: RegExp | null;
+  /** For `match` and `search` with a literal pattern: the I-Regexp, compiled at load (null: invalid). */
+  readonly regex?: IRegexp | null;
 }
 
 /** One selector inside brackets, or the only selector of a dot segment. */

@@ -21,14 +21,26 @@ import { namesTaken } from "../exposition/assemble.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { MetricFamily } from "../model.ts";
-import { buildOutput, type OutputMemo, outputSize, renderOutput, type TaggedAnswer } from "./output.ts";
+import {
+  buildOutput,
+  type OutputMemo,
+  outputSize,
+  renderEnd,
+  renderOutput,
+  renderSome,
+  type TaggedAnswer,
+} from "./output.ts";
+import { STEP_VALUES, taskStarted, turnIfDue } from "./pace.ts";
 import {
   binaryText,
   type BodyValues,
+  endRead,
   fillSkeleton,
   findSkeleton,
+  readSome,
   readValues,
   type Skeleton,
+  startRead,
 } from "./skeleton.ts";
 
 export { binaryText };
@@ -106,6 +118,11 @@ class Shape {
   }
 }
 
+/** A paced write in progress, and the promise that writes waiting for it wait on (made by the first). */
+interface Writing {
+  waited: PromiseWithResolvers<void> | undefined;
+}
+
 /** A scrape whose body matched the memo's skeleton: its values, and how to write its answer. */
 export class MemoHit {
   readonly #shape: Shape;
@@ -113,6 +130,8 @@ export class MemoHit {
   readonly #written: (Uint8Array | undefined)[] = [undefined, undefined];
   /** How many times each format's answer was written. */
   readonly #renders = [0, 0];
+  /** Per format, a paced write in progress: writes that come meanwhile wait for it, then copy its answer. */
+  readonly #writing: (Writing | undefined)[] = [undefined, undefined];
 
   /**
    * @param values The body's values, in skeleton order.
@@ -140,18 +159,62 @@ export class MemoHit {
   /** Appends the upstream part of the answer; call only after {@linkcode MemoHit.output} gave a memo. */
   writeInto(w: ByteWriter, format: ExpositionFormat): void {
     const index = FORMAT_INDEX[format];
-    const written = this.#written[index];
-    if (written !== undefined) {
-      w.copy(written, 0, written.length);
-      return;
-    }
-    const out = this.#shape.output(format);
-    if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
+    if (this.#copied(w, index)) return;
+    const out = this.#memo(format);
     const start = w.length;
     renderOutput(out, this.values, this.body, w);
+    this.#rendered(w, start, index, false);
+  }
+
+  /**
+   * {@linkcode MemoHit.writeInto} in steps, giving the event loop a turn whenever it runs long (./pace.ts): no
+   * one else may write into `w` until it settles. A write of this format that starts meanwhile waits for this
+   * one and copies its answer.
+   */
+  async writeIntoPaced(w: ByteWriter, format: ExpositionFormat): Promise<void> {
+    const index = FORMAT_INDEX[format];
+    const other = this.#writing[index];
+    if (other !== undefined) await (other.waited ??= Promise.withResolvers<void>()).promise;
+    if (this.#copied(w, index)) return;
+    const out = this.#memo(format);
+    const start = w.length;
+    const writing: Writing = { waited: undefined };
+    this.#writing[index] = writing;
+    try {
+      for (let k = 0, n = out.slots.length; k < n;) {
+        const last = Math.min(n, k + STEP_VALUES);
+        renderSome(out, this.values, this.body, w, k, last);
+        k = last;
+        const turn = turnIfDue();
+        if (turn !== undefined) await turn;
+      }
+      renderEnd(out, w);
+      this.#rendered(w, start, index, writing.waited !== undefined);
+    } finally {
+      this.#writing[index] = undefined;
+      writing.waited?.resolve();
+    }
+  }
+
+  /** Copies the kept answer of a format, if there is one. */
+  #copied(w: ByteWriter, index: 0 | 1): boolean {
+    const written = this.#written[index];
+    if (written === undefined) return false;
+    w.copy(written, 0, written.length);
+    return true;
+  }
+
+  #memo(format: ExpositionFormat): OutputMemo {
+    const out = this.#shape.output(format);
+    if (out === null) throw new TypeError("MemoHit.writeInto: this answer cannot be memoized");
+    return out;
+  }
+
+  /** Counts a write from `start` on, and keeps a copy once a second scrape shares this result. */
+  #rendered(w: ByteWriter, start: number, index: 0 | 1, shared: boolean): void {
     // The first answer goes straight into the caller's buffer, which the server reuses for its next answer
     // (src/server/answer.ts), so nothing is kept. A second one means scrapes share this result: keep a copy for them.
-    if (++this.#renders[index] >= 2) this.#written[index] = w.bytes().slice(start);
+    if (++this.#renders[index] >= 2 || shared) this.#written[index] = w.bytes().slice(start);
   }
 
   /** Bytes {@linkcode MemoHit.writeInto} will add, to size a buffer. */
@@ -189,15 +252,53 @@ export class ScrapeMemo {
    * @param binary The same body as {@linkcode binaryText}.
    */
   lookup(bytes: Uint8Array, binary: string, contentType: string | null): MemoHit | null {
-    const shape = this.#shape;
+    const shape = this.#usable();
     if (shape === null) return null;
-    if (shape.refused) {
+    return this.#hit(shape, readValues(shape.skeleton, contentType, binary), bytes);
+  }
+
+  /**
+   * {@linkcode ScrapeMemo.lookup} in steps, giving the event loop a turn whenever the read runs long
+   * (./pace.ts).
+   *
+   * @param arrivedMs When the body arrived (`performance.now()`): the work since counts towards the first
+   *   pause (reading it as {@linkcode binaryText} takes a few ms at 100k series). @default {now}
+   */
+  async lookupPaced(
+    bytes: Uint8Array,
+    binary: string,
+    contentType: string | null,
+    arrivedMs?: number,
+  ): Promise<MemoHit | null> {
+    taskStarted(arrivedMs);
+    const shape = this.#usable();
+    if (shape === null) return null;
+    const { skeleton } = shape;
+    const read = startRead(skeleton, contentType);
+    let ok = read !== null;
+    for (const n = skeleton.pieces.length - 1; ok && read!.next < n;) {
+      ok = readSome(skeleton, binary, read!, STEP_VALUES);
+      const turn = turnIfDue();
+      if (turn !== undefined) await turn;
+    }
+    return this.#hit(shape, ok && endRead(skeleton, binary, read!) ? read!.values : null, bytes);
+  }
+
+  /** The shape to look a body up in, or `null` (none, or one that was refused: then it is dropped). */
+  #usable(): Shape | null {
+    const shape = this.#shape;
+    if (shape?.refused) {
       this.#forget(MAX_REFUSED_BACKOFF);
       return null;
     }
-    const values = readValues(shape.skeleton, contentType, binary);
+    return shape;
+  }
+
+  /** The hit of a body whose values were read, or `null` when it did not match (the shape is dropped). */
+  #hit(shape: Shape, values: BodyValues | null, bytes: Uint8Array): MemoHit | null {
     if (values === null) {
-      this.#forget(MAX_CHANGED_BACKOFF);
+      // A paced read gave turns: another scrape may have dropped or replaced the shape meanwhile.
+      if (this.#shape === shape) this.#forget(MAX_CHANGED_BACKOFF);
       return null;
     }
     if (shape.proven) this.#misses = 0;

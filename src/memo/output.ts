@@ -155,10 +155,26 @@ export function outputSize(m: OutputMemo): number {
  * body's bytes, any other value written as a number.
  */
 export function renderOutput(m: OutputMemo, values: BodyValues, body: Uint8Array, w: ByteWriter): void {
+  renderSome(m, values, body, w, 0, m.slots.length);
+  renderEnd(m, w);
+}
+
+/**
+ * Writes output values `[first, last)` of {@linkcode renderOutput}'s answer, each after its constant, so a
+ * long answer can be written in steps; {@linkcode renderEnd} then writes the last constant.
+ */
+export function renderSome(
+  m: OutputMemo,
+  values: BodyValues,
+  body: Uint8Array,
+  w: ByteWriter,
+  first: number,
+  last: number,
+): void {
   const { consts, ends, slots } = m;
   const { spans, numbers } = values;
-  let from = 0;
-  for (let k = 0; k < slots.length; k++) {
+  let from = first === 0 ? 0 : ends[first - 1];
+  for (let k = first; k < last; k++) {
     const to = ends[k];
     w.copy(consts, from, to);
     const slot = slots[k];
@@ -167,5 +183,10 @@ export function renderOutput(m: OutputMemo, values: BodyValues, body: Uint8Array
     else w.number(numbers[slot]);
     from = to;
   }
-  w.copy(consts, from, ends[slots.length]);
+}
+
+/** Writes the constant after the last output value. */
+export function renderEnd(m: OutputMemo, w: ByteWriter): void {
+  const n = m.slots.length;
+  w.copy(m.consts, n === 0 ? 0 : m.ends[n - 1], m.ends[n]);
 }

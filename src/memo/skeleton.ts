@@ -189,29 +189,47 @@ export interface BodyValues {
  * detection only looks at the Content-Type and the first character, which is never a value.
  */
 export function readValues(s: Skeleton, contentType: string | null, t: string): BodyValues | null {
+  const read = startRead(s, contentType);
+  if (read === null) return null;
+  const n = s.pieces.length - 1;
+  return readSome(s, t, read, n) && endRead(s, t, read) ? read.values : null;
+}
+
+/** A read of a body's values in steps ({@linkcode readSome}), so a long one can give the event loop turns. */
+export interface ValueRead {
+  /** The values read so far. */
+  values: BodyValues;
+  /** The next value to read. */
+  next: number;
+  /** Where its piece starts in the body. */
+  at: number;
+}
+
+/** Starts a read of a body's values, or `null` when its Content-Type is not the skeleton's. */
+export function startRead(s: Skeleton, contentType: string | null): ValueRead | null {
   if (contentType !== s.contentType) return null;
+  const n = s.pieces.length - 1;
+  return { values: { spans: new Int32Array(2 * n), numbers: new Float64Array(n) }, next: 0, at: 0 };
+}
+
+/**
+ * Reads up to `count` more values (each with the piece before it) into `read`; `false` when the body differs
+ * from the skeleton. Done once `read.next` is the number of values: then {@linkcode endRead}.
+ */
+export function readSome(s: Skeleton, t: string, read: ValueRead, count: number): boolean {
   const { pieces, nonNegative } = s;
-  const n = pieces.length - 1;
-  const spans = new Int32Array(2 * n);
-  const numbers = new Float64Array(n);
+  const { spans, numbers } = read.values;
+  const last = Math.min(pieces.length - 1, read.next + count);
   const json = s.format === "json";
   const om = s.format === "openmetrics";
-  let at = 0;
-  for (let i = 0; i <= n; i++) {
-    const piece = pieces[i];
-    const len = piece.length;
-    if (len < SHORT_PIECE) {
-      for (let k = 0; k < len; k++) if (t.charCodeAt(at + k) !== piece.charCodeAt(k)) return null;
-    } else if (t.slice(at, at + len) !== piece) {
-      // slice + === compares flat one-byte strings natively; startsWith(piece, at) measured 4x slower here.
-      return null;
-    }
-    at += len;
-    if (i === n) break;
+  let at = read.at;
+  for (let i = read.next; i < last; i++) {
+    at = matchPiece(pieces[i], t, at);
+    if (at < 0) return false;
     let end: number;
     if (json) {
       end = jsonNumberEnd(t, at);
-      if (end < 0) return null;
+      if (end < 0) return false;
     } else {
       end = at;
       for (let c = t.charCodeAt(end); end < t.length && c !== 10 && c !== 32 && (om || c !== 9);) {
@@ -219,18 +237,37 @@ export function readValues(s: Skeleton, contentType: string | null, t: string): 
       }
     }
     if (isCanonical(t, at, end)) {
-      if (nonNegative[i] === 1 && t.charCodeAt(at) === 45) return null;
+      if (nonNegative[i] === 1 && t.charCodeAt(at) === 45) return false;
       spans[2 * i] = at;
       spans[2 * i + 1] = end;
     } else {
       const v = json ? Number(t.slice(at, end)) : parseGoFloat(t, at, end);
-      if (v === undefined || (nonNegative[i] === 1 && !(v >= 0))) return null;
+      if (v === undefined || (nonNegative[i] === 1 && !(v >= 0))) return false;
       spans[2 * i] = -1;
       numbers[i] = v;
     }
     at = end;
   }
-  return at === t.length ? { spans, numbers } : null;
+  read.next = last;
+  read.at = at;
+  return true;
+}
+
+/** Whether the body ends with the skeleton's last piece, once {@linkcode readSome} read every value. */
+export function endRead(s: Skeleton, t: string, read: ValueRead): boolean {
+  return read.next === s.pieces.length - 1 && matchPiece(s.pieces[read.next], t, read.at) === t.length;
+}
+
+/** Where `piece` ends if the body has it at `at`, else -1. */
+function matchPiece(piece: string, t: string, at: number): number {
+  const len = piece.length;
+  if (len < SHORT_PIECE) {
+    for (let k = 0; k < len; k++) if (t.charCodeAt(at + k) !== piece.charCodeAt(k)) return -1;
+  } else if (t.slice(at, at + len) !== piece) {
+    // slice + === compares flat one-byte strings natively; startsWith(piece, at) measured 4x slower here.
+    return -1;
+  }
+  return at + len;
 }
 
 function isDigitCode(c: number): boolean {

@@ -195,8 +195,10 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
     const body = await fetchBody(target, options);
     if (trace !== undefined) trace.body = body;
     const memo = options.body === undefined && trace === undefined ? target.memo : undefined;
+    const arrived = performance.now();
     const binary = memo ? binaryText(body.bytes) : "";
-    const hit = memo?.lookup(body.bytes, binary, body.contentType);
+    // Paced: a large body's values are read in steps that let a waiting request (a health check) in.
+    const hit = await memo?.lookupPaced(body.bytes, binary, body.contentType, arrived);
     if (hit) {
       let families: MetricFamily[] | undefined;
       return {

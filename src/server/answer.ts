@@ -81,8 +81,16 @@ export interface Answer<T> {
   results: readonly ScrapeResult[];
 }
 
-/** Memo answers with at least this many values yield to the event loop before they are written. */
-const YIELD_MIN_VALUES = 50_000;
+/**
+ * Writers a paced memo answer is being written into (src/memo/pace.ts): an answer built meanwhile takes a
+ * writer of its own.
+ */
+const busy = new WeakSet<ByteWriter>();
+
+/** The job's writer, unless a paced answer is being written into it; else a new one. */
+function freeScratch(job: AnswerJob): ByteWriter {
+  return job.scratch !== undefined && !busy.has(job.scratch) ? job.scratch : new ByteWriter(0);
+}
 
 /**
  * Builds one answer: every good source's families in source order, then our own, merged into one valid
@@ -98,11 +106,6 @@ const YIELD_MIN_VALUES = 50_000;
  */
 export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Promise<Answer<T>> {
   const { sources, results, policy, format } = job;
-  // Reading a large body's values and writing its answer are two long synchronous steps: between them, let
-  // requests that arrived meanwhile (a health check) run.
-  if (results.some((r) => r.ok && r.memo !== undefined && r.memo.size >= YIELD_MIN_VALUES)) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
   // The memo writes each source's answer as it is: only when no two sources share a name, so no merge and
   // no duplicate across them can arise. Else every upstream family goes through one DocumentBuilder.
   const outputs = memoOutputs(results, format);
@@ -112,16 +115,17 @@ export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Pro
   // Conflicts between sources are counted before our counters are read, so this answer shows them.
   if (doc !== undefined) policy.conflicts(doc.conflicts);
   const own = await policy.own(outcomes);
-  const scratch = job.scratch ?? new ByteWriter(0);
-  const fromMemo = outputs === null ? null : writeFromMemo(scratch, outputs, results, own, format);
-  if (fromMemo !== null) return { answer: take(fromMemo), results: final };
+  const fromMemo = outputs === null
+    ? null
+    : await writeFromMemo(freeScratch(job), outputs, results, own, format, take);
+  if (fromMemo !== null) return { answer: fromMemo.answer, results: final };
   const builder = doc ?? new DocumentBuilder();
   if (doc === undefined) addSources(builder, sources, results);
   const reported = doc === undefined ? 0 : builder.conflicts.length;
   builder.addOwn(own);
   // A clash with our own families is known only now: it shows in the counter from the next answer on.
   policy.conflicts(builder.conflicts.slice(reported));
-  return { answer: take(writeDocument(builder.families(), format, scratch)), results: final };
+  return { answer: take(writeDocument(builder.families(), format, freeScratch(job))), results: final };
 }
 
 /**
@@ -142,7 +146,7 @@ export async function refusedAnswer<T>(
   });
   const builder = new DocumentBuilder();
   builder.addOwn(await job.policy.own(outcomes));
-  return take(writeDocument(builder.families(), job.format, job.scratch));
+  return take(writeDocument(builder.families(), job.format, freeScratch(job)));
 }
 
 /** A static target as an answer source. */
@@ -246,24 +250,31 @@ function reportResults(
 }
 
 /**
- * The whole document written from the scrape memo, or `null` when it cannot be: a good scrape that missed the
- * memo, an answer that is not a plain copy of its values, or a family name two parts share (merging them is
- * the pipeline's job). Otherwise the bytes equal what the families would give (tests/memo/memo_test.ts). They are
- * a view into `w`, valid until its next reset: make the Response before anything else writes.
+ * The whole document written from the scrape memo and given to `take`, or `null` when it cannot be: a good
+ * scrape that missed the memo, an answer that is not a plain copy of its values, or a family name two parts
+ * share (merging them is the pipeline's job). Otherwise the bytes equal what the families would give
+ * (tests/memo/memo_test.ts). A large answer is written in steps that give the event loop turns
+ * (src/memo/pace.ts); no other answer writes into `w` until `take` has made what the caller keeps.
  */
-function writeFromMemo(
+async function writeFromMemo<T>(
   w: ByteWriter,
   outputs: readonly OutputMemo[],
   results: readonly ScrapeResult[],
   own: readonly MetricFamily[],
   format: ExpositionFormat,
-): Uint8Array<ArrayBuffer> | null {
+  take: TakeDocument<T>,
+): Promise<{ answer: T } | null> {
   if (!disjointOutputs(outputs, own.flatMap(namesTaken))) return null;
   const hits = results.flatMap((r) => r.ok && r.memo ? [r.memo] : []);
   w.reset(hits.reduce((n, h) => n + h.sizeHint(format), estimateSize(own)));
-  for (const h of hits) h.writeInto(w, format);
-  endDocument(w, own, format);
-  return w.bytes();
+  busy.add(w);
+  try {
+    for (const h of hits) await h.writeIntoPaced(w, format);
+    endDocument(w, own, format);
+    return { answer: take(w.bytes()) };
+  } finally {
+    busy.delete(w);
+  }
 }
 
 /**

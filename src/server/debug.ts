@@ -5,7 +5,10 @@
  * content type, bytes, the format and the series read, or what failed), the `explain` of the rules on that
  * very body, and the exposition the scrape gives. A debug scrape fetches on its own (no single flight, no
  * memo, no series cache), records its steps (`ScrapeTrace`, which the normal path never passes) and is not
- * counted in the exporter's own metrics; a failed one still answers 200, its log saying what failed.
+ * counted in the exporter's own metrics; a failed one still answers 200, its log saying what failed. One debug
+ * scrape runs at a time per handler ({@linkcode DebugSlot}); its body is held on the memory budget until the
+ * report is built, the report is held like any answer, and its explain and exposition are cut to
+ * {@linkcode MAX_REPORT_LINES} lines each. Each debug scrape is logged at info level.
  *
  * @module
  */
@@ -18,12 +21,23 @@ import type { MetricFamily } from "../model.ts";
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { type CompiledTarget, type ScrapeResult, scrapeTarget, type ScrapeTrace } from "../scrape/mod.ts";
 import { lastSuccessFamily, type SingleFlight } from "../scrape/singleflight.ts";
-import { type MemoryBudget, withLease } from "../upstream/memory_budget.ts";
-import { redactUrl } from "../url.ts";
+import {
+  type AnswerHold,
+  answerOverBudget,
+  type MemoryBudget,
+  NO_HOLD,
+  withLease,
+} from "../upstream/memory_budget.ts";
+import type { Logger } from "../log.ts";
+import { displayText, displayUrl, redactUrl } from "../url.ts";
+import { plain, quote } from "./_text.ts";
 import { type AnswerPolicy, type AnswerSource, buildAnswer, targetSource } from "./answer.ts";
 
-/** Longest parameter value quoted back in an error body. */
-const MAX_ECHO = 200;
+/** Lines kept of the explain part, and of the exposition part, of a debug report. */
+export const MAX_REPORT_LINES = 2_000;
+
+/** Target names listed at most in the 400 answer to an unknown target. */
+const MAX_NAMES_LISTED = 20;
 
 /** The target a `/metrics?target=NAME` request names, and whether it asks for the debug report. */
 export interface OneTarget {
@@ -35,8 +49,9 @@ export interface OneTarget {
 
 /**
  * Reads `target` and `debug` of a `/metrics` request: `undefined` without `target` (every target, as
- * always), the one target it names, or a 400 answer naming the configured targets when the name is unknown
- * (as `/probe` answers an unknown module) or when `debug=true` comes without a target.
+ * always), the one target it names, or a 400 answer naming the configured targets (the first 20) when the
+ * name is unknown (as `/probe` answers an unknown module), when `target` is given more than once, or when
+ * `debug=true` comes without a target.
  *
  * @example
  * ```ts ignore
@@ -48,17 +63,25 @@ export function oneTarget(
   targets: readonly CompiledTarget[],
 ): OneTarget | Response | undefined {
   const params = new URL(req.url).searchParams;
-  const name = params.get("target");
+  const names = params.getAll("target");
   const debug = params.get("debug") === "true";
-  const known = targets.length === 0
-    ? "no targets are configured"
-    : `the targets are ${targets.map((t) => quote(t.config.name)).join(", ")}`;
-  if (name === null) {
-    return debug ? plain(400, `Parameter "debug" needs "target=NAME"; ${known}\n`) : undefined;
+  if (names.length === 0) {
+    return debug ? plain(400, `Parameter "debug" needs "target=NAME"; ${known(targets)}\n`) : undefined;
   }
-  const target = targets.find((t) => t.config.name === name);
-  if (target === undefined) return plain(400, `Unknown target ${quote(name)}; ${known}\n`);
+  if (names.length > 1) {
+    return plain(400, `Parameter "target" is given ${names.length} times; give it once\n`);
+  }
+  const target = targets.find((t) => t.config.name === names[0]);
+  if (target === undefined) return plain(400, `Unknown target ${quote(names[0])}; ${known(targets)}\n`);
   return { target, debug };
+}
+
+/** The configured targets' names for an error: the first {@linkcode MAX_NAMES_LISTED}, and how many more. */
+function known(targets: readonly CompiledTarget[]): string {
+  if (targets.length === 0) return "no targets are configured";
+  const listed = targets.slice(0, MAX_NAMES_LISTED).map((t) => quote(t.config.name)).join(", ");
+  const more = targets.length - MAX_NAMES_LISTED;
+  return `the targets are ${listed}${more > 0 ? `, … ${more} more` : ""}`;
 }
 
 /**
@@ -87,6 +110,27 @@ function seriesOfTarget(families: readonly MetricFamily[], name: string): Metric
   return out;
 }
 
+/**
+ * One debug scrape at a time: the handler keeps one slot for `/metrics?target=NAME&debug=true` and
+ * `/probe?...&debug=true` together, and a debug request that finds it taken answers 429 at once.
+ */
+export class DebugSlot {
+  #busy = false;
+
+  /** Runs `work` in the slot, or answers 429 (`text/plain`) when a debug scrape is running. */
+  async run(work: () => Promise<Response>): Promise<Response> {
+    if (this.#busy) {
+      return plain(429, "A debug scrape is running; one runs at a time: try again once it is done\n");
+    }
+    this.#busy = true;
+    try {
+      return await work();
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
+
 /** What {@linkcode debugTarget} needs of the handler. */
 export interface DebugTargetOptions {
   /** The exporter's long-lived metrics: the target's counters are shown, never counted. */
@@ -95,16 +139,21 @@ export interface DebugTargetOptions {
   flight: SingleFlight<ScrapeResult>;
   /** Subtracted from the scrape timeout header, in ms. */
   offsetMs: number;
-  /** The memory budget: the body is read on a lease of it. @default {none} */
+  /** Logs the debug scrape, at info level. */
+  log: Logger;
+  /** The memory budget: the body is read on a lease of it, held until the report is built. @default {none} */
   budget?: MemoryBudget;
+  /** Holds the report's bytes until it is sent. @default {every report fits} */
+  hold?: AnswerHold;
 }
 
 /**
  * Answers `/metrics?target=NAME&debug=true`: scrapes the target once on its own, then the debug report.
+ * The caller runs it in the handler's {@linkcode DebugSlot}.
  *
  * @example
  * ```ts ignore
- * const res = await debugTarget(req, target, { self, flight, offsetMs: 500 });
+ * const res = await debugTarget(req, target, { self, flight, offsetMs: 500, log });
  * ```
  */
 export async function debugTarget(
@@ -119,7 +168,6 @@ export async function debugTarget(
   const trace: ScrapeTrace = { fetch: { hops: 0 } };
   // No memo and no series cache: the scrape decodes the whole body, and shares no state with regular ones.
   const bare: CompiledTarget = { ...target, memo: undefined, seriesCache: undefined };
-  const result = await withLease(o.budget, (lease) => scrapeTarget(bare, { signal, budget: lease, trace }));
   const source = targetSource(target);
   const own = async (outcomes: readonly ScrapeOutcome[]) =>
     seriesOfTarget([
@@ -129,10 +177,26 @@ export async function debugTarget(
     ], config.name);
   const heading = [
     `target: ${quote(config.name)}`,
-    `url: ${redactUrl(config.url)}`,
+    `url: ${displayUrl(config.url)}`,
     `timeout: ${timeout} ms`,
   ];
-  return await debugReport({ heading, source, result, trace, url: config.url, own });
+  // The lease holds the body until the report is built (its explain decodes the body again).
+  return await withLease(o.budget, async (lease) => {
+    const result = await scrapeTarget(bare, { signal, budget: lease, trace });
+    return await debugReport({
+      heading,
+      source,
+      result,
+      trace,
+      url: config.url,
+      own,
+      signal,
+      hold: o.hold,
+      limit: o.budget?.limit ?? 0,
+      log: o.log,
+      fields: { target: config.name, url: redactUrl(config.url) },
+    });
+  });
 }
 
 /** One debug scrape, done, for {@linkcode debugReport}. */
@@ -151,11 +215,23 @@ export interface DebugScrape {
   url: string;
   /** Our own families in the exposition, as the endpoint's policy gives them. */
   own: AnswerPolicy["own"];
+  /** The scrape's deadline: once it has passed, the explain is left out. @default {none} */
+  signal?: AbortSignal;
+  /** Holds the report's bytes until it is sent. @default {every report fits} */
+  hold?: AnswerHold;
+  /** The memory budget's cap, for the refusal's message. @default {0} */
+  limit?: number;
+  /** Logs the debug scrape at info level, with `fields`. @default {not logged} */
+  log?: Logger;
+  /** What names the scrape in the log line: target or module, and the URL, redacted. @default {none} */
+  fields?: Record<string, string>;
 }
 
 /**
  * The debug report of a scrape: the log, the explain of the rules on the body read, and the exposition,
- * as one `text/plain` answer with status 200 (a failed scrape included).
+ * as one `text/plain` answer with status 200 (a failed scrape included). The explain and the exposition keep
+ * {@linkcode MAX_REPORT_LINES} lines each. The report's bytes are held with `hold`; when it refuses, the
+ * answer is a 503 saying so.
  */
 export async function debugReport(d: DebugScrape): Promise<Response> {
   const { result, trace } = d;
@@ -166,7 +242,9 @@ export async function debugReport(d: DebugScrape): Promise<Response> {
     ...fetchLines(trace, result),
     ...decodeLines(trace, result, explained.series),
     `total: ${ms(result.durationSeconds * 1000)}`,
-    result.ok ? "result: success" : `result: failed, reason ${result.error.reason}: ${result.error.message}`,
+    result.ok
+      ? "result: success"
+      : `result: failed, reason ${result.error.reason}: ${displayText(result.error.message)}`,
   ];
   const exposition = await expositionOf(d);
   const text = [
@@ -174,15 +252,46 @@ export async function debugReport(d: DebugScrape): Promise<Response> {
     ...log,
     "",
     "Explain of the rules on this body:",
-    explained.text.trimEnd(),
+    capLines(explained.text.trimEnd(), MAX_REPORT_LINES),
     "",
     "Metrics that would have been returned:",
-    exposition.trimEnd(),
+    capLines(exposition.trimEnd(), MAX_REPORT_LINES),
     "",
   ].join("\n");
-  return new Response(text, {
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  const body = new TextEncoder().encode(text);
+  const held = (d.hold ?? NO_HOLD)(body.byteLength);
+  d.log?.info("debug scrape", {
+    ...d.fields,
+    result: result.ok ? "success" : result.error.reason,
+    report_bytes: body.byteLength,
+    ...held ? {} : { refused: "memory" },
   });
+  if (!held) {
+    const refusal = answerOverBudget(body.byteLength, d.limit ?? 0).message;
+    return plain(503, `Cannot answer the debug report: ${refusal.replace(/^Cannot answer: /, "")}\n`);
+  }
+  return new Response(body, {
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": String(body.byteLength),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+/** `text` cut to its first `max` lines, then a line saying how many were left out. */
+export function capLines(text: string, max: number): string {
+  let at = -1;
+  for (let i = 0; i < max; i++) {
+    at = text.indexOf("\n", at + 1);
+    if (at < 0) return text;
+  }
+  let left = 1;
+  for (let i = text.indexOf("\n", at + 1); i >= 0; i = text.indexOf("\n", i + 1)) left++;
+  return `${text.slice(0, at)}\n… ${left} more ${
+    left === 1 ? "line" : "lines"
+  } left out (the first ${max} are shown)`;
 }
 
 /** The fetch's steps: connect and headers as one span (Deno's fetch tells nothing finer), then the body. */
@@ -219,11 +328,13 @@ function explainPart(d: DebugScrape): { text: string; series?: number } {
   const { body, target } = d.trace;
   if (body === undefined) return { text: "No body to explain: the fetch failed." };
   if (target === undefined) return { text: "No rules to explain." };
+  // The explain decodes the body again: not once the scrape's deadline has passed.
+  if (d.signal?.aborted) return { text: "No explain: the scrape's deadline passed before it could run." };
   // The traced decoder also names the JSON entries that read nothing, as the explain command does.
   const unselected: string[] = [];
   try {
     const { families, asSent } = decodeBody(tracingDecoder(target.decoder, unselected), body);
-    const shown = { ...target, config: { ...target.config, url: d.url } };
+    const shown = { ...target, config: { ...target.config, url: displayUrl(d.url) } };
     const series = families.reduce((n, f) => n + f.samples.length, 0);
     return { text: explainTarget(shown, families, { asSent, unselected }), series };
   } catch (e) {
@@ -243,12 +354,4 @@ async function expositionOf(d: DebugScrape): Promise<string> {
 
 function ms(n: number): string {
   return `${n.toFixed(1)} ms`;
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s.length > MAX_ECHO ? s.slice(0, MAX_ECHO) + "…" : s);
-}
-
-function plain(status: number, text: string): Response {
-  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }

@@ -28,7 +28,8 @@ import {
   targetPolicy,
   targetSource,
 } from "./answer.ts";
-import { debugTarget, forTarget, oneTarget } from "./debug.ts";
+import { DebugSlot, debugTarget, forTarget, oneTarget } from "./debug.ts";
+import { plain } from "./_text.ts";
 import { handleProbe } from "./probe.ts";
 import { type ConfigHolder, readyHandler, reloadHandler } from "./reload.ts";
 import type { Runtime } from "./runtime.ts";
@@ -97,6 +98,8 @@ export function createHandler(deps: HandlerDeps): Handler {
   const runtime = deps.runtime;
   // Each cause of a conflict is logged once per process; the counter counts every occurrence.
   const loggedConflicts = new Set<string>();
+  // One debug scrape at a time, `/metrics` and `/probe` together: a second answers 429 (./debug.ts).
+  const debugSlot = new DebugSlot();
   const probeDeps = {
     modules: () => runtime().modules,
     allowAnyTarget: deps.allowAnyTarget ?? false,
@@ -104,6 +107,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     log: deps.log,
     flight: () => runtime().flight,
     budget: deps.budget,
+    debugSlot,
     onResult: (module: string, r: ScrapeResult) => {
       if (!r.ok) deps.self.countProbeError(module, r.error.reason);
     },
@@ -156,7 +160,10 @@ export function createHandler(deps: HandlerDeps): Handler {
     // `?target=NAME`: that target only, so a slow one does not hold the others; `&debug=true`: its report.
     const one = oneTarget(req, all);
     if (one instanceof Response) return one;
-    if (one?.debug) return await debugTarget(req, one.target, { ...deps, flight, offsetMs });
+    if (one?.debug) {
+      const target = one.target;
+      return await debugSlot.run(() => debugTarget(req, target, { ...deps, flight, offsetMs, hold }));
+    }
     const targets = one === undefined ? all : [one.target];
     const budgets = targets.map((t) =>
       scrapeBudgetMs(req.headers.get(SCRAPE_TIMEOUT_HEADER), offsetMs, t.config.timeoutMs)
@@ -235,7 +242,6 @@ export function createHandler(deps: HandlerDeps): Handler {
   };
 }
 
-/** A runtime getter over static targets read per request, with one single-flight group for its lifetime. */
 /**
  * One target's scrape with a lease on the memory budget: the body is read within it, and the lease is given
  * back once the scrape has settled (the body is decoded and transformed by then; the answer is held apart).
@@ -246,8 +252,4 @@ function leasedScrape(
   budget: MemoryBudget | undefined,
 ): Promise<ScrapeResult> {
   return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease }));
-}
-
-function plain(status: number, text: string, extra?: Record<string, string>): Response {
-  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", ...extra } });
 }

@@ -9,7 +9,8 @@
  * operator started the exporter with `--probe.allow-any-target` and the module has no list. The check runs
  * on the resolved address, which the fetch is pinned to, and again on every redirect hop. Error bodies name
  * the problem and never echo upstream bodies or secrets. With `debug=true` the probe is scraped on its own and
- * the answer is its report (./debug.ts): the log, the explain of the module's rules, the exposition.
+ * the answer is its report (./debug.ts): the log, the explain of the module's rules, the exposition; one debug
+ * scrape runs at a time (`ProbeDeps.debugSlot`), and the report is held on the memory budget.
  *
  * @module
  */
@@ -30,11 +31,12 @@ import {
   withLease,
 } from "../upstream/memory_budget.ts";
 import type { ScrapeResult, ScrapeTrace } from "../scrape/mod.ts";
-import { debugReport } from "./debug.ts";
+import { debugReport, type DebugSlot } from "./debug.ts";
+import { plain, quote } from "./_text.ts";
 import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
 import { type HopGuard, untilAborted } from "../upstream/mod.ts";
-import { redactUrl } from "../url.ts";
+import { displayUrl, redactUrl } from "../url.ts";
 import {
   type AllowList,
   checkTarget,
@@ -84,13 +86,12 @@ export interface ProbeDeps {
   resolve?: Resolver;
   /** The memory budget of scrapes in flight: each probe's body is read on a lease of it. @default {none} */
   budget?: MemoryBudget;
+  /** The handler's one slot of debug scrapes (`debug=true`). @default {no limit} */
+  debugSlot?: DebugSlot;
 }
 
 /** The module used when the request names none. */
 export const DEFAULT_MODULE = "default";
-
-/** Longest parameter value quoted back in an error body. */
-const MAX_ECHO = 200;
 
 /**
  * Answers one `/probe` request.
@@ -111,6 +112,10 @@ export async function handleProbe(
   hold: AnswerHold = NO_HOLD,
 ): Promise<Response> {
   const params = new URL(req.url).searchParams;
+  for (const name of ["target", "module"]) {
+    const n = params.getAll(name).length;
+    if (n > 1) return badRequest(`Parameter ${quote(name)} is given ${n} times; give it once`);
+  }
   const rawTarget = params.get("target") ?? "";
   if (rawTarget === "") return badRequest(`Missing parameter "target"`);
   const moduleName = params.get("module") || DEFAULT_MODULE;
@@ -131,7 +136,23 @@ export async function handleProbe(
     module.timeoutMs,
   );
   if (budget instanceof RangeError) return badRequest(budget.message);
+  const probe: Probe = { moduleName, module, url, timeoutMs: budget, debug: params.get("debug") === "true" };
+  if (!probe.debug || deps.debugSlot === undefined) return await probeOnce(req, deps, hold, probe);
+  return await deps.debugSlot.run(() => probeOnce(req, deps, hold, probe));
+}
 
+/** A valid probe request: its module, target and timeout, and whether it asks for the debug report. */
+interface Probe {
+  moduleName: string;
+  module: ProbeModule;
+  url: URL;
+  timeoutMs: number;
+  debug: boolean;
+}
+
+/** Checks the target, scrapes it and answers: the exposition, or with `debug` the report. */
+async function probeOnce(req: Request, deps: ProbeDeps, hold: AnswerHold, p: Probe): Promise<Response> {
+  const { moduleName, module, url, timeoutMs: budget } = p;
   const signal = AbortSignal.any([req.signal, AbortSignal.timeout(budget)]);
   const started = performance.now();
   const check = (u: URL) =>
@@ -143,7 +164,7 @@ export async function handleProbe(
   let first: PinnedAddress | undefined;
   let early: ScrapeResult | undefined;
   // `debug=true`: the probe is scraped on its own and recorded, and the answer is its report (./debug.ts).
-  const trace: ScrapeTrace | undefined = params.get("debug") === "true" ? { fetch: { hops: 0 } } : undefined;
+  const trace: ScrapeTrace | undefined = p.debug ? { fetch: { hops: 0 } } : undefined;
   try {
     first = await untilAborted(check(url), signal, "Cannot check the target");
   } catch (e) {
@@ -169,7 +190,11 @@ export async function handleProbe(
     withLease(deps.budget, (budget) => module.scrape(url.href, { signal: s, guard, budget, trace }));
   if (trace !== undefined) {
     const checked = `${(performance.now() - started).toFixed(1)} ms: ${early ? "failed" : "allowed"}`;
-    return await debugProbe(moduleName, url.href, budget, checked, early ?? await work(signal), trace);
+    // The lease holds the body until the report is built (its explain decodes the body again).
+    return await withLease(deps.budget, async (lease) => {
+      const result = early ?? await module.scrape(url.href, { signal, guard, budget: lease, trace });
+      return await debugProbe(deps, hold, p, { checked, result, trace, signal });
+    });
   }
   const result = early ??
     (deps.flight
@@ -216,24 +241,28 @@ function probePolicy(deps: ProbeDeps): AnswerPolicy {
   };
 }
 
-/** The debug report of one probe; it is not counted in the exporter's metrics, nor logged. */
+/** The debug report of one probe; it is not counted in the exporter's metrics, and logged at info level. */
 function debugProbe(
-  moduleName: string,
-  href: string,
-  timeoutMs: number,
-  checked: string,
-  result: ScrapeResult,
-  trace: ScrapeTrace,
+  deps: ProbeDeps,
+  hold: AnswerHold,
+  p: Probe,
+  done: { checked: string; result: ScrapeResult; trace: ScrapeTrace; signal: AbortSignal },
 ): Promise<Response> {
-  const source = { name: moduleName, url: href, labels: [], onDuplicate: "first" } as const;
+  const href = p.url.href;
+  const source = { name: p.moduleName, url: href, labels: [], onDuplicate: "first" } as const;
   return debugReport({
-    heading: [`module: ${quote(moduleName)}`, `target: ${redactUrl(href)}`, `timeout: ${timeoutMs} ms`],
-    before: [`check (resolve and allowed_targets): ${checked}`],
+    heading: [`module: ${quote(p.moduleName)}`, `target: ${displayUrl(href)}`, `timeout: ${p.timeoutMs} ms`],
+    before: [`check (resolve and allowed_targets): ${done.checked}`],
     source,
-    result,
-    trace,
+    result: done.result,
+    trace: done.trace,
     url: href,
     own: (outcomes) => scrapeFamilies(outcomes),
+    signal: done.signal,
+    hold,
+    limit: deps.budget?.limit ?? 0,
+    log: deps.log,
+    fields: { module: p.moduleName, target: redactUrl(href) },
   });
 }
 
@@ -251,13 +280,6 @@ function parseTarget(raw: string): URL | null {
   }
 }
 
-function quote(s: string): string {
-  return JSON.stringify(s.length > MAX_ECHO ? s.slice(0, MAX_ECHO) + "…" : s);
-}
-
 function badRequest(message: string): Response {
-  return new Response(message + "\n", {
-    status: 400,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
+  return plain(400, message + "\n");
 }

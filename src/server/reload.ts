@@ -36,7 +36,6 @@ export interface ConfigHolderOptions<C> {
   now?: () => number;
 }
 
-/** Holds the current config and reloads it; see the module doc. */
 /** One load or reload attempt, as the status page shows it. */
 export interface ReloadAttempt {
   /** When it ended, in ms since the epoch. */
@@ -45,6 +44,7 @@ export interface ReloadAttempt {
   error?: string;
 }
 
+/** Holds the current config and reloads it; see the module doc. */
 export class ConfigHolder<C> {
   readonly #options: ConfigHolderOptions<C>;
   #current: C | undefined;

@@ -75,6 +75,31 @@ export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
   const web = flags.webConfigFile === undefined ? undefined : await loadWebConfig(flags.webConfigFile);
   const context = { baseDir: config.baseDir };
   const targets: CompiledTarget[] = [];
+  const modules = new Map<string, ProbeModule>();
+  const moduleTargets: CompiledTarget[] = [];
+  const runtime: Runtime = { targets, modules, moduleTargets, flight: new SingleFlight<ScrapeResult>(), web };
+  try {
+    await compileAll(config, context, flags, { targets, modules, moduleTargets });
+  } catch (e) {
+    // A client that cannot be built (a missing CA file) fails the load: close the ones built before it, or
+    // every failed reload would leak them.
+    closeRuntime(runtime);
+    throw e;
+  }
+  return runtime;
+}
+
+/** Compiles the config's targets and modules into `runtime`'s lists, client by client. */
+async function compileAll(
+  config: ExporterConfig,
+  context: { baseDir: string },
+  flags: Flags,
+  { targets, modules, moduleTargets }: {
+    targets: CompiledTarget[];
+    modules: Map<string, ProbeModule>;
+    moduleTargets: CompiledTarget[];
+  },
+): Promise<void> {
   for (const t of config.targets) {
     // Static targets are scraped over and over: the series cache keeps what the rules made of each series,
     // and the memo does their rule work once per upstream shape.
@@ -85,8 +110,6 @@ export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
     }
     targets.push(compiled);
   }
-  const modules = new Map<string, ProbeModule>();
-  const moduleTargets: CompiledTarget[] = [];
   for (const m of config.modules) {
     // Every module gets a client, default options included: it pins each hop to the address the allow-list
     // check resolved, so a DNS answer that changes between check and connect cannot reach another host.
@@ -104,7 +127,6 @@ export async function loadRuntime(flags: Flags, cwd: string): Promise<Runtime> {
       scrape: (url, options) => scrapeTarget(target, { ...options, url }),
     });
   }
-  return { targets, modules, moduleTargets, flight: new SingleFlight<ScrapeResult>(), web };
 }
 
 /** Releases a runtime's HTTP clients (after the scrapes that still use them have ended). */

@@ -1,6 +1,8 @@
 /**
- * The status of the running exporter, as data: each target (name, URL without credentials, static labels,
+ * The status of the running exporter, as data: each target (name, URL without its secrets, static labels,
  * its last scrape from ./target_status.ts), the config file and its last reload, and each `/probe` module.
+ * A URL, and every URL in an error message, goes through src/url.ts `displayUrl`: no `user:password@`, and
+ * no value of a query key that looks secret (`token`, `key`, `password`...).
  * One {@linkcode statusData} feeds both the HTML page at `/` (./status_html.ts) and its JSON twin at
  * {@linkcode STATUS_API_PATH}, so the two cannot tell different stories. Times are ISO 8601 UTC strings.
  *
@@ -8,7 +10,7 @@
  */
 
 import { describeHttpOptions } from "../config/http_options.ts";
-import { redactUrl } from "../url.ts";
+import { displayText, displayUrl } from "../url.ts";
 import type { CompiledTarget } from "../scrape/mod.ts";
 import type { ConfigHolder } from "./reload.ts";
 import type { Runtime } from "./runtime.ts";
@@ -24,7 +26,7 @@ export type TargetHealth = "up" | "down" | "never scraped";
 export interface TargetView {
   /** The target's name. */
   name: string;
-  /** The upstream URL, credentials (`user:password@`) redacted. */
+  /** The upstream URL, credentials (`user:password@`, secret-looking query values) redacted. */
   url: string;
   /** The static labels, by name. */
   labels: Record<string, string>;
@@ -129,7 +131,7 @@ function targetView(t: CompiledTarget, status: TargetStatus, telemetryPath: stri
   const metrics = `${telemetryPath}?target=${encodeURIComponent(name)}`;
   return {
     name,
-    url: redactUrl(t.config.url),
+    url: displayUrl(t.config.url),
     labels: { ...t.config.labels },
     http: httpText(t),
     health: state === undefined ? "never scraped" : state.up ? "up" : "down",
@@ -137,7 +139,9 @@ function targetView(t: CompiledTarget, status: TargetStatus, telemetryPath: stri
     durationSeconds: state?.durationSeconds ?? null,
     seriesRead: state?.seriesRead ?? null,
     seriesWritten: state?.seriesWritten ?? null,
-    lastError: state?.lastError ?? null,
+    lastError: state?.lastError == null
+      ? null
+      : { ...state.lastError, message: displayText(state.lastError.message) },
     lastSuccess: state?.lastSuccessMs == null ? null : iso(state.lastSuccessMs),
     links: { metrics, debug: `${metrics}&debug=true` },
   };

@@ -9,43 +9,19 @@
 
 import type { Entry, YamlValue } from "./_yaml.ts";
 import { findFolds, type FoldMember, joinName, nameParts, normalize, singular } from "./_names.ts";
+import { UsedNames } from "./_used.ts";
+import {
+  BOOLEANS,
+  ID_WORDS,
+  NAME_FIELDS,
+  STATE_KEYS,
+  TEXT_KEYS,
+  VALUE_FIELDS,
+  VOCABULARIES,
+} from "./_words.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
-
-/** Sets of string states that are statesets, each as the upstream spells it. */
-const VOCABULARIES: readonly (readonly string[])[] = [
-  ["UP", "DOWN", "OUT_OF_SERVICE", "UNKNOWN"],
-  ["green", "yellow", "red"],
-  ["RUNNING", "PAUSED", "FAILED", "UNASSIGNED", "RESTARTING"],
-  ["passing", "warning", "critical", "maintenance"],
-  ["up", "down", "unhealthy", "unavail", "checking", "draining"],
-  ["running", "idle", "flow", "down", "crashed", "stopped"],
-  ["OK", "WARNING", "CRITICAL", "UNKNOWN"],
-  ["ok", "warning", "critical", "unknown"],
-];
-/** Strings that are booleans: a `value_map` to 1 and 0. */
-const BOOLEANS: readonly (readonly [string, string])[] = [
-  ["true", "false"],
-  ["yes", "no"],
-  ["on", "off"],
-  ["enabled", "disabled"],
-];
-const STATE_KEYS = new Set(["status", "state", "health", "phase", "condition"]);
-/** Fields that hold free text, never a label: their values have no bound. */
-const TEXT_KEYS = new Set([
-  "output",
-  "message",
-  "msg",
-  "error",
-  "trace",
-  "notes",
-  "description",
-  "reason",
-  "stack",
-]);
-const NAME_FIELDS = ["Name", "name", "Key", "key", "metric"];
-const VALUE_FIELDS = ["Value", "value", "Mean", "Sum", "Count"];
 
 /** What the walk collects for one target. */
 export interface JsonSuggestion {
@@ -56,7 +32,7 @@ export interface JsonSuggestion {
 }
 
 interface Ctx {
-  used: Set<string>;
+  used: UsedNames;
   rules: Entry[];
 }
 
@@ -64,19 +40,16 @@ const isObj = (v: Json | undefined): v is Obj => typeof v === "object" && v !== 
 const isNumeric = (v: Json) =>
   typeof v === "number" || typeof v === "boolean" ||
   (typeof v === "string" && /^-?[0-9]+(\.[0-9]+)?$/.test(v));
+/** An identifier or a version (by its key's last word), strings or numbers: a label, never a value. */
+const isId = (key: string, values: readonly Json[]) =>
+  ID_WORDS.has(nameParts(key).at(-1) ?? "") &&
+  values.every((v) => typeof v === "string" || typeof v === "number");
 
 /** A child path: `$.key`, `@.key` or `$['odd key']`. */
 function child(at: string, key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)
     ? `${at}.${key}`
     : `${at}['${key.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}']`;
-}
-
-function unique(ctx: Ctx, name: string): string {
-  let n = name;
-  for (let i = 2; ctx.used.has(n); i++) n = `${name}_${i}`;
-  ctx.used.add(n);
-  return n;
 }
 
 /** A string worth keeping as a label: short, one line, not free text, not a time. */
@@ -134,14 +107,14 @@ function objectEntries(
     const path = child(at, key);
     const parts = [...prefix, ...nameParts(key)];
     if (parts.length === 0) continue;
-    if (values.every(isNumeric)) {
+    if (values.every(isNumeric) && !isId(key, values)) {
       const n = normalize(parts);
-      const name = unique(ctx, joinName(n.parts));
+      const name = ctx.used.unique(joinName(n.parts), n.type === "counter" ? "counter" : "unknown");
       const fields: [string, YamlValue][] = [["name", name], ["value", path]];
       const why = values.every((v) => typeof v === "boolean") ? ["a boolean: 1 or 0"] : n.why;
       leaves.push({ parts: name.split("_"), item: { fields, why, type: n.type, scale: n.scale } });
-    } else if (values.every((v) => typeof v === "string")) {
-      const strings = values as string[];
+    } else if (values.every((v) => typeof v === "string") || isId(key, values)) {
+      const strings = values.map(String);
       const e = stringEntry(key, strings, path, parts, ctx);
       if (e !== undefined) entries.push(e);
       else if (keepable(key, strings)) info[joinName(nameParts(key))] = path;
@@ -158,7 +131,7 @@ function objectEntries(
   entries.unshift(...leafEntries(leaves, ctx, labels));
   const infoLabels = Object.keys(info).filter((k) => !labels.has(k));
   if (infoLabels.length > 0) {
-    const name = unique(ctx, joinName(prefix.length > 0 ? prefix : ["app"]));
+    const name = ctx.used.unique(joinName(prefix.length > 0 ? prefix : ["app"]), "info");
     entries.push({
       comment: `strings worth keeping (${infoLabels.join(", ")}): labels of an _info metric`,
       fields: [["name", name], ["type", "info"], [
@@ -182,7 +155,7 @@ function stringEntry(
   if (vocab !== undefined) {
     return {
       comment: `"${values[0]}" is one of a known set of states: a stateset`,
-      fields: [["name", unique(ctx, joinName(parts))], ["value", path], ["states", vocab]],
+      fields: [["name", ctx.used.unique(joinName(parts), "stateset")], ["value", path], ["states", vocab]],
     };
   }
   const bool = BOOLEANS.find(([t, f]) => values.every((v) => v.toLowerCase() === t || v.toLowerCase() === f));
@@ -190,7 +163,7 @@ function stringEntry(
     const map = Object.fromEntries(values.map((v) => [v, v.toLowerCase() === bool[0] ? 1 : 0]));
     return {
       comment: `"${bool[0]}"/"${bool[1]}" is a boolean: 1 or 0 by value_map`,
-      fields: [["name", unique(ctx, joinName(parts))], ["value", path], ["type", "gauge"], [
+      fields: [["name", ctx.used.unique(joinName(parts), "gauge")], ["value", path], ["type", "gauge"], [
         "value_map",
         map,
       ]],
@@ -199,7 +172,10 @@ function stringEntry(
   if (!isState(key, values) || !keepable(key, values)) return undefined;
   return {
     comment: `a state of no known set: its value as a label, 1 for the current state`,
-    fields: [["name", unique(ctx, joinName(parts))], ["value", path], ["state_label", parts.at(-1)!]],
+    fields: [["name", ctx.used.unique(joinName(parts), "stateset")], ["value", path], [
+      "state_label",
+      parts.at(-1)!,
+    ]],
   };
 }
 
@@ -216,13 +192,14 @@ function leafEntries(
     kinds.set(k, [...kinds.get(k) ?? [], l]);
   }
   for (const group of kinds.values()) {
-    for (const f of findFolds(group, ctx.used)) {
+    const type = group[0].item.type === "counter" ? "counter" : "gauge";
+    for (const f of findFolds(group, ctx.used.taken(type))) {
       if (labels.has(f.label) || f.at === 0 && f.members.some((m) => /^[0-9]/.test(m.parts[0]))) continue;
       const values = f.members.map((m) => m.parts[f.at]);
       const match = f.members[0].parts.map((p, i) => i === f.at ? `(?<${f.label}>${values.join("|")})` : p);
       const family = joinName(f.family);
-      ctx.used.add(family);
-      const counter = f.members[0].item.type === "counter";
+      ctx.used.add(family, type);
+      const counter = type === "counter";
       ctx.rules.push({
         comment: `${values.length} names differ only in "${
           values.join("/")
@@ -250,8 +227,9 @@ function rowLabels(rows: readonly Obj[], labels: ReadonlySet<string>): [Record<s
   const out: Record<string, string> = {};
   const used = new Set<string>();
   for (const [key, values] of columns(rows)) {
-    if (!values.every((v) => typeof v === "string") || values.length < rows.length) continue;
-    const strings = values as string[];
+    const labelLike = values.every((v) => typeof v === "string") || isId(key, values);
+    if (!labelLike || values.length < rows.length) continue;
+    const strings = values.map(String);
     if (isState(key, strings) || !keepable(key, strings)) continue;
     const name = joinName(nameParts(key));
     if (name === "" || labels.has(name) || name in out) continue;
@@ -274,7 +252,13 @@ function rowEntries(
   if (pair !== undefined) return [pair];
   const [own, skip] = rowLabels(rows, labels);
   const keys = new Set(rows.map((r) => JSON.stringify(Object.values(own).map((p) => r[p.slice(2)] ?? null))));
-  if (keys.size < rows.length && !labels.has("index")) own.index = "@key";
+  if (keys.size < rows.length) {
+    // The element's index tells them apart, under the first label name not taken (a field may be `index`).
+    const free = (l: string) => !labels.has(l) && !(l in own);
+    let index = ["index", "key", "index_key"].find(free);
+    for (let i = 2; index === undefined; i++) index = free(`index_${i}`) ? `index_${i}` : undefined;
+    own[index] = "@key";
+  }
   const inner = new Set([...labels, ...Object.keys(own)]);
   const metrics = objectEntries(rows, "@", elem, ctx, inner, skip);
   const out: Entry[] = [];
@@ -288,7 +272,7 @@ function rowEntries(
   const stateKey = [...columns(rows)].find(([k, v]) =>
     v.every((s) => typeof s === "string") && isState(k, v as string[])
   )?.[0];
-  const count: [string, YamlValue][] = [["name", unique(ctx, joinName(parts))], ["count", path]];
+  const count: [string, YamlValue][] = [["name", ctx.used.unique(joinName(parts), "gauge")], ["count", path]];
   if (stateKey !== undefined) count.push(["group_by", child("@", stateKey)]);
   out.push({
     comment: stateKey === undefined ? "the number of elements" : `the number of elements per ${stateKey}`,
@@ -366,7 +350,7 @@ function mapEntries(
  * path segment, e.g. `queues`).
  */
 export function suggestJson(doc: unknown, base: string): JsonSuggestion {
-  const ctx: Ctx = { used: new Set(), rules: [] };
+  const ctx: Ctx = { used: new UsedNames(), rules: [] };
   const root = doc as Json;
   const parts = nameParts(base).length > 0 ? nameParts(base) : ["items"];
   let json: Entry[];

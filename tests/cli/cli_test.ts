@@ -90,6 +90,14 @@ Deno.test("parseCommandLine() answers --help and --version", () => {
 });
 
 const ERRORS: [string[], string][] = [
+  [
+    ["start", "-u", "http://a/", "--upstream.max-body-bytes", "9007199254740991"],
+    'Flag "--upstream.max-body-bytes" must be at most 1073741824: current value is "9007199254740991"',
+  ],
+  [
+    ["start", "-u", "http://a/", "--upstream.timeout", "1000h"],
+    'Flag "--upstream.timeout" must be at most 24d: current value is "1000h"',
+  ],
   [["serve"], 'Unknown command "serve": expected one of start, once, check, explain, suggest'],
   [["start", "-u", "http://a/", "--bogus"], 'Unknown flag "--bogus"'],
   [["start", "-u", "http://a/", "-x"], 'Unknown flag "-x"'],

@@ -512,6 +512,8 @@ const HANDLED: Handled[] = [
       "deno run -A bench/system/experiments/v8_flags.ts --runs 3",
       "deno run --allow-all bench/system/run.ts --sizes 100k --formats text --runs 1 --churn 0 --v8-flags=--max-semi-space-size=2",
       "deno task bench --sizes 100k --formats text --runs 1 --variant no-memo --profile DIR",
+      "deno bench --allow-read bench/micro/jsonpath_bench.ts",
+      "deno run -A bench/micro/experiments/json_map_cost.ts --before DIR",
     ],
     skip: "benchmarks run for minutes on the shared cores; tests/e2e/bench_smoke_test.ts runs the harness",
   },

@@ -31,6 +31,43 @@ Deno.test("run() once prints the seed's exposition and exits 0", async () => {
   assert.equal(normalizeVolatile(t.out.join("")), golden);
 });
 
+Deno.test("run() answers an --input it cannot read, or one over the body cap, with one line and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const big = `${dir}/big.json`;
+    await Deno.writeTextFile(big, JSON.stringify({ a: "x".repeat(2000) }));
+    const cases: [string[], RegExp][] = [
+      [["suggest", "--input", dir], /^prom-exporter: Cannot read ".+": not a file\n$/],
+      [
+        ["once", "-s", "foo", "-u", "http://127.0.0.1:1/", "--input", `${dir}/none.json`],
+        /Cannot read ".+none\.json": /,
+      ],
+      [
+        [
+          "once",
+          "-s",
+          "foo",
+          "-u",
+          "http://127.0.0.1:1/",
+          "--input",
+          big,
+          "--upstream.max-body-bytes",
+          "100",
+        ],
+        /Cannot read ".+big\.json": \d+ bytes, more than --upstream.max-body-bytes 100\n$/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const t = io();
+      assert.equal(await run(args, t.io), 1, args.join(" "));
+      assert.match(t.err.join(""), message);
+      assert.doesNotMatch(t.err.join(""), /\n\s+at /, "no stack trace");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("run() once exits 1 and still prints prom_exporter_up 0 when the upstream fails", async () => {
   await using up = serveUpstream({ "/500": new Response("", { status: 500 }) });
   const t = io();

@@ -76,24 +76,37 @@ Deno.test("memo with name_from: numbers only in values are memoized, and equal t
   assert.ok(written > 0, "a memoizable answer was never written from the memo");
 });
 
-Deno.test("memo with labels_from: a numeric member in a label gives the pipeline's answer", () => {
-  scrape(
-    `      - path: $.items[*]
+Deno.test("memo with labels_from: string labels are memoized; a number in a label is never written from it", () => {
+  const config = `      - path: $.items[*]
         labels_from: "@.Labels"
         metrics: [{ name: v, value: "@.v" }]
-`,
-    bodies(`{"items": [{"v": #, "Labels": {"id": #, "name": "a"}}, {"v": #, "Labels": {"id": #}}]}`),
+`;
+  const served = scrape(
+    config,
+    bodies(`{"items": [{"v": #, "Labels": {"id": "a1"}}, {"v": #, "Labels": {}}]}`),
   );
+  assert.ok(served > 0, "string labels: the memo should answer");
+  const numeric = `{"items": [{"v": #, "Labels": {"id": #, "name": "a"}}, {"v": #, "Labels": {"id": #}}]}`;
+  assert.equal(scrape(config, bodies(numeric)), 0, "a number in a label makes the shape unmemoizable");
 });
 
-Deno.test("memo with a filter label and a stateset label: numeric states and labels", () => {
-  scrape(
+Deno.test("memo with a filter label and a stateset label: never written from the memo when numbers decide", () => {
+  const written = scrape(
     `      - path: $.items[*]
         labels: { id: "@.f[?@.k=='id'].v" }
         metrics: [{ name: st, value: "@.s", states: ["1", "2", "7"], state_label: code }]
 `,
     bodies(`{"items": [{"s": #, "f": [{"k": "id", "v": #}]}, {"s": #, "f": []}]}`),
   );
+  assert.equal(written, 0, "numbers in a label and in the state make the shape unmemoizable");
+  const served = scrape(
+    `      - path: $.items[*]
+        labels: { id: "@.f[?@.k=='id'].v" }
+        metrics: [{ name: v, value: "@.n" }]
+`,
+    bodies(`{"items": [{"n": #, "f": [{"k": "id", "v": "x"}]}, {"n": #, "f": []}]}`),
+  );
+  assert.ok(served > 0, "a string from a filter label: the memo should answer");
 });
 
 Deno.test("memo with recurse: numbers in values under @keypath labels", () => {
@@ -108,22 +121,21 @@ Deno.test("memo with recurse: numbers in values under @keypath labels", () => {
   assert.ok(written > 0, "a memoizable answer was never written from the memo");
 });
 
-Deno.test("memo with group_by: numeric group values give the pipeline's answer", () => {
-  scrape(
+Deno.test("memo with group_by: counts are not copies, so never written from the memo", () => {
+  const written = scrape(
     `      - { name: tasks, count: "$.t[*]", group_by: "@.code" }
       - { name: tasks_s, count: "$.t[*]", group_by: "@.s" }
 `,
     bodies(`{"t": [{"code": #, "s": "a"}, {"code": #, "s": "b"}, {"code": #, "s": "a"}, {"code": 200}]}`),
   );
+  assert.equal(written, 0);
 });
 
-Deno.test("memo with scale: scaled values are not copies and give the pipeline's answer", () => {
-  scrape(
-    `      - { name: ms, value: "$.a", scale: 0.001 }
-      - { name: b, value: "$.b", scale: 1 }
-`,
-    bodies(`{"a": #, "b": #}`),
-  );
+Deno.test("memo with scale: scaled values are not copies, so never written from the memo; scale 1 is", () => {
+  const scaled = scrape(`      - { name: ms, value: "$.a", scale: 0.001 }\n`, bodies(`{"a": #}`));
+  assert.equal(scaled, 0, "a scaled value is not a copy of the input");
+  const one = scrape(`      - { name: b, value: "$.b", scale: 1 }\n`, bodies(`{"b": #}`));
+  assert.ok(one > 0, "scale 1 copies the value: the memo should answer");
 });
 
 Deno.test("memo with timestamp: an answer with timestamps is never written from the memo", () => {

@@ -9,6 +9,8 @@ import { createHandler, type Handler } from "../../src/server/mod.ts";
 import type { ProbeModule } from "../../src/server/probe.ts";
 import { type Runtime, staticRuntime } from "../../src/server/runtime.ts";
 import { createUpstreamClient } from "../../src/upstream/mod.ts";
+import { MemoryBudget } from "../../src/upstream/memory_budget.ts";
+import { capLines, MAX_REPORT_LINES } from "../../src/server/debug.ts";
 import { VERSION } from "../../src/version.ts";
 import { json, serveUpstream, testTarget } from "../_lib/helpers.ts";
 
@@ -25,7 +27,11 @@ const JSON_MAPPING: TargetConfig["json"] = [{
 }];
 
 /** A handler over these targets (and probe modules), its logs captured. */
-function exporter(targets: CompiledTarget[], modules = new Map<string, ProbeModule>()) {
+function exporter(
+  targets: CompiledTarget[],
+  modules = new Map<string, ProbeModule>(),
+  budget?: MemoryBudget,
+) {
   const logs: string[] = [];
   const runtime: Runtime = { ...staticRuntime(targets), modules };
   const handler: Handler = createHandler({
@@ -34,6 +40,7 @@ function exporter(targets: CompiledTarget[], modules = new Map<string, ProbeModu
     log: createLogger({ level: "info", format: "logfmt", write: (l) => logs.push(l) }),
     version: VERSION,
     allowAnyTarget: true,
+    budget,
   });
   return { handler, logs };
 }
@@ -41,6 +48,12 @@ function exporter(targets: CompiledTarget[], modules = new Map<string, ProbeModu
 async function get(handler: Handler, path: string) {
   const res = await handler(new Request(`http://localhost${path}`));
   return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+}
+
+/** Like {@linkcode get}, with the `X-Content-Type-Options` header. */
+async function getSniff(handler: Handler, path: string) {
+  const res = await handler(new Request(`http://localhost${path}`));
+  return { status: res.status, nosniff: res.headers.get("x-content-type-options"), text: await res.text() };
 }
 
 /** The three parts of a debug report, by their headers. */
@@ -85,8 +98,10 @@ Deno.test("/metrics?target=NAME scrapes that target only, without waiting for a 
   assert.match(text, /^prom_exporter_scrape_errors_total\{target="fast",reason="status"\} 0$/m);
   // Nothing of the other target, nor the process's own metrics (they are on /metrics).
   assert.doesNotMatch(text, /target="slow"|^process_|prom_exporter_build_info/m);
-  // The two answers share one scrape of "fast" when they overlap (single flight).
-  assert.deepEqual([...new Set(up.requests.map((r) => new URL(r.url).pathname))].sort(), ["/fast", "/slow"]);
+  // The two answers share one scrape of "fast": both started in the same turn, so they overlap (single flight).
+  const paths = up.requests.map((r) => new URL(r.url).pathname);
+  assert.deepEqual(paths.filter((p) => p === "/fast"), ["/fast"]);
+  assert.deepEqual(paths.filter((p) => p === "/slow"), ["/slow"]);
 });
 
 Deno.test("/metrics?target=NAME answers 400 naming the known targets for an unknown one", async () => {
@@ -138,7 +153,12 @@ Deno.test("debug=true on a healthy text target: the log, the explain and the exp
   assert.match(exposition, /^jobs\{queue="b"\} 4$/m);
   assert.doesNotMatch(exposition, /^legacy/m);
   assert.match(exposition, /^prom_exporter_up\{target="web"\} 1$/m);
-  assert.deepEqual(logs, []);
+  // Logged once, at info level, with the target and its URL.
+  assert.equal(logs.length, 1, logs.join("\n"));
+  assert.match(
+    logs[0],
+    /level=info msg="debug scrape" target=web url=http:\/\/127\.0\.0\.1:\d+\/metrics result=success/,
+  );
 });
 
 Deno.test("debug=true on a JSON target with a json: mapping explains the mapped series", async () => {
@@ -171,7 +191,9 @@ Deno.test("debug=true on a failing target answers 200 with the failure in the lo
   assert.match(log, /^result: failed, reason status: .*500/m);
   assert.equal(explain, "No body to explain: the fetch failed.");
   assert.match(exposition, /^prom_exporter_up\{target="bad"\} 0$/m);
-  assert.deepEqual(logs, [], "a debug scrape is reported, not logged");
+  // Logged once at info level, not as a failed scrape (nor counted, below).
+  assert.equal(logs.length, 1, logs.join("\n"));
+  assert.match(logs[0], /level=info msg="debug scrape" target=bad .*result=status/);
   // Nor counted: the regular answer still shows no error.
   const regular = await get(handler, "/metrics?target=bad");
   assert.match(regular.text, /^prom_exporter_scrape_errors_total\{target="bad",reason="status"\} 1$/m);
@@ -245,4 +267,137 @@ Deno.test("scrapeTarget() records the fetch and decode steps in a trace", async 
   assert.equal(trace.format, "prometheus");
   assert.equal(trace.target, t);
   assert.ok(trace.body !== undefined && (trace.fetch.headersMs ?? -1) >= 0 && (trace.transformMs ?? -1) >= 0);
+});
+
+Deno.test("a repeated target or module answers 400, and an unknown target lists 20 names at most", async () => {
+  const targets = Array.from({ length: 25 }, (_, i) => compileTarget(testTarget({ name: `t${i}` })));
+  const module: ProbeModule = {
+    allow: null,
+    unixSocket: false,
+    timeoutMs: 1_000,
+    scrape: () => Promise.reject(new Error("not scraped")),
+  };
+  const { handler } = exporter(targets, new Map([["m", module]]));
+  assert.deepEqual(await getSniff(handler, "/metrics?target=t1&target=t2"), {
+    status: 400,
+    nosniff: "nosniff",
+    text: 'Parameter "target" is given 2 times; give it once\n',
+  });
+  assert.equal((await get(handler, "/metrics?target=t1&target=t1&debug=true")).status, 400);
+  const names = Array.from({ length: 20 }, (_, i) => `"t${i}"`).join(", ");
+  assert.deepEqual(await getSniff(handler, "/metrics?target=nope"), {
+    status: 400,
+    nosniff: "nosniff",
+    text: `Unknown target "nope"; the targets are ${names}, … 5 more\n`,
+  });
+  assert.deepEqual(await getSniff(handler, "/probe?module=m&target=a.example&target=b.example"), {
+    status: 400,
+    nosniff: "nosniff",
+    text: 'Parameter "target" is given 2 times; give it once\n',
+  });
+  assert.deepEqual(await getSniff(handler, "/probe?module=m&module=n&target=a.example"), {
+    status: 400,
+    nosniff: "nosniff",
+    text: 'Parameter "module" is given 2 times; give it once\n',
+  });
+});
+
+Deno.test("capLines() keeps the first lines and says how many were left out", () => {
+  assert.equal(capLines("a\nb", 2), "a\nb");
+  assert.equal(capLines("a\nb\nc", 2), "a\nb\n… 1 more line left out (the first 2 are shown)");
+  assert.equal(capLines("a\nb\nc\nd", 1), "a\n… 3 more lines left out (the first 1 are shown)");
+  assert.equal(capLines("", 1), "");
+});
+
+Deno.test("debug=true cuts the explain and the exposition at 2000 lines each", async () => {
+  // One series per family: the explain shows each family (it cuts a family's series at 10 on its own).
+  const series = 1_500;
+  const body = Array.from({ length: series }, (_, i) => `m${i} ${i}\n`).join("");
+  await using up = serveUpstream({ "/metrics": () => new Response(body) });
+  const t = compileTarget(testTarget({ name: "big", url: `${up.origin}/metrics` }));
+  const { handler } = exporter([t]);
+  const res = await handler(new Request("http://localhost/metrics?target=big&debug=true"));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  const text = await res.text();
+  assert.equal(Number(res.headers.get("content-length")), new TextEncoder().encode(text).length);
+  const { log, explain, exposition } = parts(text);
+  assert.match(log, new RegExp(`, ${series} series read, ${series} series out`));
+  const note = /^… (\d+) more lines left out \(the first 2000 are shown\)$/;
+  for (const [name, part] of [["explain", explain], ["exposition", exposition.trimEnd()]]) {
+    const lines = part.split("\n");
+    assert.equal(lines.length, MAX_REPORT_LINES + 1, name);
+    const left = Number(note.exec(lines[MAX_REPORT_LINES])?.[1]);
+    // Each family takes more than one line in both parts: 1500 of them do not fit in 2000 lines.
+    assert.ok(left > 0, `${name}: ${lines[MAX_REPORT_LINES]}`);
+  }
+  // The report shows and leaves out the lines of the whole exposition: those of a regular answer, but for our
+  // own counters, which a counted scrape has and an uncounted one lacks (a few lines).
+  const whole = (await get(handler, "/metrics?target=big")).text.trimEnd().split("\n").length;
+  const shown = MAX_REPORT_LINES + Number(note.exec(exposition.trimEnd().split("\n")[MAX_REPORT_LINES])?.[1]);
+  assert.ok(Math.abs(shown - whole) <= 10, `report ${shown} lines, answer ${whole}`);
+});
+
+Deno.test("one debug scrape at a time: a second answers 429 while the first runs, /probe included", async () => {
+  await using up = serveUpstream({ "/slow": slowRoute(1_000, "slow 1\n"), "/fast": new Response(TEXT) });
+  const slow = compileTarget(testTarget({ name: "slow", url: `${up.origin}/slow` }));
+  const fast = compileTarget(testTarget({ name: "fast", url: `${up.origin}/fast` }));
+  using client = await createUpstreamClient(defaultHttpOptions(), { baseDir: "/" });
+  const probed: CompiledTarget = { ...compileTarget(testTarget({ name: "m", url: "" })), client };
+  const module: ProbeModule = {
+    allow: compileAllowList([new URL(up.origin).host]),
+    unixSocket: false,
+    timeoutMs: 5_000,
+    scrape: (url, options) => scrapeTarget(probed, { ...options, url }),
+  };
+  const { handler } = exporter([slow, fast], new Map([["m", module]]));
+  const first = get(handler, "/metrics?target=slow&debug=true");
+  const busy = await getSniff(handler, "/metrics?target=fast&debug=true");
+  assert.deepEqual(busy, {
+    status: 429,
+    nosniff: "nosniff",
+    text: "A debug scrape is running; one runs at a time: try again once it is done\n",
+  });
+  const probe = await get(
+    handler,
+    `/probe?module=m&target=${encodeURIComponent(`${up.origin}/fast`)}&debug=true`,
+  );
+  assert.equal(probe.status, 429);
+  // A regular scrape is not held by it.
+  assert.equal((await get(handler, "/metrics?target=fast")).status, 200);
+  assert.equal((await first).status, 200);
+  // Once it is done, the next one runs.
+  const next = await get(handler, "/metrics?target=fast&debug=true");
+  assert.equal(next.status, 200);
+  assert.match(parts(next.text).exposition, /^jobs\{queue="a"\} 3$/m);
+});
+
+Deno.test("debug=true holds the report on the memory budget, and answers 503 when it does not fit", async () => {
+  await using up = serveUpstream({ "/metrics": () => new Response(TEXT) });
+  const t = compileTarget(testTarget({ name: "web", url: `${up.origin}/metrics` }));
+  const bodyBytes = new TextEncoder().encode(TEXT).length;
+  const free = await (exporter([t]).handler)(new Request("http://localhost/metrics?target=web&debug=true"));
+  const reportBytes = Number(free.headers.get("content-length"));
+  await free.body?.cancel();
+  assert.ok(reportBytes > 1_000, `${reportBytes}`);
+  // The body fits, and the regular answer too, but not the body and the report together.
+  const small = new MemoryBudget(bodyBytes + Math.floor(reportBytes / 2));
+  const { handler, logs } = exporter([t], undefined, small);
+  assert.equal((await get(handler, "/metrics?target=web")).status, 200);
+  const refused = await getSniff(handler, "/metrics?target=web&debug=true");
+  assert.equal(refused.status, 503);
+  assert.equal(refused.nosniff, "nosniff");
+  assert.match(
+    refused.text,
+    new RegExp(
+      `^Cannot answer the debug report: the scrapes in flight hold the memory budget, no room for \\d+ more bytes \\(--scrape.max-inflight-bytes ${small.limit}\\)\n$`,
+    ),
+  );
+  assert.match(logs.at(-1) ?? "", /msg="debug scrape" target=web .*refused=memory/);
+  assert.equal(small.used, 0);
+  // With room for both, the report is answered, and its bytes are given back.
+  const roomy = new MemoryBudget(bodyBytes + 2 * reportBytes);
+  const ok = await get(exporter([t], undefined, roomy).handler, "/metrics?target=web&debug=true");
+  assert.equal(ok.status, 200);
+  assert.equal(roomy.used, 0);
 });

@@ -201,6 +201,49 @@ Deno.test("status page escapes hostile names, labels and URLs, and redacts crede
   assert.equal(data.targets[0].health, "down");
 });
 
+Deno.test("status page, JSON and debug report hide a password with an @ and secret query values", async () => {
+  await using up = serveUpstream({ "/ok": new Response(TEXT) });
+  const port = new URL(up.origin).port;
+  const good = target("good", `http://user:p@ss@127.0.0.1:${port}/ok?token=SECRET1&page=2`);
+  const bad = target("bad", `http://127.0.0.1:${freePort()}/m?api_key=SECRET2`);
+  const runtime = staticRuntime([good, bad]);
+  const handler = handlerFor(() => runtime);
+  await scrape(handler); // "bad" fails: its error message names its URL
+  assert.equal(
+    up.requests[0].headers.get("authorization"),
+    `Basic ${btoa("user:p@ss")}`,
+    "the URL's password",
+  );
+  const html = await (await get(handler, "/")).text();
+  const json = await (await get(handler, "/api/v1/status")).text();
+  const report = await (await get(handler, "/metrics?target=bad&debug=true")).text();
+  const okReport = await (await get(handler, "/metrics?target=good&debug=true")).text();
+  for (const [where, text] of [["page", html], ["JSON", json], ["report", report], ["report", okReport]]) {
+    for (const secret of ["ss@", "SECRET1", "SECRET2"]) {
+      assert.ok(!text.includes(secret), `${secret} on the ${where}`);
+    }
+  }
+  const cells = rows(html);
+  assert.equal(
+    cells.get("good")?.url,
+    `http://&lt;redacted&gt;@127.0.0.1:${port}/ok?token=&lt;redacted&gt;&amp;page=2`,
+  );
+  const data: StatusData = JSON.parse(json);
+  const views = byName(data);
+  assert.equal(views.get("good")?.url, `http://<redacted>@127.0.0.1:${port}/ok?token=<redacted>&page=2`);
+  assert.match(views.get("bad")?.lastError?.message ?? "", /\/m\?api_key=<redacted>"/);
+  assert.match(cells.get("bad")?.["last-error"] ?? "", /api_key=&lt;redacted&gt;/);
+  assert.match(
+    okReport,
+    new RegExp(`^url: http://<redacted>@127\\.0\\.0\\.1:${port}/ok\\?token=<redacted>&page=2$`, "m"),
+  );
+  assert.match(
+    okReport,
+    /^Target "good" \(http:\/\/<redacted>@127\.0\.0\.1:\d+\/ok\?token=<redacted>&page=2\)/m,
+  );
+  assert.match(report, /^result: failed, reason \w+: .*api_key=<redacted>/m);
+});
+
 Deno.test("escapeHtml() escapes the five characters that can end text or an attribute", () => {
   assert.equal(
     escapeHtml(`<a href="x" title='y'>&amp;</a>`),

@@ -7,8 +7,10 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { run } from "../../main.ts";
 import { SEED_JSON, serveUpstream } from "../_lib/helpers.ts";
+import { promtoolCheck } from "../_lib/validators.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -103,4 +105,19 @@ export async function suggestAndRun(f: SuggestFixture, service = "svc"): Promise
 export function seriesOf(text: string): string[] {
   return text.split("\n").filter((l) => l !== "" && !l.startsWith("#") && !l.startsWith("prom_exporter_"))
     .map((l) => l.slice(0, l.lastIndexOf(" ")));
+}
+
+/**
+ * Asserts that a run went through cleanly: `check` and `once` exit 0, `once` logs no warning (a `series
+ * conflict` exits 0 but drops a family), and promtool accepts the exposition. Returns its upstream series.
+ */
+export async function assertCleanRun(r: SuggestRun): Promise<string[]> {
+  assert.equal(r.check.code, 0, `${r.yaml}\n${r.check.stderr}`);
+  assert.equal(r.once.code, 0, `${r.yaml}\n${r.once.stderr}`);
+  assert.doesNotMatch(r.once.stderr, /level=warn|series conflict/, `${r.yaml}\n${r.once.stderr}`);
+  const series = seriesOf(r.once.stdout);
+  assert.ok(series.length > 0, r.yaml);
+  const p = await promtoolCheck(r.once.stdout);
+  assert.ok(p.ok, `${r.yaml}\n${p.output}`);
+  return series;
 }

@@ -8,7 +8,7 @@
 
 import type { JsonEntry, JsonMetricEntry, JsonMetricType } from "../../config/types.ts";
 import { sanitizeName } from "../../config/json_names.ts";
-import { compileNameMatcher, type NameMatcher } from "../../patterns/mod.ts";
+import { compileMatchRegex, compileNameMatcher, type NameMatcher } from "../../patterns/mod.ts";
 import { type CompiledPath, compileJsonPath, selectNodes, selectOne } from "../../jsonpath/mod.ts";
 import { SanitizeCache } from "./_names.ts";
 
@@ -169,7 +169,7 @@ function compileMetric(e: JsonMetricEntry, base: Base, here: string): MetricNode
   for (const [k, v] of Object.entries(e.valueMap ?? {})) {
     if (k === "*") star = v;
     else if (k.length >= 2 && k.startsWith("/") && k.endsWith("/")) {
-      regexMap.push([new RegExp(`^(?:${k.slice(1, -1)})$`, "u"), v]);
+      regexMap.push([compileMatchRegex(k.slice(1, -1)), v]);
     } else (exact ??= new Map()).set(k, v);
   }
   const where = e.count !== undefined ? joinPath(here, e.count) : joinPath(here, e.value);

@@ -16,8 +16,8 @@ export interface MapState {
   doc: unknown;
   /** Families of `name` entries, by entry id. */
   byId: Map<number, MetricFamily>;
-  /** Families of `name_from` entries, by entry id and family name. */
-  byName: Map<string, MetricFamily>;
+  /** Families of `name_from` entries, by entry id, then family name. */
+  byName: Map<number, Map<string, MetricFamily>>;
   flat: FlattenSink;
   /** Every family in creation order (metric families and flatten families interleaved). */
   order: MetricFamily[];
@@ -61,23 +61,35 @@ function plus(labels: readonly string[], name: string, value: string): string[] 
 }
 
 function familyFor(entry: MetricNode, naming: Naming, state: MapState): MetricFamily {
-  const named = entry.nameFrom !== null;
-  const key = named ? `${entry.id}\u0000${naming.family}` : "";
-  let f = named ? state.byName.get(key) : state.byId.get(entry.id);
-  if (f === undefined) {
-    f = { name: naming.family, type: entry.type, help: entry.help, unit: "", samples: [] };
-    if (named) state.byName.set(key, f);
-    else state.byId.set(entry.id, f);
-    state.order.push(f);
+  if (entry.nameFrom === null) {
+    let f = state.byId.get(entry.id);
+    if (f === undefined) state.byId.set(entry.id, f = newFamily(entry, naming, state));
+    return f;
   }
+  // Names taken from the data: one map per entry, keyed by the (cached, so shared) family name string.
+  let families = state.byName.get(entry.id);
+  if (families === undefined) state.byName.set(entry.id, families = new Map());
+  let f = families.get(naming.family);
+  if (f === undefined) families.set(naming.family, f = newFamily(entry, naming, state));
   return f;
 }
 
-/** The node's timestamp in milliseconds: a number (or numeric string) times the unit; `undefined` else. */
+function newFamily(entry: MetricNode, naming: Naming, state: MapState): MetricFamily {
+  const f: MetricFamily = { name: naming.family, type: entry.type, help: entry.help, unit: "", samples: [] };
+  state.order.push(f);
+  return f;
+}
+
+/**
+ * The node's timestamp in whole milliseconds: a number (or numeric string) times the unit, rounded;
+ * `undefined` for anything else, and for a time no int64 timestamp can carry exactly (beyond 2^53 ms, about
+ * 285,000 years), which would otherwise be written as an invalid line.
+ */
 function timestampOf(entry: MetricNode, node: JsonNode, doc: unknown): number | undefined {
   const raw = entry.timestamp!(doc, node.value);
   const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
-  return Number.isFinite(n) ? n * entry.timestampFactor : undefined;
+  const ms = Math.round(n * entry.timestampFactor);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** Reads one metric entry's samples from one node into its family; a node it cannot use is counted. */

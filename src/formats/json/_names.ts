@@ -12,6 +12,9 @@ export const SANITIZE_CACHE_SIZE = 4096;
  * A bounded memo of `raw string → result` for one compiled entry: the regex chain runs once per distinct
  * name, not once per node. Cleared when it holds {@linkcode SANITIZE_CACHE_SIZE} results.
  */
+/** Raw strings longer than this are sanitised on every use instead of kept: names are short. */
+const MAX_CACHED_LENGTH = 256;
+
 export class SanitizeCache<T> {
   readonly #map = new Map<string, T>();
   readonly #make: (raw: string) => T;
@@ -21,8 +24,9 @@ export class SanitizeCache<T> {
     this.#make = make;
   }
 
-  /** The result for `raw`, computed on first use. */
+  /** The result for `raw`, computed on first use; a long string is not kept, so upstream data cannot fill it. */
   get(raw: string): T {
+    if (raw.length > MAX_CACHED_LENGTH) return this.#make(raw);
     let v = this.#map.get(raw);
     if (v === undefined && !this.#map.has(raw)) {
       v = this.#make(raw);

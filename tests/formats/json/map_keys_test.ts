@@ -248,16 +248,28 @@ Deno.test("timestamp: a numeric field is the sample's time; missing or not numer
       }),
     ]),
   ]);
-  const doc = [{ v: 1, t: 1700000000 }, { v: 2, t: "1700000001" }, { v: 3 }, { v: 4, t: "soon" }];
+  const doc = [
+    { v: 1, t: 1700000000 },
+    { v: 2, t: "1700000001" },
+    { v: 3 },
+    { v: 4, t: "soon" },
+    // Beyond what an int64 timestamp carries exactly: no timestamp, never an invalid line.
+    { v: 5, t: 1e300 },
+    { v: 6, t: 1700000000.0004 },
+  ];
   assert.deepEqual(lines(m.map(doc).families), [
     "gauge ms{} 1 @1700000000",
     "gauge ms{} 2 @1700000001",
     "gauge ms{} 3",
     "gauge ms{} 4",
+    "gauge ms{} 5",
+    "gauge ms{} 6 @1700000000",
     "stateset s{s=1} 1 @1700000000000",
     "stateset s{s=1} 0 @1700000001000",
     "stateset s{s=1} 0",
     "stateset s{s=1} 0",
+    "stateset s{s=1} 0",
+    "stateset s{s=1} 0 @1700000000000",
   ]);
 });
 
