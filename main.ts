@@ -118,8 +118,8 @@ export async function run(args: readonly string[], io: RunIO): Promise<number> {
       );
       return input === undefined ? 0 : checkInput(targets, flags.input as string, input, io);
     }
-    if (command === "explain") return await explain(targets, flags, input, io, log);
-    return await once(targets, flags, input, io, log);
+    const commandRun = { targets, flags, body: input, io, log };
+    return command === "explain" ? await explain(commandRun) : await once(commandRun);
   } finally {
     closeRuntime(runtime);
   }
@@ -186,13 +186,16 @@ async function suggest(flags: Flags, io: RunIO, input: UpstreamBody | undefined)
   }
 }
 
-async function explain(
-  targets: Targets,
-  flags: Flags,
-  body: UpstreamBody | undefined,
-  io: RunIO,
-  log: Logger,
-): Promise<number> {
+/** What `once` and `explain` work on: the loaded targets, the flags, the `--input` body, the output, the log. */
+interface CommandRun {
+  targets: Targets;
+  flags: Flags;
+  body: UpstreamBody | undefined;
+  io: RunIO;
+  log: Logger;
+}
+
+async function explain({ targets, flags, body, io, log }: CommandRun): Promise<number> {
   let failed = false;
   for (const t of targets) {
     // The traced decoder also names the JSON entries that read nothing; the scrape keeps the plain one.
@@ -214,13 +217,7 @@ async function explain(
 }
 
 /** `once`: scrapes every target and writes the answer `/metrics` would give, as text, built the same way. */
-async function once(
-  targets: Targets,
-  flags: Flags,
-  body: UpstreamBody | undefined,
-  io: RunIO,
-  log: Logger,
-): Promise<number> {
+async function once({ targets, flags, body, io, log }: CommandRun): Promise<number> {
   const self = new SelfMetrics({
     version: VERSION,
     targets: targets.map((t) => t.config.name),
