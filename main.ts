@@ -18,13 +18,13 @@ import {
 } from "./src/cli/mod.ts";
 import { indistinctTargets } from "./src/config/lint.ts";
 import { ConfigError, ParseError, UpstreamError } from "./src/errors.ts";
-import { explainTarget } from "./src/explain.ts";
+import { explainBody } from "./src/explain.ts";
 import { fetchForSuggest, suggestConfig } from "./src/suggest/mod.ts";
 import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
 import { MemoryBudget, registerBudgetMetric } from "./src/upstream/memory_budget.ts";
-import { asUpstreamError, type CompiledTarget, decodeTarget, scrapeTarget } from "./src/scrape/mod.ts";
+import { asUpstreamError, type CompiledTarget, fetchBody, scrapeTarget } from "./src/scrape/mod.ts";
 import { createHandler } from "./src/server/mod.ts";
 import { buildAnswer, targetPolicy, targetSource } from "./src/server/answer.ts";
 import type { UpstreamBody } from "./src/upstream/mod.ts";
@@ -198,15 +198,9 @@ interface CommandRun {
 async function explain({ targets, flags, body, io, log }: CommandRun): Promise<number> {
   let failed = false;
   for (const t of targets) {
-    // The traced decoder also names the JSON entries that read nothing; the scrape keeps the plain one.
-    const unselected: string[] = [];
-    const traced = { ...t, decoder: tracingDecoder(t.decoder, unselected) };
     try {
-      const { families, asSent } = await decodeTarget(traced, {
-        signal: AbortSignal.timeout(t.config.timeoutMs),
-        body,
-      });
-      io.stdout(explainTarget(t, families, { asSent, unselected, metrics: flags.metrics }));
+      const fetched = await fetchBody(t, { signal: AbortSignal.timeout(t.config.timeoutMs), body });
+      io.stdout(explainBody(t, fetched, { metrics: flags.metrics }).text);
     } catch (e) {
       const err = asUpstreamError(e);
       failed = true;

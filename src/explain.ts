@@ -9,12 +9,14 @@
  */
 
 import type { DuplicatePolicy } from "./config/types.ts";
+import { decodeBody, tracingDecoder } from "./formats/mod.ts";
 import { UpstreamError } from "./errors.ts";
 import { type MetricFamily, type MetricType, type Sample, seriesKey } from "./model.ts";
 import type { CompiledTarget } from "./scrape/mod.ts";
 import { compileNameMatcher, familyNameOf, ruleName } from "./patterns/mod.ts";
 import type { RelabelStep } from "./relabel/mod.ts";
 import { decide, type Decision, type Transform } from "./transform/mod.ts";
+import type { UpstreamBody } from "./upstream/mod.ts";
 import { redactUrl } from "./url.ts";
 
 /** At most this many series (outputs, relabelled series, duplicates) are listed per upstream metric. */
@@ -36,6 +38,24 @@ export interface ExplainOptions {
   metrics?: readonly string[];
   /** JSON entries that read nothing from the body (`tracingDecoder`), listed first. @default {[]} */
   unselected?: readonly string[];
+}
+
+/**
+ * Decodes a fetched (or saved) body with the target's decoder, naming the JSON entries that read nothing, and
+ * explains it: what the `explain` command and a `debug=true` scrape print. Also gives the number of upstream
+ * series the body holds.
+ *
+ * @throws {ParseError} When the body cannot be decoded.
+ */
+export function explainBody(
+  target: CompiledTarget,
+  body: UpstreamBody,
+  options: { metrics?: readonly string[] } = {},
+): { text: string; series: number } {
+  const unselected: string[] = [];
+  const { families, asSent } = decodeBody(tracingDecoder(target.decoder, unselected), body);
+  const series = families.reduce((n, f) => n + f.samples.length, 0);
+  return { text: explainTarget(target, families, { asSent, unselected, metrics: options.metrics }), series };
 }
 
 /** What one upstream family became, with everything the traced transform reported. */

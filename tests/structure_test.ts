@@ -17,7 +17,7 @@ const SRC = join(ROOT, "src");
  * entries are paths under src/ (a folder ends with `/`).
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ["errors.ts", "model.ts", "log.ts", "version.ts", "url.ts", "duration.ts"],
+  ["errors.ts", "model.ts", "log.ts", "version.ts", "url.ts", "duration.ts", "pace.ts"],
   ["cli/"],
   ["goregexp/", "relabel/", "patterns/", "jsonpath/"],
   ["config/"],

@@ -22,6 +22,7 @@ import {
 } from "./json/mod.ts";
 import { parsePrometheusText, type TextFormat, TextParser } from "./text/mod.ts";
 import type { SeriesCache } from "./series_cache.ts";
+import { runPaced } from "../pace.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** For blocks: a leading BOM is skipped once, by offset, so a later block keeps any it has (and fails). */
@@ -183,35 +184,19 @@ export function decodeStream(
 }
 
 /**
- * {@linkcode decodeStream} that gives the event loop a turn whenever it has run for {@linkcode PAUSE_AFTER_MS}
- * (between two blocks), so `/-/healthy` and other scrapes are answered while a large body is decoded.
+ * {@linkcode decodeStream} that gives the event loop a turn between two blocks whenever one is due (src/pace.ts),
+ * so `/-/healthy` and other scrapes are answered while a large body is decoded.
  *
  * @throws {ParseError} As {@linkcode decodeBody} does.
  */
-export async function decodeStreamPaced(
+export function decodeStreamPaced(
   decoder: BodyDecoder,
   body: UpstreamBody,
   begin: (asSent: boolean) => SampleRun,
   cache?: SeriesCache,
 ): Promise<StreamedBody> {
-  const steps = decodeSteps(decoder, body, begin, cache);
-  let since = performance.now();
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    if (performance.now() - since >= PAUSE_AFTER_MS) {
-      // A timer, not a microtask: only a timer lets a waiting request in (bench/micro/experiments/yield_cost.ts).
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      since = performance.now();
-    }
-  }
+  return runPaced(decodeSteps(decoder, body, begin, cache));
 }
-
-/**
- * How long the paced decode runs before it gives the event loop a turn: a `/-/healthy` waits at most about
- * this long plus one block, and a 100k-series body pays a few 2 ms timer hops.
- */
-export const PAUSE_AFTER_MS = 20;
 
 /** Runs steps to the end, without pausing. */
 function runSteps<T>(steps: Generator<void, T>): T {

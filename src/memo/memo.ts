@@ -30,7 +30,7 @@ import {
   renderSome,
   type TaggedAnswer,
 } from "./output.ts";
-import { STEP_VALUES, taskStarted, turnIfDue } from "./pace.ts";
+import { STEP_VALUES, taskStarted, turnIfDue } from "../pace.ts";
 import {
   binaryText,
   type BodyValues,
@@ -185,6 +185,7 @@ export class MemoHit {
         const last = Math.min(n, k + STEP_VALUES);
         renderSome(out, this.values, this.body, w, k, last);
         k = last;
+        // A turn after the last step too when due: what follows (the rest of the answer) is long work.
         const turn = turnIfDue();
         if (turn !== undefined) await turn;
       }
@@ -278,7 +279,8 @@ export class ScrapeMemo {
     let ok = read !== null;
     for (const n = skeleton.pieces.length - 1; ok && read!.next < n;) {
       ok = readSome(skeleton, binary, read!, STEP_VALUES);
-      const turn = turnIfDue();
+      // A turn after each step that is due, the last one too: what follows a hit (the answer) is long work.
+      const turn = ok ? turnIfDue() : undefined;
       if (turn !== undefined) await turn;
     }
     return this.#hit(shape, ok && endRead(skeleton, binary, read!) ? read!.values : null, bytes);
@@ -301,8 +303,11 @@ export class ScrapeMemo {
       if (this.#shape === shape) this.#forget(MAX_CHANGED_BACKOFF);
       return null;
     }
-    if (shape.proven) this.#misses = 0;
-    this.stats.hits++;
+    // A paced read that ends after the shape was replaced still answers, but must not reset the backoff.
+    if (this.#shape === shape) {
+      if (shape.proven) this.#misses = 0;
+      this.stats.hits++;
+    }
     return new MemoHit(shape, values, bytes);
   }
 

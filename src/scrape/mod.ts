@@ -237,7 +237,7 @@ export async function decodeTarget(target: CompiledTarget, options: ScrapeOption
 }
 
 /** The given body, or the fetched one: with the target's client, or the plain one when it has none. */
-async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promise<UpstreamBody> {
+export async function fetchBody(target: CompiledTarget, options: ScrapeOptions): Promise<UpstreamBody> {
   if (options.body !== undefined) return options.body;
   const url = options.url ?? target.config.url;
   const { signal, guard, budget } = options;

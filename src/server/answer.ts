@@ -82,7 +82,7 @@ export interface Answer<T> {
 }
 
 /**
- * Writers a paced memo answer is being written into (src/memo/pace.ts): an answer built meanwhile takes a
+ * Writers a paced memo answer is being written into (src/pace.ts): an answer built meanwhile takes a
  * writer of its own.
  */
 const busy = new WeakSet<ByteWriter>();
@@ -254,7 +254,7 @@ function reportResults(
  * scrape that missed the memo, an answer that is not a plain copy of its values, or a family name two parts
  * share (merging them is the pipeline's job). Otherwise the bytes equal what the families would give
  * (tests/memo/memo_test.ts). A large answer is written in steps that give the event loop turns
- * (src/memo/pace.ts); no other answer writes into `w` until `take` has made what the caller keeps.
+ * (src/pace.ts); no other answer writes into `w` until `take` has made what the caller keeps.
  */
 async function writeFromMemo<T>(
   w: ByteWriter,

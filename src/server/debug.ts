@@ -14,9 +14,8 @@
  */
 
 import { ParseError } from "../errors.ts";
-import { explainTarget } from "../explain.ts";
+import { explainBody } from "../explain.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "../exposition/self_metrics.ts";
-import { decodeBody, tracingDecoder } from "../formats/mod.ts";
 import type { MetricFamily } from "../model.ts";
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { type CompiledTarget, type ScrapeResult, scrapeTarget, type ScrapeTrace } from "../scrape/mod.ts";
@@ -330,13 +329,8 @@ function explainPart(d: DebugScrape): { text: string; series?: number } {
   if (target === undefined) return { text: "No rules to explain." };
   // The explain decodes the body again: not once the scrape's deadline has passed.
   if (d.signal?.aborted) return { text: "No explain: the scrape's deadline passed before it could run." };
-  // The traced decoder also names the JSON entries that read nothing, as the explain command does.
-  const unselected: string[] = [];
   try {
-    const { families, asSent } = decodeBody(tracingDecoder(target.decoder, unselected), body);
-    const shown = { ...target, config: { ...target.config, url: displayUrl(d.url) } };
-    const series = families.reduce((n, f) => n + f.samples.length, 0);
-    return { text: explainTarget(shown, families, { asSent, unselected }), series };
+    return explainBody({ ...target, config: { ...target.config, url: displayUrl(d.url) } }, body);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     return { text: `Cannot decode the body: ${e.message}` };

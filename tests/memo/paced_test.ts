@@ -1,5 +1,5 @@
 /**
- * A paced memo hit (src/memo/pace.ts) must give exactly the bytes of an unpaced one: the values are read and
+ * A paced memo hit (src/pace.ts) must give exactly the bytes of an unpaced one: the values are read and
  * the answer is written in steps that give the event loop turns, and answers built meanwhile must not write
  * into the buffer a paced answer is being written into. A clock that runs 25 ms per look makes every step
  * pause, so the checks do not depend on the machine's speed.
@@ -12,7 +12,7 @@ import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
 import { endDocument, writeFamiliesInto } from "../../src/exposition/respond.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../../src/memo/memo.ts";
-import { STEP_VALUES } from "../../src/memo/pace.ts";
+import { STEP_VALUES } from "../../src/pace.ts";
 import { type CompiledTarget, compileTarget, runPipeline, type ScrapeResult } from "../../src/scrape/mod.ts";
 import { type AnswerPolicy, buildAnswer } from "../../src/server/answer.ts";
 
