@@ -25,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["formats/"],
   ["transform/"],
   ["exposition/"],
-  ["memo/", "scrape/", "explain.ts", "suggest/"],
+  ["memo/", "relay/", "scrape/", "explain.ts", "suggest/"],
   ["server/", "web/"],
 ];
 

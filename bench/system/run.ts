@@ -21,6 +21,7 @@
  * deno task bench --quick                           # 10,1k,10k, 1 run, short loops, churn at 10k
  * deno task bench --sizes 10k,100k --runs 5 --seed ../shared/lab/seed_exporter.py
  * deno task bench --sizes 100k --variant no-memo,worker  # also without the memo, and the worker experiment
+ * deno task bench --sizes 100k --variant no-relay         # also without the relay (the pipeline answers)
  * deno task bench --sizes 100k --formats text --runs 1 --churn 0,10,100
  * deno task bench --sizes 100k --formats text --runs 1 --profile bench/system/results/prof
  * ```
@@ -109,7 +110,10 @@ export interface BenchOptions {
   wrk: boolean;
   /** Sizes at which to probe `/-/healthy`. */
   probeSizes: number[];
-  /** Also measure: `no-memo` (the exporter with `--scrape.no-memo`), `worker` (bench/system/experiments/worker_server.ts). */
+  /**
+   * Also measure: `no-memo` (the exporter with `--scrape.no-memo`), `no-relay` (with `--scrape.no-relay`),
+   * `worker` (bench/system/experiments/worker_server.ts).
+   */
   variants: ServerKind[];
   /** Write a V8 CPU profile of every exporter process into this directory (`--cpu-prof`). */
   profileDir?: string;
@@ -228,8 +232,9 @@ function variants(v: string | undefined): ServerKind[] {
   if (v === undefined) return [];
   return v.split(",").map((x) => {
     if (x === "no-memo") return "exporter-no-memo";
+    if (x === "no-relay") return "exporter-no-relay";
     if (x === "worker") return "worker-experiment";
-    throw new RangeError(`Flag "--variant" takes no-memo and worker: got "${x}"`);
+    throw new RangeError(`Flag "--variant" takes no-memo, no-relay and worker: got "${x}"`);
   });
 }
 
@@ -302,6 +307,8 @@ function startServer(
     ? [`${ROOT}/bench/system/experiments/worker_server.ts`]
     : kind === "exporter-no-memo"
     ? [`${ROOT}/main.ts`, "start", "--scrape.no-memo"]
+    : kind === "exporter-no-relay"
+    ? [`${ROOT}/main.ts`, "start", "--scrape.no-relay"]
     : [`${ROOT}/main.ts`, "start"];
   const args = ["run", "-A", ...(o.v8Flags ? [`--v8-flags=${o.v8Flags}`] : [])];
   // The profile is written when the process exits on SIGTERM; it slows the process down, so the figures of a

@@ -52,6 +52,8 @@ export interface Flags {
   probeAllowAnyTarget: boolean;
   /** `--scrape.no-memo`: no scrape memo, every scrape decodes its body (the memo's kill switch). */
   noMemo: boolean;
+  /** `--scrape.no-relay`: no relay, every text body goes through the pipeline (the relay's kill switch). */
+  noRelay: boolean;
   /** `--web.disable-exporter-metrics`: leave out the process metrics and build info (node_exporter's flag). */
   disableExporterMetrics: boolean;
   /** `--metric`: `explain` only the upstream metrics matching these globs; empty means all. */
@@ -113,6 +115,7 @@ export const OPTIONS = {
   input: { type: "string" },
   "probe.allow-any-target": { type: "boolean" },
   "scrape.no-memo": { type: "boolean" },
+  "scrape.no-relay": { type: "boolean" },
   "web.disable-exporter-metrics": { type: "boolean" },
   metric: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
@@ -146,6 +149,7 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
     ...LOG_FLAGS,
     "probe.allow-any-target",
     "scrape.no-memo",
+    "scrape.no-relay",
     "web.disable-exporter-metrics",
   ],
   once: [

@@ -30,6 +30,7 @@ const FLAG_ROWS = `
 --input FILE                    read this saved upstream body instead of fetching
 --probe.allow-any-target        /probe modules without allowed_targets may probe any target (never link-local or metadata addresses)
 --scrape.no-memo                no scrape memo: decode every body (the series cache still skips known lines)
+--scrape.no-relay               no relay: every text body goes through the pipeline (decode, rules, writer)
 --web.disable-exporter-metrics  leave out the exporter's process_* metrics and prom_exporter_build_info
 --metric NAME                   explain only the upstream metrics matching this glob; repeatable
 `;

@@ -132,6 +132,7 @@ export function toFlags(
     input: v.input,
     probeAllowAnyTarget: v["probe.allow-any-target"] ?? false,
     noMemo: v["scrape.no-memo"] ?? false,
+    noRelay: v["scrape.no-relay"] ?? false,
     disableExporterMetrics: v["web.disable-exporter-metrics"] ?? false,
     metrics: v.metric ?? [],
     demo,

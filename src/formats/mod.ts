@@ -290,6 +290,11 @@ function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[]
   return run.finish();
 }
 
+/** The format a body will be decoded as: the configured one, or what its content type and opening say. */
+export function bodyFormat(decoder: BodyDecoder, body: UpstreamBody): ConcreteFormat {
+  return detectFormat(decoder.format, body.contentType, sniffText(body.bytes));
+}
+
 /** The first characters of a body, enough for {@linkcode detectFormat} to sniff. */
 function sniffText(bytes: Uint8Array): string {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;

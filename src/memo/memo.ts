@@ -51,6 +51,15 @@ export type MemoPipeline = (
   format: ConcreteFormat,
 ) => { families: MetricFamily[]; skipped: number };
 
+/**
+ * A target's answer in a format written straight from a Prometheus text body (the relay, src/relay), or
+ * `null` when it cannot be: then the pipeline writes it. Lighter than the pipeline by far, so learning a shape stays cheap.
+ */
+export type MemoWriter = (
+  text: string,
+  format: ExpositionFormat,
+) => { bytes: Uint8Array; names: ReadonlySet<string> } | null;
+
 /** Cooldown caps, as powers of two scrapes: a changed shape, and an answer that cannot be memoized. */
 const MAX_CHANGED_BACKOFF = 6;
 const MAX_REFUSED_BACKOFF = 10;
@@ -71,6 +80,7 @@ class Shape {
     readonly skipped: number,
     readonly pipeline: MemoPipeline,
     readonly constants: boolean,
+    readonly writer: MemoWriter | undefined,
   ) {}
 
   /** The memo of one format, built on first use; `null` if it cannot be. */
@@ -100,7 +110,12 @@ class Shape {
 
   /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
   #tagged(format: ExpositionFormat, tag: (i: number) => number): TaggedAnswer | null {
-    const { families, skipped } = this.pipeline(fillSkeleton(this.skeleton, tag), this.skeleton.format);
+    const text = fillSkeleton(this.skeleton, tag);
+    if (this.skeleton.format === "prometheus" && this.skipped === 0) {
+      const written = this.writer?.(text, format);
+      if (written) return { bytes: written.bytes, names: new Set(written.names) };
+    }
+    const { families, skipped } = this.pipeline(text, this.skeleton.format);
     // Every name a family takes (counter `x` also takes `x_total`), so disjointOutputs sees any clash.
     const names = new Set<string>();
     const familyNames = new Set<string>();
@@ -234,15 +249,18 @@ export class ScrapeMemo {
   #cooldown = 0;
   readonly #pipeline: MemoPipeline;
   readonly #constants: boolean;
+  readonly #writer: MemoWriter | undefined;
 
   /**
    * @param pipeline The target's real pipeline, used to learn each shape.
    * @param constants Whether the pipeline has no value-dependent step (see {@linkcode buildOutput}), so an
    *   output value equal in both tagged answers belongs to the skeleton. @default {true}
+   * @param writer Writes a text 0.0.4 answer without the pipeline, when it can (the relay). @default {none}
    */
-  constructor(pipeline: MemoPipeline, constants = true) {
+  constructor(pipeline: MemoPipeline, constants = true, writer?: MemoWriter) {
     this.#pipeline = pipeline;
     this.#constants = constants;
+    this.#writer = writer;
   }
 
   /**
@@ -311,6 +329,14 @@ export class ScrapeMemo {
     return new MemoHit(shape, values, bytes);
   }
 
+  /**
+   * Whether the next body is worth reading as {@linkcode binaryText}: the memo has a shape to look it up in,
+   * or will learn one from it. While it cools down after misses it needs neither (`learn` only counts).
+   */
+  get wantsBody(): boolean {
+    return this.#shape !== null || this.#cooldown === 0;
+  }
+
   /** Remembers the skeleton of a body ({@linkcode binaryText}) the pipeline has just taken in `format`. */
   learn(binary: string, contentType: string | null, format: ConcreteFormat, skipped: number): void {
     if (this.#shape !== null) return;
@@ -318,10 +344,12 @@ export class ScrapeMemo {
       this.#cooldown--;
       return;
     }
+    // Not read (see wantsBody: the memo was cooling down when the body came), or empty: nothing to learn.
+    if (binary === "") return;
     const skeleton = findSkeleton(format, contentType, binary);
     if (skeleton === null) this.#forget(MAX_CHANGED_BACKOFF);
     else {
-      this.#shape = new Shape(skeleton, skipped, this.#pipeline, this.#constants);
+      this.#shape = new Shape(skeleton, skipped, this.#pipeline, this.#constants, this.#writer);
       this.stats.learnt++;
     }
   }
@@ -331,34 +359,4 @@ export class ScrapeMemo {
     this.#misses = Math.min(this.#misses + 1, maxBackoff);
     this.#cooldown = (1 << this.#misses) - 1;
   }
-}
-
-/** Whether no two answers share a family name, so writing them one after another equals merging them. */
-export function disjointOutputs(outputs: readonly OutputMemo[], ownNames: readonly string[]): boolean {
-  for (let i = 0; i < outputs.length; i++) {
-    for (const name of ownNames) if (outputs[i].names.has(name)) return false;
-    for (let j = i + 1; j < outputs.length; j++) if (!disjointPair(outputs[i], outputs[j])) return false;
-  }
-  return true;
-}
-
-const pairs = new WeakMap<OutputMemo, WeakMap<OutputMemo, boolean>>();
-
-/** Cached per pair: both are immutable, and large (a 100k-key JSON answer has 100k names). */
-function disjointPair(a: OutputMemo, b: OutputMemo): boolean {
-  let row = pairs.get(a);
-  if (row === undefined) pairs.set(a, row = new WeakMap());
-  let ok = row.get(b);
-  if (ok === undefined) {
-    const [small, large] = a.names.size <= b.names.size ? [a.names, b.names] : [b.names, a.names];
-    ok = true;
-    for (const name of small) {
-      if (large.has(name)) {
-        ok = false;
-        break;
-      }
-    }
-    row.set(b, ok);
-  }
-  return ok;
 }

@@ -40,6 +40,20 @@ export interface RelabelStep {
   why: string;
 }
 
+/**
+ * One keep or drop rule: the source labels' values (`""` when absent, `__name__` the name) joined by
+ * `separator` are tested against `regexp` (`keep`, `drop`), or, when it is `null`, compared with the value
+ * of the label `target` (`keepequal`, `dropequal`); `keep` says whether a match keeps the series (else a
+ * match drops it, and a series that fails a `keep` rule is dropped).
+ */
+export interface RelabelFilter {
+  readonly keep: boolean;
+  readonly sources: readonly string[];
+  readonly separator: string;
+  readonly regexp: RegExp | null;
+  readonly target: string;
+}
+
 /** Rules validated and compiled by {@linkcode compileRelabelConfigs}; pass to {@linkcode relabelSample}. */
 export class CompiledRelabel {
   readonly #rules: readonly CompiledRule[];
@@ -65,6 +79,21 @@ export class CompiledRelabel {
     return this.#rules.every((r) =>
       r.act === Act.Keep || r.act === Act.Drop || r.act === Act.KeepEqual || r.act === Act.DropEqual
     );
+  }
+
+  /**
+   * The rules as filters when every rule only keeps or drops ({@linkcode CompiledRelabel.filtersOnly}), for a
+   * reader that finds label values its own way (src/relay); `null` otherwise.
+   */
+  get filters(): readonly RelabelFilter[] | null {
+    if (!this.filtersOnly) return null;
+    return this.#rules.map((r) => ({
+      keep: r.act === Act.Keep || r.act === Act.KeepEqual,
+      sources: r.sources,
+      separator: r.separator,
+      regexp: r.act === Act.Keep || r.act === Act.Drop ? r.regexp : null,
+      target: r.target,
+    }));
   }
 
   /** Readies the work state for one series (shared by `apply` and `trace`). */

@@ -9,6 +9,7 @@ import type { TargetConfig } from "../config/types.ts";
 import { ParseError, UpstreamError } from "../errors.ts";
 import {
   type BodyDecoder,
+  bodyFormat,
   compileDecoder,
   decodeBody,
   type DecodedBody,
@@ -20,6 +21,8 @@ import {
 } from "../formats/mod.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../memo/memo.ts";
+import { type RelayedAnswer, TextRelay } from "../relay/mod.ts";
+import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { MetricFamily } from "../model.ts";
 import { SeriesCache } from "../formats/series_cache.ts";
 import { compileTransform, outputKeeper, type Transform, type TransformRun } from "../transform/mod.ts";
@@ -54,6 +57,11 @@ export interface CompiledTarget {
    * scrape. Static targets have one, `/probe` modules do not.
    */
   seriesCache?: SeriesCache;
+  /**
+   * The relay ({@linkcode withRelay}): a Prometheus text body that misses the memo is written from its bytes,
+   * in the answer's format. Static targets whose relabel configs only keep or drop have one.
+   */
+  relay?: TextRelay;
 }
 
 /** The result of one scrape. */
@@ -66,6 +74,8 @@ export type ScrapeResult =
     durationSeconds: number;
     /** Set when the body matched the target's memo: the answer can be written from it. */
     memo?: MemoHit;
+    /** Set when the relay wrote the answer from the body (text 0.0.4 only). */
+    relayed?: RelayedAnswer;
     /** Series read from the body, when the pipeline ran (a memo hit has `memo.size`). */
     read?: number;
   }
@@ -105,7 +115,16 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
   // output value that stays the same across the memo's tagged runs is not proven to be a constant.
   const { config } = target;
   const constants = config.json === undefined && config.rules.every((r) => !("scale" in r) || r.scale !== 0);
-  target.memo = new ScrapeMemo((text, format) => runPipeline(target, text, format), constants);
+  // The memo learns a text answer through the relay when the target has one (given after this, or not).
+  const writer = (text: string, format: ExpositionFormat) => target.relay?.relayText(text, format) ?? null;
+  target.memo = new ScrapeMemo((text, format) => runPipeline(target, text, format), constants, writer);
+  return target;
+}
+
+/** Gives a compiled target a relay (src/relay), when its rules are ones the relay applies. */
+export function withRelay(target: CompiledTarget): CompiledTarget {
+  const ctx = target.transform.context;
+  if (target.config.format !== "json" && TextRelay.handles(ctx)) target.relay = new TextRelay(ctx);
   return target;
 }
 
@@ -163,6 +182,11 @@ export interface ScrapeOptions {
   budget?: ByteBudget;
   /** Records the scrape's steps (a debug scrape, which also skips the memo); absent: nothing is recorded. */
   trace?: ScrapeTrace;
+  /**
+   * The format the answer will be written in: the relay writes one format per scrape, this one.
+   * @default {"text"}
+   */
+  format?: ExpositionFormat;
 }
 
 /**
@@ -196,7 +220,8 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
     if (trace !== undefined) trace.body = body;
     const memo = options.body === undefined && trace === undefined ? target.memo : undefined;
     const arrived = performance.now();
-    const binary = memo ? binaryText(body.bytes) : "";
+    // A 100k-series body is a 7 MB string: not made while the memo cools down after misses.
+    const binary = memo?.wantsBody ? binaryText(body.bytes) : "";
     // Paced: a large body's values are read in steps that let a waiting request (a health check) in.
     const hit = await memo?.lookupPaced(body.bytes, binary, body.contentType, arrived);
     if (hit) {
@@ -211,6 +236,28 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         durationSeconds: seconds(),
         memo: hit,
       };
+    }
+    // A debug scrape records the pipeline's steps: it never takes the relay.
+    const relay = trace === undefined ? target.relay : undefined;
+    if (relay !== undefined && relay.ready()) {
+      const relayed = bodyFormat(target.decoder, body) === "prometheus"
+        ? await relay.relay(body.bytes, options.format ?? "text")
+        : null;
+      if (relayed !== null) {
+        memo?.learn(binary, body.contentType, "prometheus", 0);
+        let families: MetricFamily[] | undefined;
+        return {
+          ok: true,
+          // Only when the answer is wanted in the other format, or a family name met another target's.
+          get families() {
+            return families ??= transformBody(target, body, false).families;
+          },
+          skipped: 0,
+          read: relayed.read,
+          durationSeconds: seconds(),
+          relayed,
+        };
+      }
     }
     const decoding = trace === undefined ? 0 : performance.now();
     const { families, skipped, format, read } = await transformBody(target, body, true);

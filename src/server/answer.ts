@@ -18,8 +18,7 @@ import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import { endDocument, writeDocument } from "../exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
-import { disjointOutputs } from "../memo/memo.ts";
-import type { OutputMemo } from "../memo/output.ts";
+import { disjointOutputs, type NamedOutput, type WrittenSource } from "../memo/written.ts";
 import type { MetricFamily } from "../model.ts";
 import type { CompiledTarget, ScrapeResult } from "../scrape/mod.ts";
 
@@ -258,14 +257,17 @@ function reportResults(
  */
 async function writeFromMemo<T>(
   w: ByteWriter,
-  outputs: readonly OutputMemo[],
+  outputs: readonly NamedOutput[],
   results: readonly ScrapeResult[],
   own: readonly MetricFamily[],
   format: ExpositionFormat,
   take: TakeDocument<T>,
 ): Promise<{ answer: T } | null> {
   if (!disjointOutputs(outputs, own.flatMap(namesTaken))) return null;
-  const hits = results.flatMap((r) => r.ok && r.memo ? [r.memo] : []);
+  const hits = results.flatMap((r) => {
+    const written = r.ok ? writtenSource(r) : undefined;
+    return written ? [written] : [];
+  });
   w.reset(hits.reduce((n, h) => n + h.sizeHint(format), estimateSize(own)));
   busy.add(w);
   try {
@@ -277,15 +279,20 @@ async function writeFromMemo<T>(
   }
 }
 
+/** A good result's answer written without families: a memo hit's, or the relay's. */
+export function writtenSource(r: GoodScrape): WrittenSource | undefined {
+  return r.memo ?? r.relayed;
+}
+
 /**
  * Every good result's memo answer in this format, when each has one and no two of them take a common name;
  * else `null` (also when no source succeeded).
  */
-function memoOutputs(results: readonly ScrapeResult[], format: ExpositionFormat): OutputMemo[] | null {
-  const outputs: OutputMemo[] = [];
+function memoOutputs(results: readonly ScrapeResult[], format: ExpositionFormat): NamedOutput[] | null {
+  const outputs: NamedOutput[] = [];
   for (const r of results) {
     if (!r.ok) continue;
-    const out = r.memo?.output(format);
+    const out = writtenSource(r)?.output(format);
     if (!out) return null;
     outputs.push(out);
   }

@@ -8,6 +8,7 @@
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { ByteWriter } from "../exposition/escape.ts";
 import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
+import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { SelfMetrics } from "../exposition/self_metrics.ts";
 import {
   answerBytes,
@@ -170,9 +171,10 @@ export function createHandler(deps: HandlerDeps): Handler {
     );
     const bad = budgets.find((b) => b instanceof RangeError);
     if (bad instanceof RangeError) return plain(400, bad.message + "\n");
+    const format = requestedFormat(req);
     const results = await Promise.all(
       targets.map((t, i) =>
-        sharedScrape(flight, t.config.name, (signal) => leasedScrape(t, signal, deps.budget), {
+        sharedScrape(flight, t.config.name, (signal) => leasedScrape(t, signal, deps.budget, format), {
           signal: AbortSignal.any([req.signal, AbortSignal.timeout(budgets[i] as number)]),
           minIntervalMs: t.config.minIntervalMs,
         })
@@ -194,7 +196,6 @@ export function createHandler(deps: HandlerDeps): Handler {
         ...deps.holder?.families() ?? [],
       ],
     });
-    const format = requestedFormat(req);
     const job: AnswerJob = {
       sources: targets.map(targetSource),
       results,
@@ -250,6 +251,7 @@ function leasedScrape(
   target: CompiledTarget,
   signal: AbortSignal,
   budget: MemoryBudget | undefined,
+  format: ExpositionFormat,
 ): Promise<ScrapeResult> {
-  return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease }));
+  return withLease(budget, (lease) => scrapeTarget(target, { signal, budget: lease, format }));
 }

@@ -19,6 +19,7 @@ import {
   type ScrapeResult,
   scrapeTarget,
   withMemo,
+  withRelay,
   withSeriesCache,
 } from "../scrape/mod.ts";
 import { createUpstreamClient } from "../upstream/mod.ts";
@@ -105,6 +106,8 @@ async function compileAll(
     // and the memo does their rule work once per upstream shape.
     const compiled = withSeriesCache(compileTarget(t));
     if (!flags.noMemo) withMemo(compiled);
+    // A text body that misses the memo is written from its bytes (src/relay), when the rules allow.
+    if (!flags.noRelay) withRelay(compiled);
     if (!t.url.startsWith("file:")) {
       compiled.client = await createUpstreamClient(t.http ?? defaultHttpOptions(), context);
     }

@@ -134,6 +134,7 @@ function seriesRead(result: Extract<ScrapeResult, { ok: true }>): number | null 
 function seriesWritten(result: Extract<ScrapeResult, { ok: true }>, format: ExpositionFormat): number {
   const out = result.memo?.output(format);
   if (out) return out.slots.length;
+  if (result.relayed?.output(format)) return result.relayed.written;
   let n = 0;
   for (const f of result.families) n += f.samples.length;
   return n;

@@ -10,7 +10,7 @@
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
 import type { MetricFamily, Sample, SeriesSink } from "../model.ts";
 import { ruleName } from "../patterns/mod.ts";
-import { compileRelabelConfigs, type RelabelStep } from "../relabel/mod.ts";
+import { compileRelabelConfigs, type RelabelFilter, type RelabelStep } from "../relabel/mod.ts";
 import { compileRules, decide, type Decision, type Step } from "./_rules.ts";
 import { Run } from "./_run.ts";
 
@@ -46,6 +46,8 @@ export interface Transform {
   trace(families: readonly MetricFamily[], tracer: TransformTracer, options?: ApplyOptions): MetricFamily[];
   /** The compiled rules, for `explain`. */
   readonly steps: readonly Step[];
+  /** What a run needs of the transform, for the relay (src/relay), which applies it to bytes. */
+  readonly context: Context;
 }
 
 /** One scrape's streaming run of a {@linkcode Transform}: the decoder's {@linkcode SeriesSink}. */
@@ -111,6 +113,7 @@ export function compileTransform(target: TargetConfig): Transform {
   };
   return {
     steps,
+    context: ctx,
     begin(options) {
       return new Run(ctx, options?.asSent === true, null);
     },
@@ -140,6 +143,8 @@ export interface Relabeller {
   apply(sample: Sample): Sample | null;
   /** The rules only keep or drop series, never change one. */
   readonly filtersOnly: boolean;
+  /** The rules as filters, when they only keep or drop (the compiled rules have them; a traced copy not). */
+  readonly filters?: readonly RelabelFilter[] | null;
 }
 
 /** What a run needs of its transform: the compiled labels, relabel configs, policy and cached decisions. */

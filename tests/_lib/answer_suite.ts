@@ -1,7 +1,8 @@
 /**
  * One suite of answer cases, defined once and run against every way the exporter builds an answer (hono's
  * shared-suite pattern): `/metrics` over the cached pipeline (series cache and scrape memo), without the
- * memo (`--scrape.no-memo`), over the plain pipeline, `/probe`, and the `once` command. Each case gives an
+ * memo (`--scrape.no-memo`: the relay answers text), without the relay (`--scrape.no-relay`), over the plain
+ * pipeline, `/probe`, and the `once` command. Each case gives an
  * upstream and the rules a target and a module share; every implementation must give the same upstream part
  * and the same `prom_exporter_up`, in both formats.
  *

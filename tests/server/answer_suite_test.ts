@@ -1,7 +1,8 @@
 /**
  * The shared answer suite (tests/_lib/answer_suite.ts) run against every answer path: `/metrics` over the
  * cached pipeline (series cache and memo, the second scrape answered from the memo), with
- * `--scrape.no-memo`, over the plain pipeline (no cache at all), `/probe`, and `once`. All go through the
+ * `--scrape.no-memo` (a text body answered by the relay), with `--scrape.no-relay`, over the plain pipeline
+ * (no cache at all), `/probe`, and `once`. All go through the
  * one answer builder (src/server/answer.ts), so all must agree.
  *
  * @module
@@ -69,6 +70,8 @@ async function serveFrom(
 
 /** Answers the memo served in the suite: the cached implementation must really use it. */
 let memoHits = 0;
+/** Bodies the relay answered in the suite: the relay must really be used. */
+let relayed = 0;
 
 /** `/metrics` over a runtime loaded from the config with `extra` flags. */
 function metricsOver(name: string, extra: string[]): AnswerImplementation {
@@ -80,6 +83,7 @@ function metricsOver(name: string, extra: string[]): AnswerImplementation {
         try {
           const text = await serveFrom(runtime, "/metrics", format, 2);
           memoHits += runtime.targets[0].memo?.stats.hits ?? 0;
+          relayed += runtime.targets[0].relay?.stats.relayed ?? 0;
           return text;
         } finally {
           closeRuntime(runtime);
@@ -104,7 +108,8 @@ const IMPLEMENTATIONS: readonly AnswerImplementation[] = [
       }),
   },
   metricsOver("/metrics, series cache and memo", []),
-  metricsOver("/metrics, --scrape.no-memo", ["--scrape.no-memo"]),
+  metricsOver("/metrics, --scrape.no-memo (the relay answers text)", ["--scrape.no-memo"]),
+  metricsOver("/metrics, --scrape.no-relay", ["--scrape.no-relay"]),
   {
     name: "/probe",
     answer: (config, target, format) =>
@@ -138,4 +143,8 @@ runAnswerSuite(IMPLEMENTATIONS);
 
 Deno.test("answer suite: the cached implementation answered from the scrape memo", () => {
   assert.ok(memoHits > 0, "no case was answered from the memo");
+});
+
+Deno.test("answer suite: the relay answered text cases", () => {
+  assert.ok(relayed > 0, "no case was answered by the relay");
 });

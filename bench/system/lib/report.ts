@@ -21,10 +21,11 @@ export type ServerKind =
   | "passthrough"
   | "python-seed"
   | "exporter-no-memo"
+  | "exporter-no-relay"
   | "worker-experiment";
 
 /** The servers judged against the baseline, in report order. */
-const CANDIDATES: ServerKind[] = ["exporter", "exporter-no-memo", "worker-experiment"];
+const CANDIDATES: ServerKind[] = ["exporter", "exporter-no-memo", "exporter-no-relay", "worker-experiment"];
 
 /** One server at one size in one run. */
 export interface Row {
@@ -122,6 +123,7 @@ const ORDER: ServerKind[] = [
   "passthrough",
   "exporter",
   "exporter-no-memo",
+  "exporter-no-relay",
   "worker-experiment",
   "python-seed",
 ];

@@ -1,0 +1,193 @@
+/**
+ * The relay's byte-level reading of a text exposition: character classes, comparisons, values and the
+ * metadata words. Everything here reads bytes; strings are made only for names and for values that are not
+ * already written as the writer writes them.
+ *
+ * @module
+ */
+
+import { parseGoFloat } from "../formats/text/mod.ts";
+import type { MetricType } from "../model.ts";
+
+export const HASH = 35, SPACE = 32, LF = 10, QUOTE = 34, COMMA = 44, EQUALS = 61, OPEN = 123, CLOSE = 125;
+export const BACKSLASH = 92, TAB = 9, CR = 13, NUL = 0;
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const LE = new TextEncoder().encode("le");
+const QUANTILE = new TextEncoder().encode("quantile");
+
+/** Why a pass gave the body back: thrown inside a pass, caught by its driver (not an Error: no stack). */
+export class GiveUp {
+  constructor(readonly why: string) {}
+}
+
+/** An ASCII string of `b[from, to)`, flat (a string built char by char would be a rope to hash). */
+export function ascii(b: Uint8Array, from: number, to: number): string {
+  switch (to - from) {
+    case 0:
+      return "";
+    case 1:
+      return String.fromCharCode(b[from]);
+    case 2:
+      return String.fromCharCode(b[from], b[from + 1]);
+    default:
+      return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
+  }
+}
+
+/** A table of 256 bytes, 1 where `is` holds: one load per byte in the pass's loops, not a chain of compares. */
+function byteTable(is: (c: number) => boolean): Uint8Array {
+  const table = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) table[c] = is(c) ? 1 : 0;
+  return table;
+}
+
+/** 1 for the bytes of a metric name after the first. */
+export const NAME_CHARS = byteTable((c) => isNameChar(c));
+/** 1 for the bytes of a label name after the first. */
+export const LABEL_CHARS = byteTable((c) => isLabelChar(c));
+/** 1 for the bytes that end or stop a label value the relay copies: `"`, `\`, LF, NUL, and non-ASCII. */
+export const VALUE_STOPS = byteTable((c) =>
+  c === QUOTE || c === BACKSLASH || c === LF || c === NUL || c >= 0x80
+);
+/** 1 for the bytes that end or stop a sample value: LF, and the blanks before a timestamp. */
+export const SAMPLE_VALUE_STOPS = byteTable((c) => c === LF || c === SPACE || c === TAB || c === CR);
+
+/** A metric name's first character: a letter, `_` or `:`. */
+export function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+}
+
+/** A metric name's other characters: also digits. */
+export function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (c >= 48 && c <= 57);
+}
+
+/** A label name's characters after the first (which is not a digit). */
+export function isLabelChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+}
+
+/** Whether `b[from, to)` is `name`. */
+export function sameBytes(b: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
+  if (to - from !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (b[from + i] !== name[i]) return false;
+  return true;
+}
+
+/** Whether `b[a, a + len)` equals `b[c, c + len)`. */
+export function sameRange(b: Uint8Array, a: number, c: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
+}
+
+/** Whether `b` at `p` starts with the ASCII `word`, before `eol`. */
+export function startsWithWord(b: Uint8Array, p: number, eol: number, word: string): boolean {
+  if (eol - p < word.length) return false;
+  for (let i = 0; i < word.length; i++) if (b[p + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** {@linkcode canonicalValue}: not written as the writer writes it. */
+export const NOT_CANONICAL = 0;
+/** {@linkcode canonicalValue}: written as the writer writes it, and not negative. */
+export const CANONICAL = 1;
+/** {@linkcode canonicalValue}: written as the writer writes it, and negative. */
+export const CANONICAL_NEGATIVE = 2;
+
+/**
+ * Whether the value `b[s, e)` is already spelled as the writer spells its number (`formatNumber`), so the
+ * relay copies its bytes: a decimal with at most 15 significant digits (each such decimal is the shortest
+ * that reads back as its double, which is what JavaScript writes), no leading zero, no trailing zero in a
+ * fraction, no exponent, and no more than five zeros after `0.` (below 1e-6 JavaScript writes an exponent).
+ * `-0` is written `0`, so it is not canonical. Checked against the writer in tests/relay/relay_test.ts.
+ */
+export function canonicalValue(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  const negative = b[i] === 45;
+  if (negative) i++;
+  const intStart = i;
+  let c = b[i];
+  while (i < e && c >= 48 && c <= 57) c = b[++i];
+  const intLength = i - intStart;
+  if (intLength === 0 || (intLength > 1 && b[intStart] === 48)) return NOT_CANONICAL;
+  const zero = b[intStart] === 48;
+  let significant = zero ? 0 : intLength;
+  if (i < e) {
+    if (c !== 46) return NOT_CANONICAL;
+    const fracStart = ++i;
+    while (i < e && (c = b[i]) >= 48 && c <= 57) i++;
+    if (i !== e || i === fracStart || b[e - 1] === 48) return NOT_CANONICAL;
+    if (zero) {
+      let z = fracStart;
+      while (b[z] === 48) z++;
+      if (z - fracStart > 5) return NOT_CANONICAL;
+      significant = e - z;
+    } else {
+      significant += e - fracStart;
+    }
+  } else if (zero) {
+    return negative ? NOT_CANONICAL : CANONICAL;
+  }
+  if (significant > 15) return NOT_CANONICAL;
+  return negative ? CANONICAL_NEGATIVE : CANONICAL;
+}
+
+/**
+ * Where the series has the label `le` (a bucket; `quantile` false) or `quantile` with a number, not NaN, and
+ * for a quantile in [0, 1], as the parser checks them: its offset in `lab`, or -1.
+ */
+export function floatLabel(b: Uint8Array, lab: Int32Array, labels: number, quantile: boolean): number {
+  const name = quantile ? QUANTILE : LE;
+  for (let j = 0; j < labels; j++) {
+    const k = j * 4;
+    if (!sameBytes(b, lab[k], lab[k + 1], name)) continue;
+    const v = parseGoFloat(ascii(b, lab[k + 2], lab[k + 3]), 0, lab[k + 3] - lab[k + 2]);
+    return v !== undefined && v === v && (!quantile || (v >= 0 && v <= 1)) ? k : -1;
+  }
+  return -1;
+}
+
+/** A HELP text: UTF-8, with the escapes `\\` and `\n`; anything else gives the body back. */
+export function helpText(b: Uint8Array, from: number, to: number): string {
+  let text: string;
+  try {
+    text = UTF8.decode(b.subarray(from, to));
+  } catch {
+    throw new GiveUp("a HELP text that is not UTF-8");
+  }
+  if (text.indexOf("\0") !== -1 || text.indexOf("\r") !== -1) throw new GiveUp("a NUL or CR in a HELP text");
+  if (text.indexOf("\\") === -1) return text;
+  return text.replace(/\\(.?)/g, (_, c: string) => {
+    if (c === "\\") return "\\";
+    if (c === "n") return "\n";
+    throw new GiveUp("a HELP escape");
+  });
+}
+
+/** Checks a plain comment is UTF-8 without NUL or CR, as the parser does. */
+export function checkComment(b: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (b[i] === NUL || b[i] === CR) throw new GiveUp("a NUL or CR in a comment");
+  }
+  try {
+    UTF8.decode(b.subarray(from, to));
+  } catch {
+    throw new GiveUp("a comment that is not UTF-8");
+  }
+}
+
+/** A TYPE line's type; others (OpenMetrics types, misspellings) give the body back. */
+export function typeOf(word: string): MetricType {
+  switch (word) {
+    case "counter":
+    case "gauge":
+    case "histogram":
+    case "summary":
+      return word;
+    case "untyped":
+      return "unknown";
+    default:
+      throw new GiveUp("a type");
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The output side of a relay pass: the output families it fills, and what OpenMetrics writes otherwise than
+ * text 0.0.4 (bounds spelled canonically, `_created` families folded), which the pass copies or gives back.
+ *
+ * @module
+ */
+
+import { canonicalFloatLabel, escapeLabelValue } from "../exposition/escape.ts";
+import { ascii, sameBytes } from "./_lex.ts";
+import type { Route } from "./_route.ts";
+
+/** An output family of one pass: where its lines are in the arena. */
+export interface PassFamily {
+  /** The route that made it: its output name, type, header and names. */
+  out: NonNullable<Route["out"]>;
+  /** Start and end offsets in the arena, in pairs. */
+  runs: number[];
+  /** Lines written. */
+  lines: number;
+  /** A small number that tells the family apart in the series hash. */
+  id: number;
+  /** The routes feeding it in this pass. */
+  routes: Route[];
+  /** Whether its series are checked for duplicates (as the pipeline checks this family's). */
+  hashed: boolean;
+  /** Writing OpenMetrics: the label it spells canonically (`le`, `quantile`), as bytes; else `null`. */
+  special: Uint8Array | null;
+}
+
+/** The label the OpenMetrics writer spells canonically, by family type. */
+export const SPECIAL: Readonly<Record<string, Uint8Array>> = {
+  histogram: new TextEncoder().encode("le"),
+  summary: new TextEncoder().encode("quantile"),
+};
+
+/** The offset in `lab` of the label named `name`, or -1. */
+export function labelAt(b: Uint8Array, lab: Int32Array, labels: number, name: Uint8Array): number {
+  for (let j = 0; j < labels; j++) if (sameBytes(b, lab[j * 4], lab[j * 4 + 1], name)) return j * 4;
+  return -1;
+}
+
+/** The types whose `_created` samples the OpenMetrics writer folds in. */
+const CREATED_TYPES: ReadonlySet<string> = new Set(["counter", "histogram", "summary"]);
+
+/**
+ * The OpenMetrics spelling of a bound (`le`, `quantile`) when it differs from the body's, else `""`; kept per
+ * spelling for the pass (a histogram's bounds repeat on every series).
+ */
+export class BoundSpellings {
+  readonly #spelled = new Map<string, string>();
+
+  /** The spelling of `b[from, to)`. */
+  of(b: Uint8Array, from: number, to: number): string {
+    const raw = ascii(b, from, to);
+    let spelled = this.#spelled.get(raw);
+    if (spelled === undefined) {
+      const canonical = escapeLabelValue(canonicalFloatLabel(raw));
+      spelled = canonical === raw ? "" : canonical;
+      this.#spelled.set(raw, spelled);
+    }
+    return spelled;
+  }
+}
+
+/** Whether the OpenMetrics writer would fold a gauge `x_created` into a counter, histogram or summary `x`. */
+export function foldsCreated(
+  families: readonly PassFamily[],
+  byName: ReadonlyMap<string, PassFamily>,
+): boolean {
+  for (const f of families) {
+    if ((f.out.type !== "gauge" && f.out.type !== "unknown") || !f.out.name.endsWith("_created")) continue;
+    const base = byName.get(f.out.name.slice(0, -8));
+    if (base !== undefined && base.lines > 0 && CREATED_TYPES.has(base.out.type)) return true;
+  }
+  return false;
+}

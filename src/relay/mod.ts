@@ -1,0 +1,226 @@
+/**
+ * The relay: a Prometheus text body turned into the text answer straight from its bytes, with no object per
+ * series. Lines are read from the bytes; each sample's output line (the rules' name, the upstream labels
+ * copied as they are, the rules' and the target's labels, the value) goes into one arena; the answer is each
+ * output family's header and its runs of lines, copied once into the response. Each upstream family's route
+ * (the rules' decision as bytes) is kept across scrapes, and the families of the last scrape predict the
+ * next one's (./_pass.ts). It is how a static target's scrape that misses the memo is answered in text
+ * 0.0.4.
+ *
+ * It handles the common case exactly as the pipeline (decode → transform → write) does, and gives the body
+ * back to the pipeline for everything else, which then decides: OpenMetrics, a timestamp, an escape or a
+ * non-ASCII byte in a label value, a split family, a duplicate series, a rule that changes a type or a value,
+ * an upstream label of a name the rules or the target set, a relabel config that rewrites. tests/relay/
+ * checks the answers are byte for byte the pipeline's. A body given back costs one more pass: after each,
+ * the relay is skipped for a number of scrapes that doubles (up to 64), like the memo.
+ *
+ * @module
+ */
+
+import type { ExpositionFormat } from "../exposition/negotiate.ts";
+import type { ByteWriter } from "../exposition/escape.ts";
+import { runPaced } from "../pace.ts";
+import type { Context } from "../transform/mod.ts";
+import { SeriesFilter } from "./_filter.ts";
+import { SeenSeries } from "./_hash.ts";
+import type { FamilyRecord } from "./_families.ts";
+import type { PassFamily } from "./_output.ts";
+import { type PassHost, relayPass } from "./_pass.ts";
+import { FORMATS, Routes } from "./_route.ts";
+
+const ENC = new TextEncoder();
+
+/** Routes kept across scrapes; past this many, the cache starts over (an upstream with ever-new names). */
+const CACHE_LIMIT = 100_000;
+/** Cooldown cap, as a power of two scrapes, after bodies the relay gave back. */
+const MAX_BACKOFF = 6;
+
+/**
+ * A scrape's answer written by the relay: the source's part of a text 0.0.4 document (each family's header
+ * and runs of lines in the pass's arena), the names its families take (so the answer builder can check no
+ * other source shares one), and its counts.
+ */
+export class RelayedAnswer {
+  readonly #families: readonly PassFamily[];
+  readonly #arena: Uint8Array;
+  readonly #size: number;
+  /** The format's index in a route's headers. */
+  readonly #index: number;
+  readonly names: ReadonlySet<string>;
+
+  constructor(
+    /** The format written. */
+    readonly format: ExpositionFormat,
+    families: readonly PassFamily[],
+    arena: Uint8Array,
+    names: ReadonlySet<string>,
+    /** Sample lines read from the body. */
+    readonly read: number,
+    /** Sample lines written. */
+    readonly written: number,
+  ) {
+    this.#families = families;
+    this.#arena = arena;
+    this.names = names;
+    let size = 0;
+    const index = FORMATS.indexOf(format);
+    this.#index = index;
+    for (const f of families) {
+      size += f.out.headers[index].length;
+      for (let r = 0; r < f.runs.length; r += 2) size += f.runs[r + 1] - f.runs[r];
+    }
+    this.#size = size;
+  }
+
+  /** The answer in `format`, if the relay wrote it in that format (it writes one per scrape). */
+  output(format: ExpositionFormat): { names: ReadonlySet<string> } | null {
+    return format === this.format ? this : null;
+  }
+
+  /** Bytes {@linkcode RelayedAnswer.writeInto} adds. */
+  sizeHint(format: ExpositionFormat): number {
+    return format === this.format ? this.#size : 0;
+  }
+
+  /** Appends the answer (in its own format only: check {@linkcode RelayedAnswer.output} first). */
+  writeInto(w: ByteWriter, format: ExpositionFormat): void {
+    if (format !== this.format) throw new TypeError(`RelayedAnswer.writeInto: this answer is ${this.format}`);
+    const arena = this.#arena;
+    for (const f of this.#families) {
+      const { slab } = f.out;
+      const header = f.out.headers[this.#index];
+      w.copy(slab.buf, header.at, header.at + header.length);
+      const runs = f.runs;
+      for (let r = 0; r < runs.length; r += 2) w.copy(arena, runs[r], runs[r + 1]);
+    }
+  }
+
+  /** {@linkcode RelayedAnswer.writeInto}: copies, so nothing to pace. */
+  writeIntoPaced(w: ByteWriter, format: ExpositionFormat): Promise<void> {
+    this.writeInto(w, format);
+    return Promise.resolve();
+  }
+
+  /** The answer's bytes alone (tests, `explain`). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.#size);
+    let pos = 0;
+    for (const f of this.#families) {
+      const { slab } = f.out;
+      const header = f.out.headers[this.#index];
+      out.set(slab.buf.subarray(header.at, header.at + header.length), pos);
+      pos += header.length;
+      for (let r = 0; r < f.runs.length; r += 2) {
+        out.set(this.#arena.subarray(f.runs[r], f.runs[r + 1]), pos);
+        pos += f.runs[r + 1] - f.runs[r];
+      }
+    }
+    return out;
+  }
+}
+
+/** One target's relay. Not shared between config loads: the rules are part of it. */
+export class TextRelay {
+  /** Counts, for tests and benchmarks: bodies relayed and given back, and why the last went back. */
+  readonly stats = { relayed: 0, givenBack: 0, why: "" };
+  readonly #host: PassHost & { predicted: readonly FamilyRecord[] };
+  /** The duplicate table of the one pass at a time. */
+  readonly #seen = new SeenSeries();
+  /** A paced pass is running. */
+  #running = false;
+  #passes = 0;
+  #misses = 0;
+  #cooldown = 0;
+  /** The names of the last answer, with the output families they came from, to reuse when those repeat. */
+  #lastNames: { outs: PassFamily["out"][]; names: ReadonlySet<string> } | null = null;
+
+  /** @param ctx The target's compiled transform context. */
+  constructor(ctx: Context) {
+    const routes = new Routes(ctx, CACHE_LIMIT);
+    const filters = ctx.relabel?.filters;
+    this.#host = {
+      ctx,
+      filter: filters ? new SeriesFilter(filters) : null,
+      predicted: [],
+      route: (declared, type, help, split) => routes.get(declared, type, help, split),
+    };
+  }
+
+  /** Whether a target's rules are ones the relay can apply: its relabel configs, if any, only keep or drop. */
+  static handles(ctx: Context): boolean {
+    return ctx.relabel === null || (ctx.relabel.filters ?? null) !== null;
+  }
+
+  /** Whether the relay tries the next body (false while it cools down after bodies it gave back). */
+  ready(): boolean {
+    if (this.#cooldown === 0) return true;
+    this.#cooldown--;
+    return false;
+  }
+
+  /**
+   * Relays a Prometheus text 0.0.4 body into an answer in `format`, in steps that give the event loop turns
+   * (src/pace.ts); `null` when the pipeline must take it.
+   */
+  async relay(body: Uint8Array, format: ExpositionFormat): Promise<RelayedAnswer | null> {
+    // One pass at a time: a pass predicts from the last one's families and stamps routes as its own. A
+    // scrape that comes meanwhile (single flight ends a flight whose callers all gave up) takes the pipeline.
+    if (this.#running) return null;
+    this.#running = true;
+    try {
+      const result = await runPaced(relayPass(this.#host, body, this.#seen, ++this.#passes, format));
+      if (typeof result === "string") {
+        this.stats.givenBack++;
+        this.stats.why = result;
+        this.#host.predicted = [];
+        this.#misses = Math.min(this.#misses + 1, MAX_BACKOFF);
+        this.#cooldown = (1 << this.#misses) - 1;
+        return null;
+      }
+      this.stats.relayed++;
+      this.#misses = 0;
+      this.#host.predicted = result.records;
+      let written = 0;
+      for (const f of result.families) written += f.lines;
+      const names = this.#names(result.families);
+      return new RelayedAnswer(format, result.families, result.arena, names, result.read, written);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /**
+   * Relays a text at once, without pacing and without counting it or touching the backoff (the memo's
+   * tagged answers, src/memo/memo.ts): the answer's bytes and names, or `null` when the pipeline must take
+   * it.
+   */
+  relayText(
+    text: string,
+    format: ExpositionFormat,
+  ): { bytes: Uint8Array; names: ReadonlySet<string> } | null {
+    if (this.#running) return null;
+    const steps = relayPass(this.#host, ENC.encode(text), this.#seen, ++this.#passes, format);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    const result = step.value;
+    if (typeof result === "string") return null;
+    const names = this.#names(result.families);
+    const answer = new RelayedAnswer(format, result.families, result.arena, names, result.read, 0);
+    return { bytes: answer.bytes(), names: answer.names };
+  }
+
+  /** Every name the families take; the last answer's set when its families were the same. */
+  #names(families: readonly PassFamily[]): ReadonlySet<string> {
+    const last = this.#lastNames;
+    if (
+      last !== null && last.outs.length === families.length &&
+      families.every((f, i) => f.out === last.outs[i])
+    ) {
+      return last.names;
+    }
+    const names = new Set<string>();
+    for (const f of families) for (const name of f.out.names) names.add(name);
+    this.#lastNames = { outs: families.map((f) => f.out), names };
+    return names;
+  }
+}
