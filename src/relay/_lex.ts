@@ -133,6 +133,45 @@ export function canonicalValue(b: Uint8Array, s: number, e: number): number {
   return negative ? CANONICAL_NEGATIVE : CANONICAL;
 }
 
+/** Value spellings that take every branch of {@linkcode canonicalValue} and of the parse that follows. */
+const SPELLINGS = [
+  "0",
+  "7",
+  "-0",
+  "-12",
+  "0.5",
+  "0.0000001",
+  "0.000001",
+  "1.5",
+  "4.200",
+  "10.25",
+  "1e3",
+  "+1",
+  "007",
+  "NaN",
+  "+Inf",
+  "-Inf",
+  "12345678901234567890",
+].map((s) => new TextEncoder().encode(s));
+
+/**
+ * Runs the value path of the pass ({@linkcode canonicalValue}, {@linkcode ascii}, `parseGoFloat`) over
+ * spellings that take each of their branches. V8 inlines them into the pass's loop; a branch that had never
+ * run there (a value with a trailing zero, say) made the optimized loop deoptimize at its first such value,
+ * and again after every reoptimization, since the inlined copy collects no feedback (`--trace-deopt`: 8-9
+ * deopts at one site in 30 passes of the bench body). Call once before the first pass.
+ */
+export function warmUp(): void {
+  for (let round = 0; round < 4; round++) {
+    for (const b of SPELLINGS) {
+      canonicalValue(b, 0, b.length);
+      parseGoFloat(ascii(b, 0, b.length), 0, b.length);
+      ascii(b, 0, 1);
+      ascii(b, 0, Math.min(2, b.length));
+    }
+  }
+}
+
 /**
  * Where the series has the label `le` (a bucket; `quantile` false) or `quantile` with a number, not NaN, and
  * for a quantile in [0, 1], as the parser checks them: its offset in `lab`, or -1.
@@ -190,4 +229,27 @@ export function typeOf(word: string): MetricType {
     default:
       throw new GiveUp("a type");
   }
+}
+
+/**
+ * Copies `src[from, to)` to `out` at `o`; returns the position after. The pass's copies are short (a name,
+ * the labels): a loop, in a small function V8 optimizes on its own whatever tier the large loop runs in
+ * (inside it, the same loops measured several times slower).
+ */
+export function copyBytes(out: Uint8Array, o: number, src: Uint8Array, from: number, to: number): number {
+  for (let k = from; k < to; k++) out[o++] = src[k];
+  return o;
+}
+
+/** Copies an ASCII string to `out` at `o`; returns the position after (a rare path: kept out of the loop). */
+export function copyAscii(out: Uint8Array, o: number, s: string): number {
+  for (let k = 0; k < s.length; k++) out[o++] = s.charCodeAt(k);
+  return o;
+}
+
+/** How many of the `length` bytes of `b` at `p` equal those of `other` at `at`. */
+export function samePrefix(b: Uint8Array, p: number, other: Uint8Array, at: number, length: number): number {
+  let k = 0;
+  while (k < length && b[p + k] === other[at + k]) k++;
+  return k;
 }

@@ -6,7 +6,7 @@
  */
 
 import { canonicalFloatLabel, escapeLabelValue } from "../exposition/escape.ts";
-import { ascii, sameBytes } from "./_lex.ts";
+import { ascii, GiveUp, sameBytes } from "./_lex.ts";
 import type { Route } from "./_route.ts";
 
 /** An output family of one pass: where its lines are in the arena. */
@@ -73,4 +73,63 @@ export function foldsCreated(
     if (base !== undefined && base.lines > 0 && CREATED_TYPES.has(base.out.type)) return true;
   }
   return false;
+}
+
+/**
+ * The output families of one pass, made on first use, in the order the pipeline writes them. A family fed by
+ * a second route is one the pipeline checks for duplicates: if its lines so far were not hashed, the body
+ * goes back, and its routes are hashed from the next pass on.
+ */
+export class OutputFamilies {
+  readonly #families: PassFamily[] = [];
+  readonly #byName = new Map<string, PassFamily>();
+  /** Writing OpenMetrics (else text 0.0.4). */
+  readonly #om: boolean;
+
+  constructor(om: boolean) {
+    this.#om = om;
+  }
+
+  /** The family a route writes into in pass `passId` (the route keeps it, stamped with the pass). */
+  of(route: Route, passId: number): PassFamily {
+    const out = route.out!;
+    let fam = this.#byName.get(out.name);
+    if (fam === undefined) {
+      const special = this.#om ? SPECIAL[out.type] ?? null : null;
+      fam = {
+        out,
+        runs: [],
+        lines: 0,
+        id: this.#byName.size + 1,
+        routes: [route],
+        hashed: route.checked,
+        special,
+      };
+      this.#byName.set(out.name, fam);
+      this.#families.push(fam);
+    } else {
+      if (fam.out.type !== out.type) throw new GiveUp("two types under one name"); // on_duplicate decides
+      fam.routes.push(route);
+      if (!fam.hashed) {
+        for (const r of fam.routes) r.checked = true;
+        if (fam.lines > 0) throw new GiveUp("a family merged from several, met for the first time");
+        fam.hashed = true;
+      }
+    }
+    if (fam.special !== null && route.addedPairs.includes(ascii(fam.special, 0, fam.special.length))) {
+      throw new GiveUp("an added label OpenMetrics spells canonically");
+    }
+    route.pass = passId;
+    route.family = fam;
+    return fam;
+  }
+
+  /** The families with at least one line; in OpenMetrics, none the writer would fold into another. */
+  written(): PassFamily[] {
+    const families = this.#families.filter((f) => f.lines > 0);
+    if (this.#om && foldsCreated(families, this.#byName)) {
+      throw new GiveUp("a `_created` family the OpenMetrics writer folds");
+    }
+    return families;
+  }
 }

@@ -24,6 +24,8 @@ import {
   canonicalValue,
   CLOSE,
   COMMA,
+  copyAscii,
+  copyBytes,
   EQUALS,
   floatLabel,
   GiveUp,
@@ -35,13 +37,14 @@ import {
   NOT_CANONICAL,
   OPEN,
   QUOTE,
+  samePrefix,
   sameRange,
   SAMPLE_VALUE_STOPS,
   SPACE,
   VALUE_STOPS,
 } from "./_lex.ts";
 import { Kind, type Route } from "./_route.ts";
-import { BoundSpellings, foldsCreated, labelAt, type PassFamily, SPECIAL } from "./_output.ts";
+import { BoundSpellings, labelAt, OutputFamilies, type PassFamily } from "./_output.ts";
 import { FamilyReader, type FamilyRecord } from "./_families.ts";
 
 /** What a pass needs from its relay: routes kept across scrapes, and the last pass's families. */
@@ -93,6 +96,34 @@ export function* relayPass(
   }
 }
 
+/**
+ * Reads up to `maxLines` lines from `p`; returns where it stopped. A function apart from the pass's state: V8
+ * compiles its loop once it is hot and keeps it, where a method reading private fields around its loop was
+ * deoptimized at every step's exit (`--trace-deopt`: about 25 per pass).
+ */
+function stepLines(b: Uint8Array, p: number, maxLines: number, reader: FamilyReader, pass: Pass): number {
+  const n = b.length;
+  for (let lines = 0; lines < maxLines && p < n; lines++) {
+    const c = b[p];
+    if (c === LF) {
+      p++;
+    } else if (c === HASH) {
+      const skip = reader.predictDeclared(p);
+      if (skip > 0) {
+        p += skip;
+        continue;
+      }
+      let eol = b.indexOf(LF, p);
+      if (eol === -1) eol = n;
+      reader.comment(p, eol);
+      p = eol + 1;
+    } else {
+      p = pass.sample(p);
+    }
+  }
+  return p;
+}
+
 /** The state of one pass, kept between steps. */
 class Pass {
   readonly #host: PassHost;
@@ -109,8 +140,8 @@ class Pass {
   /** The output lines; grown by doubling. */
   #out: Uint8Array;
   #pos = 0;
-  readonly #families: PassFamily[] = [];
-  readonly #byName = new Map<string, PassFamily>();
+  /** The output families of this pass. */
+  readonly #outputs: OutputFamilies;
   /** Each label of the line being read: name start and end, value start and end. */
   readonly #lab = new Int32Array(MAX_LABELS * 4);
   #p = 0;
@@ -125,6 +156,7 @@ class Pass {
     this.#seen = seen;
     this.#passId = passId;
     this.#filter = host.filter;
+    this.#outputs = new OutputFamilies(format === "openmetrics");
     this.#reader = new FamilyReader(host, b);
     this.#out = new Uint8Array(Math.max(1024, b.length + (b.length >>> 3)));
     seen.clear();
@@ -134,203 +166,200 @@ class Pass {
   /** The output, once {@linkcode Pass.step} said it is done. */
   result(): PassResult {
     this.#endRun();
-    const families = this.#families.filter((f) => f.lines > 0);
-    if (this.#om && foldsCreated(families, this.#byName)) {
-      throw new GiveUp("a `_created` family the OpenMetrics writer folds");
-    }
+    const families = this.#outputs.written();
     return { families, arena: this.#out, read: this.#read, records: this.#reader.records };
   }
 
   /** Reads up to `maxLines` lines; true when the body is done. */
   step(maxLines: number): boolean {
+    const p = stepLines(this.#b, this.#p, maxLines, this.#reader, this);
+    this.#p = p;
+    return p >= this.#b.length;
+  }
+
+  /** {@linkcode stepLines}' way into the sample reader. */
+  sample(p: number): number {
+    return this.#sample(p);
+  }
+
+  /**
+   * Reads the sample line at `p` and writes its output line; returns where the next line starts. A method of
+   * its own, called per line, so V8 optimizes it as a whole rather than by on-stack replacement of a loop.
+   */
+  #sample(p: number): number {
     const b = this.#b;
     const n = b.length;
     const lab = this.#lab;
     const reader = this.#reader;
-    let p = this.#p;
-    for (let lines = 0; lines < maxLines && p < n; lines++) {
-      const c = b[p];
-      if (c === LF) {
-        p++;
-        continue;
-      }
-      if (c === HASH) {
-        const skip = reader.predictDeclared(p);
-        if (skip > 0) {
-          p += skip;
-          continue;
-        }
-        let eol = b.indexOf(LF, p);
-        if (eol === -1) eol = n;
-        reader.comment(p, eol);
-        p = eol + 1;
-        continue;
-      }
-      // A sample line: the name, most often the last line's (compared as it is read, then not scanned).
-      let i = p;
-      let route = reader.last;
-      if (route !== null) {
-        const sb = reader.route!.slab.buf;
-        const { at, length } = route.name;
-        let k = 0;
-        while (k < length && b[p + k] === sb[at + k]) k++;
-        i = p + k;
-        if (k !== length || NAME_CHARS[b[i]] === 1) route = null;
-      }
-      if (route === null) {
-        if (!isNameStart(c)) throw new GiveUp("a line that is not a sample");
-        i = p + 1;
-        while (NAME_CHARS[b[i]] === 1) i++;
-        route = reader.sampleRoute(p, i);
-      }
-      const famRoute = reader.route!;
-      const slab = famRoute.slab;
-      // Labels: names and values are only located here; the output copies them as they are.
-      let labels = 0;
-      let labelsStart = i, labelsEnd = i;
-      if (b[i] === OPEN) {
-        labelsStart = ++i;
-        if (b[i] !== CLOSE) {
-          for (;;) {
-            const ns = i;
-            const d = b[i];
-            // `__name__` and other `__` names are reserved: the parser refuses or resolves them.
-            if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d === 95 && b[i + 1] !== 95))) {
-              throw new GiveUp("a label name");
-            }
-            // A byte past the body reads `undefined`, which no table entry equals: the loops stop there.
-            while (LABEL_CHARS[b[++i]] === 1);
-            const ne = i;
-            if (b[i] !== EQUALS || b[i + 1] !== QUOTE) throw new GiveUp("a label's syntax");
-            i += 2;
-            const vs = i;
-            while (VALUE_STOPS[b[i]] === 0) i++;
-            if (b[i] !== QUOTE) throw new GiveUp("an escape, a NUL or a non-ASCII byte in a label value");
-            if (labels === MAX_LABELS) throw new GiveUp("too many labels");
-            const k = labels++ * 4;
-            lab[k] = ns;
-            lab[k + 1] = ne;
-            lab[k + 2] = vs;
-            lab[k + 3] = i;
-            const next = b[++i];
-            if (next === COMMA) {
-              i++;
-              continue;
-            }
-            if (next === CLOSE) break;
-            throw new GiveUp("a label's syntax");
-          }
-        }
-        labelsEnd = i++;
-      }
-      if (b[i] !== SPACE) throw new GiveUp("a sample's syntax");
-      // The value, up to the line's end (a timestamp is the pipeline's case).
-      const vs = ++i;
-      while (SAMPLE_VALUE_STOPS[b[i]] === 0) i++;
-      if (i < n && b[i] !== LF) throw new GiveUp("a timestamp or a blank");
-      const ve = i;
-      p = i + 1;
-      if (ve === vs) throw new GiveUp("no value");
-      this.#read++;
-      // Checks: label names unique and none the rules or the target set; the type's own checks.
-      for (let j = 1; j < labels; j++) {
-        const ns = lab[j * 4], len = lab[j * 4 + 1] - ns;
-        for (let k = 0; k < j; k++) {
-          if (len === lab[k * 4 + 1] - lab[k * 4] && sameRange(b, ns, lab[k * 4], len)) {
-            throw new GiveUp("a label twice");
-          }
-        }
-      }
-      const reserved = famRoute.reserved;
-      if (reserved.length > 0) {
-        for (let j = 0; j < labels; j++) {
-          for (let r = 0; r < reserved.length; r++) {
-            const name = reserved[r];
-            if (slab.same(b, lab[j * 4], lab[j * 4 + 1], name.at, name.length)) {
-              throw new GiveUp("a label the rules set");
-            }
-          }
-        }
-      }
-      const canonical = canonicalValue(b, vs, ve);
-      let value = 0;
-      if (canonical !== CANONICAL) {
-        const parsed = parseGoFloat(ascii(b, vs, ve), 0, ve - vs);
-        if (parsed === undefined) throw new GiveUp("a value");
-        value = parsed;
-      }
-      const kind = route.kind;
-      /** The `le` or `quantile` label's offset in `lab`, for a bucket or a quantile; else -1. */
-      let bound = -1;
-      if (kind !== Kind.Plain) {
-        if (canonical !== CANONICAL && kind !== Kind.Quantile && !(value >= 0)) {
-          throw new GiveUp("a negative count");
-        }
-        if (kind === Kind.Bucket && (bound = floatLabel(b, lab, labels, false)) < 0) {
-          throw new GiveUp("a bucket's le");
-        }
-        if (kind === Kind.Quantile && (bound = floatLabel(b, lab, labels, true)) < 0) {
-          throw new GiveUp("a quantile");
-        }
-      }
-      if (famRoute.out === null) continue;
-      // The output family first: the pipeline counts a source at its first sample, kept or not.
-      const fam = famRoute.pass === this.#passId ? famRoute.family as PassFamily : this.#familyOf(famRoute);
-      if (this.#filter !== null && this.#filter.drops(b, lab, labels, route, famRoute)) continue;
-      // OpenMetrics spells `le` (histograms) and `quantile` (summaries) canonically on every sample.
-      if (fam.special !== null && bound < 0) bound = labelAt(b, lab, labels, fam.special);
-      if (fam.hashed) {
-        // The duplicate check, where the pipeline checks: both hashes of the output series.
-        let sum1 = famRoute.addedHash1, sum2 = famRoute.addedHash2;
-        for (let j = 0; j < labels; j++) {
-          const k = j * 4;
-          sum1 = (sum1 + pairHashes(b, lab[k], lab[k + 1], lab[k + 2], lab[k + 3])) | 0;
-          sum2 = (sum2 + secondHash) | 0;
-        }
-        if (
-          !this.#seen.add(Math.imul(route.hash1 ^ sum1, 0x9e3779b1) + fam.id, (route.hash2 + sum2) ^ fam.id)
-        ) {
-          throw new GiveUp("a duplicate series"); // (or, rarely, a collision): the pipeline applies on_duplicate
-        }
-      }
-      // The output line, written in one go into room reserved once.
-      if (fam !== this.#lastFamily) {
-        this.#endRun();
-        this.#lastFamily = fam;
-        this.#runStart = this.#pos;
-      }
-      fam.lines++;
-      const name = route.out, added = famRoute.added, sb = slab.buf;
-      const formatted = canonical === NOT_CANONICAL ? formatNumber(value) : "";
-      // OpenMetrics spells a bucket's bound and a quantile canonically (`1` as `1.0`), as its writer does.
-      const bounded = bound >= 0 && this.#om ? this.#bounds.of(b, lab[bound + 2], lab[bound + 3]) : "";
-      const room = name.length + (labelsEnd - labelsStart) + added.length + (ve - vs) + formatted.length +
-        bounded.length + 4;
-      const out = this.#pos + room > this.#out.length ? this.#grow(room) : this.#out;
-      let o = this.#pos;
-      for (let k = name.at, end = k + name.length; k < end; k++) out[o++] = sb[k];
-      if (labels > 0 || added.length > 0) {
-        out[o++] = OPEN;
-        if (bounded === "") {
-          for (let k = labelsStart; k < labelsEnd; k++) out[o++] = b[k];
-        } else {
-          const from = lab[bound + 2], to = lab[bound + 3];
-          for (let k = labelsStart; k < from; k++) out[o++] = b[k];
-          for (let k = 0; k < bounded.length; k++) out[o++] = bounded.charCodeAt(k);
-          for (let k = to; k < labelsEnd; k++) out[o++] = b[k];
-        }
-        if (labels > 0 && added.length > 0) out[o++] = COMMA;
-        for (let k = added.at, end = k + added.length; k < end; k++) out[o++] = sb[k];
-        out[o++] = CLOSE;
-      }
-      out[o++] = SPACE;
-      if (formatted === "") { for (let k = vs; k < ve; k++) out[o++] = b[k]; }
-      else for (let k = 0; k < formatted.length; k++) out[o++] = formatted.charCodeAt(k);
-      out[o++] = LF;
-      this.#pos = o;
+    const c = b[p];
+    // The name, most often the last line's (compared as it is read, then not scanned).
+    let i = p;
+    let route = reader.last;
+    if (route !== null) {
+      const sb = reader.route!.slab.buf;
+      const { at, length } = route.name;
+      let k = 0;
+      k = samePrefix(b, p, sb, at, length);
+      i = p + k;
+      if (k !== length || NAME_CHARS[b[i]] === 1) route = null;
     }
-    this.#p = p;
-    return p >= n;
+    if (route === null) {
+      if (!isNameStart(c)) throw new GiveUp("a line that is not a sample");
+      i = p + 1;
+      while (NAME_CHARS[b[i]] === 1) i++;
+      route = reader.sampleRoute(p, i);
+    }
+    const famRoute = reader.route!;
+    const slab = famRoute.slab;
+    // Labels: names and values are only located here; the output copies them as they are.
+    let labels = 0;
+    let labelsStart = i, labelsEnd = i;
+    if (b[i] === OPEN) {
+      labelsStart = ++i;
+      if (b[i] !== CLOSE) {
+        for (;;) {
+          const ns = i;
+          const d = b[i];
+          // `__name__` and other `__` names are reserved: the parser refuses or resolves them.
+          if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d === 95 && b[i + 1] !== 95))) {
+            throw new GiveUp("a label name");
+          }
+          // A byte past the body reads `undefined`, which no table entry equals: the loops stop there.
+          while (LABEL_CHARS[b[++i]] === 1);
+          const ne = i;
+          if (b[i] !== EQUALS || b[i + 1] !== QUOTE) throw new GiveUp("a label's syntax");
+          i += 2;
+          const vs = i;
+          while (VALUE_STOPS[b[i]] === 0) i++;
+          if (b[i] !== QUOTE) throw new GiveUp("an escape, a NUL or a non-ASCII byte in a label value");
+          if (labels === MAX_LABELS) throw new GiveUp("too many labels");
+          const k = labels++ * 4;
+          lab[k] = ns;
+          lab[k + 1] = ne;
+          lab[k + 2] = vs;
+          lab[k + 3] = i;
+          const next = b[++i];
+          if (next === COMMA) {
+            i++;
+            continue;
+          }
+          if (next === CLOSE) break;
+          throw new GiveUp("a label's syntax");
+        }
+      }
+      labelsEnd = i++;
+    }
+    if (b[i] !== SPACE) throw new GiveUp("a sample's syntax");
+    // The value, up to the line's end (a timestamp is the pipeline's case).
+    const vs = ++i;
+    while (SAMPLE_VALUE_STOPS[b[i]] === 0) i++;
+    if (i < n && b[i] !== LF) throw new GiveUp("a timestamp or a blank");
+    const ve = i;
+    p = i + 1;
+    if (ve === vs) throw new GiveUp("no value");
+    this.#read++;
+    // Checks: label names unique and none the rules or the target set; the type's own checks.
+    for (let j = 1; j < labels; j++) {
+      const ns = lab[j * 4], len = lab[j * 4 + 1] - ns;
+      for (let k = 0; k < j; k++) {
+        if (len === lab[k * 4 + 1] - lab[k * 4] && sameRange(b, ns, lab[k * 4], len)) {
+          throw new GiveUp("a label twice");
+        }
+      }
+    }
+    const reserved = famRoute.reserved;
+    if (reserved.length > 0) {
+      const sb = slab.buf;
+      for (let j = 0; j < labels; j++) {
+        const ns = lab[j * 4], len = lab[j * 4 + 1] - ns;
+        for (let r = 0; r < reserved.length; r++) {
+          // Length and first byte first: most labels differ there.
+          const name = reserved[r];
+          if (len === name.length && b[ns] === sb[name.at] && samePrefix(b, ns, sb, name.at, len) === len) {
+            throw new GiveUp("a label the rules set");
+          }
+        }
+      }
+    }
+    const canonical = canonicalValue(b, vs, ve);
+    let value = 0;
+    if (canonical !== CANONICAL) {
+      const parsed = parseGoFloat(ascii(b, vs, ve), 0, ve - vs);
+      if (parsed === undefined) throw new GiveUp("a value");
+      value = parsed;
+    }
+    const kind = route.kind;
+    /** The `le` or `quantile` label's offset in `lab`, for a bucket or a quantile; else -1. */
+    let bound = -1;
+    if (kind !== Kind.Plain) {
+      if (canonical !== CANONICAL && kind !== Kind.Quantile && !(value >= 0)) {
+        throw new GiveUp("a negative count");
+      }
+      if (kind === Kind.Bucket && (bound = floatLabel(b, lab, labels, false)) < 0) {
+        throw new GiveUp("a bucket's le");
+      }
+      if (kind === Kind.Quantile && (bound = floatLabel(b, lab, labels, true)) < 0) {
+        throw new GiveUp("a quantile");
+      }
+    }
+    if (famRoute.out === null) return p;
+    // The output family first: the pipeline counts a source at its first sample, kept or not.
+    const fam = famRoute.pass === this.#passId
+      ? famRoute.family as PassFamily
+      : this.#outputs.of(famRoute, this.#passId);
+    if (this.#filter !== null && this.#filter.drops(b, lab, labels, route, famRoute)) return p;
+    // OpenMetrics spells `le` (histograms) and `quantile` (summaries) canonically on every sample.
+    if (fam.special !== null && bound < 0) bound = labelAt(b, lab, labels, fam.special);
+    if (fam.hashed) {
+      // The duplicate check, where the pipeline checks: both hashes of the output series.
+      let sum1 = famRoute.addedHash1, sum2 = famRoute.addedHash2;
+      for (let j = 0; j < labels; j++) {
+        const k = j * 4;
+        sum1 = (sum1 + pairHashes(b, lab[k], lab[k + 1], lab[k + 2], lab[k + 3])) | 0;
+        sum2 = (sum2 + secondHash) | 0;
+      }
+      if (
+        !this.#seen.add(Math.imul(route.hash1 ^ sum1, 0x9e3779b1) + fam.id, (route.hash2 + sum2) ^ fam.id)
+      ) {
+        throw new GiveUp("a duplicate series"); // (or, rarely, a collision): the pipeline applies on_duplicate
+      }
+    }
+    // The output line, written in one go into room reserved once.
+    if (fam !== this.#lastFamily) {
+      this.#endRun();
+      this.#lastFamily = fam;
+      this.#runStart = this.#pos;
+    }
+    fam.lines++;
+    const name = route.out, added = famRoute.added, sb = slab.buf;
+    const formatted = canonical === NOT_CANONICAL ? formatNumber(value) : "";
+    // OpenMetrics spells a bucket's bound and a quantile canonically (`1` as `1.0`), as its writer does.
+    const bounded = bound >= 0 && this.#om ? this.#bounds.of(b, lab[bound + 2], lab[bound + 3]) : "";
+    const room = name.length + (labelsEnd - labelsStart) + added.length + (ve - vs) + formatted.length +
+      bounded.length + 4;
+    const out = this.#pos + room > this.#out.length ? this.#grow(room) : this.#out;
+    let o = this.#pos;
+    o = copyBytes(out, o, sb, name.at, name.at + name.length);
+    if (labels > 0 || added.length > 0) {
+      out[o++] = OPEN;
+      if (bounded === "") {
+        o = copyBytes(out, o, b, labelsStart, labelsEnd);
+      } else {
+        const from = lab[bound + 2], to = lab[bound + 3];
+        o = copyBytes(out, o, b, labelsStart, from);
+        o = copyAscii(out, o, bounded);
+        o = copyBytes(out, o, b, to, labelsEnd);
+      }
+      if (labels > 0 && added.length > 0) out[o++] = COMMA;
+      o = copyBytes(out, o, sb, added.at, added.at + added.length);
+      out[o++] = CLOSE;
+    }
+    out[o++] = SPACE;
+    if (formatted === "") o = copyBytes(out, o, b, vs, ve);
+    else o = copyAscii(out, o, formatted);
+    out[o++] = LF;
+    this.#pos = o;
+    return p;
   }
 
   /** A buffer with room for `k` more output bytes. */
@@ -344,44 +373,5 @@ class Pass {
   #endRun(): void {
     const fam = this.#lastFamily;
     if (fam !== null && this.#pos > this.#runStart) fam.runs.push(this.#runStart, this.#pos);
-  }
-
-  /**
-   * The pass's output family of a route (made on first use in this pass). A family fed by a second route is
-   * one the pipeline checks for duplicates: if its lines so far were not hashed, the body goes back, and its
-   * routes are hashed from the next pass on.
-   */
-  #familyOf(route: Route): PassFamily {
-    const out = route.out!;
-    let fam = this.#byName.get(out.name);
-    if (fam === undefined) {
-      const special = this.#om ? SPECIAL[out.type] ?? null : null;
-      fam = {
-        out,
-        runs: [],
-        lines: 0,
-        id: this.#byName.size + 1,
-        routes: [route],
-        hashed: route.checked,
-        special,
-      };
-      this.#byName.set(out.name, fam);
-      this.#families.push(fam);
-    } else {
-      if (fam.out.type !== out.type) throw new GiveUp("two types under one name"); // on_duplicate decides
-      if (fam.routes.includes(route)) throw new GiveUp("a route met twice"); // never, with one pass at a time
-      fam.routes.push(route);
-      if (!fam.hashed) {
-        for (const r of fam.routes) r.checked = true;
-        if (fam.lines > 0) throw new GiveUp("a family merged from several, met for the first time");
-        fam.hashed = true;
-      }
-    }
-    if (fam.special !== null && route.addedPairs.includes(ascii(fam.special, 0, fam.special.length))) {
-      throw new GiveUp("an added label OpenMetrics spells canonically");
-    }
-    route.pass = this.#passId;
-    route.family = fam;
-    return fam;
   }
 }
