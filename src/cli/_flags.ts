@@ -161,6 +161,7 @@ export const COMMAND_FLAGS: Record<Command, readonly FlagName[]> = {
     "upstream.max-body-bytes",
     ...LOG_FLAGS,
     "input",
+    "scrape.no-relay",
     "web.disable-exporter-metrics",
   ],
   // check also loads --web.config.file when given, so a web config is validated before it is deployed.

@@ -32,6 +32,8 @@ export interface FamilyRecord {
   declared: string;
   /** The declared name as bytes (a family without metadata is predicted by its first sample's name). */
   declaredBytes: Bytes;
+  /** Its family name in the parser (a counter's declared name less `_total`, unless split). */
+  family: string;
   type: MetricType;
   help: string | null;
   typed: boolean;
@@ -69,7 +71,7 @@ export class FamilyReader {
   readonly #claimed = new Set<string>();
   /** Stems of claimed names that end in a type suffix: a family declared under one would claim them. */
   readonly #stems = new Set<string>();
-  /** The names of the families begun in this pass (declared, or an untyped sample's). */
+  /** The family names of the families begun in this pass (a counter's without `_total`, unless split). */
   readonly #familyNames = new Set<string>();
   /** The families of the last pass that succeeded, in order: what this pass predicts. */
   readonly #predicted: readonly FamilyRecord[];
@@ -151,7 +153,7 @@ export class FamilyReader {
     this.#next = -1;
     for (const record of this.records) {
       this.#claimed.add(record.declared);
-      this.#familyNames.add(record.declared);
+      this.#familyNames.add(record.family);
       this.#claim(record.route);
     }
   }
@@ -201,7 +203,8 @@ export class FamilyReader {
       const open = { at: openAt, length: slab.length - openAt };
       const nameAt = slab.add(declared);
       const declaredBytes = { at: nameAt, length: slab.length - nameAt };
-      this.records.push({ slab, open, declared, declaredBytes, type, help, typed, route });
+      const family = type === "counter" && !cur.split ? familyName(declared, type) ?? declared : declared;
+      this.records.push({ slab, open, declared, declaredBytes, family, type, help, typed, route });
     }
     const samples = route.samples;
     const slab = route.slab;
@@ -268,9 +271,13 @@ export class FamilyReader {
     let name = familyName(declared, type);
     if (name === null) throw new GiveUp("a counter without `_total`");
     if (type === "counter" && claimed.has(name)) {
+      // The parser splits only beside a family of that family name; any other holder is its to resolve.
       if (!this.#familyNames.has(name)) throw new GiveUp("a counter's name taken");
       family.split = true;
       name = declared;
+    } else if (type === "counter") {
+      this.#familyNames.delete(declared);
+      this.#familyNames.add(name);
     }
     if (CREATED_TYPES.has(type) && claimed.has(name + "_created")) throw new GiveUp("a `_created` taken");
     const { claims, stems } = claimsOf(declared, name, family.split ? "unknown" : type);

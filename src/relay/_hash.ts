@@ -85,8 +85,17 @@ export class SeenSeries {
   #stamp = 0;
   #count = 0;
 
-  /** Forgets every series (a new pass). */
+  /** Forgets every series (a new pass); a table far larger than the last pass needed is made smaller. */
   clear(): void {
+    const size = this.#keys1.length;
+    if (size > 1 << 12 && this.#count * 8 < size) {
+      let smaller = 1 << 12;
+      while (smaller < this.#count * 4) smaller *= 2;
+      this.#keys1 = new Int32Array(smaller);
+      this.#keys2 = new Int32Array(smaller);
+      this.#stamps = new Uint32Array(smaller);
+      this.#stamp = 0;
+    }
     this.#count = 0;
     if (++this.#stamp === 0xffffffff) {
       this.#stamps.fill(0);

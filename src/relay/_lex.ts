@@ -13,6 +13,8 @@ export const HASH = 35, SPACE = 32, LF = 10, QUOTE = 34, COMMA = 44, EQUALS = 61
 export const BACKSLASH = 92, TAB = 9, CR = 13, NUL = 0;
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
+/** For long ranges: one char per byte (the ranges read here are ASCII, or fail their checks either way). */
+const LATIN1 = new TextDecoder("latin1");
 const LE = new TextEncoder().encode("le");
 const QUANTILE = new TextEncoder().encode("quantile");
 
@@ -31,7 +33,10 @@ export function ascii(b: Uint8Array, from: number, to: number): string {
     case 2:
       return String.fromCharCode(b[from], b[from + 1]);
     default:
-      return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
+      // A spread of many arguments overflows the stack: a long range (a value of 200k digits) is decoded.
+      return to - from > 256
+        ? LATIN1.decode(b.subarray(from, to))
+        : String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
   }
 }
 

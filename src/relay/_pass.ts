@@ -167,7 +167,9 @@ class Pass {
   result(): PassResult {
     this.#endRun();
     const families = this.#outputs.written();
-    return { families, arena: this.#out, read: this.#read, records: this.#reader.records };
+    // An arena mostly unused (the rules dropped most of the body) is not kept whole with the answer.
+    const arena = this.#pos * 2 < this.#out.length ? this.#out.slice(0, this.#pos) : this.#out;
+    return { families, arena, read: this.#read, records: this.#reader.records };
   }
 
   /** Reads up to `maxLines` lines; true when the body is done. */
@@ -319,7 +321,10 @@ class Pass {
         sum2 = (sum2 + secondHash) | 0;
       }
       if (
-        !this.#seen.add(Math.imul(route.hash1 ^ sum1, 0x9e3779b1) + fam.id, (route.hash2 + sum2) ^ fam.id)
+        !this.#seen.add(
+          (Math.imul(route.hash1 ^ sum1, 0x9e3779b1) + fam.id) | 0,
+          (route.hash2 + sum2) ^ fam.id,
+        )
       ) {
         throw new GiveUp("a duplicate series"); // (or, rarely, a collision): the pipeline applies on_duplicate
       }

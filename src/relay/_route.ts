@@ -27,6 +27,9 @@ export const enum Kind {
   Quantile,
 }
 
+/** Bytes of routes a target keeps before it starts over (see {@linkcode Routes}). */
+const SLAB_LIMIT = 32 << 20;
+
 /** The formats the relay writes, by index: a route's headers are in this order. */
 export const FORMATS: readonly ExpositionFormat[] = ["text", "openmetrics"];
 
@@ -171,7 +174,8 @@ export class Routes {
     const key = (split ? "split " : "") + type + "\u0000" + declared + "\u0000" + helpText;
     let route = this.#routes.get(key);
     if (route === undefined) {
-      if (this.#routes.size >= this.#limit) {
+      // Bounded by count and by bytes: a HELP that changes every scrape makes a new route each time.
+      if (this.#routes.size >= this.#limit || this.#slab.length > SLAB_LIMIT) {
         // Routes kept elsewhere (the last scrape's families) keep their own slab.
         this.#routes.clear();
         this.#labelParts.clear();

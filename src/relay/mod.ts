@@ -1,14 +1,14 @@
 /**
- * The relay: a Prometheus text body turned into the text answer straight from its bytes, with no object per
- * series. Lines are read from the bytes; each sample's output line (the rules' name, the upstream labels
+ * The relay: a Prometheus text body turned into the answer (text 0.0.4 or OpenMetrics) straight from its
+ * bytes, with no object per series. Lines are read from the bytes; each sample's output line (the rules' name, the upstream labels
  * copied as they are, the rules' and the target's labels, the value) goes into one arena; the answer is each
  * output family's header and its runs of lines, copied once into the response. Each upstream family's route
  * (the rules' decision as bytes) is kept across scrapes, and the families of the last scrape predict the
- * next one's (./_pass.ts). It is how a static target's scrape that misses the memo is answered in text
- * 0.0.4.
+ * next one's (./_families.ts). It is how a static target's scrape of a text body that misses the memo is
+ * answered.
  *
  * It handles the common case exactly as the pipeline (decode → transform → write) does, and gives the body
- * back to the pipeline for everything else, which then decides: OpenMetrics, a timestamp, an escape or a
+ * back to the pipeline for everything else, which then decides: OpenMetrics input, a timestamp, an escape or a
  * non-ASCII byte in a label value, a split family, a duplicate series, a rule that changes a type or a value,
  * an upstream label of a name the rules or the target set, a relabel config that rewrites. tests/relay/
  * checks the answers are byte for byte the pipeline's. A body given back costs one more pass: after each,
@@ -48,6 +48,7 @@ export class RelayedAnswer {
   /** The format's index in a route's headers. */
   readonly #index: number;
   readonly names: ReadonlySet<string>;
+  #onDiscard: (() => void) | null;
 
   constructor(
     /** The format written. */
@@ -59,7 +60,10 @@ export class RelayedAnswer {
     readonly read: number,
     /** Sample lines written. */
     readonly written: number,
+    /** Tells the relay its answer went unused. */
+    onDiscard: () => void = () => {},
   ) {
+    this.#onDiscard = onDiscard;
     this.#families = families;
     this.#arena = arena;
     this.names = names;
@@ -71,6 +75,17 @@ export class RelayedAnswer {
       for (let r = 0; r < f.runs.length; r += 2) size += f.runs[r + 1] - f.runs[r];
     }
     this.#size = size;
+  }
+
+  /**
+   * Says the answer went unused: the document was built from families instead (another source without a
+   * written answer, a family name shared with another source or with the exporter's own, the other
+   * format). The relay then backs off, as after a body it gave back: a relay whose answers go unused only
+   * adds a pass to the pipeline's.
+   */
+  discarded(): void {
+    this.#onDiscard?.();
+    this.#onDiscard = null;
   }
 
   /** The answer in `format`, if the relay wrote it in that format (it writes one per scrape). */
@@ -122,8 +137,11 @@ export class RelayedAnswer {
 
 /** One target's relay. Not shared between config loads: the rules are part of it. */
 export class TextRelay {
-  /** Counts, for tests and benchmarks: bodies relayed and given back, and why the last went back. */
-  readonly stats = { relayed: 0, givenBack: 0, why: "" };
+  /**
+   * Counts, for tests and benchmarks: bodies relayed, given back, and relayed but not used by the answer;
+   * and why the last went back.
+   */
+  readonly stats = { relayed: 0, givenBack: 0, discarded: 0, why: "" };
   readonly #host: PassHost & { predicted: readonly FamilyRecord[] };
   /** The duplicate table of the one pass at a time. */
   readonly #seen = new SeenSeries();
@@ -175,8 +193,7 @@ export class TextRelay {
         this.stats.givenBack++;
         this.stats.why = result;
         this.#host.predicted = [];
-        this.#misses = Math.min(this.#misses + 1, MAX_BACKOFF);
-        this.#cooldown = (1 << this.#misses) - 1;
+        this.#backOff();
         return null;
       }
       this.stats.relayed++;
@@ -185,7 +202,11 @@ export class TextRelay {
       let written = 0;
       for (const f of result.families) written += f.lines;
       const names = this.#names(result.families);
-      return new RelayedAnswer(format, result.families, result.arena, names, result.read, written);
+      const discard = () => {
+        this.stats.discarded++;
+        this.#backOff();
+      };
+      return new RelayedAnswer(format, result.families, result.arena, names, result.read, written, discard);
     } finally {
       this.#running = false;
     }
@@ -200,15 +221,30 @@ export class TextRelay {
     text: string,
     format: ExpositionFormat,
   ): { bytes: Uint8Array; names: ReadonlySet<string> } | null {
+    const answer = this.relayNow(ENC.encode(text), format);
+    return answer === null ? null : { bytes: answer.bytes(), names: answer.names };
+  }
+
+  /**
+   * {@linkcode TextRelay.relay} at once, without pacing and without counting it or touching the backoff
+   * (tagged answers, benchmarks); `null` when the pipeline must take the body, or a paced pass is running.
+   */
+  relayNow(body: Uint8Array, format: ExpositionFormat): RelayedAnswer | null {
     if (this.#running) return null;
-    const steps = relayPass(this.#host, ENC.encode(text), this.#seen, ++this.#passes, format);
+    const steps = relayPass(this.#host, body, this.#seen, ++this.#passes, format);
     let step = steps.next();
     while (!step.done) step = steps.next();
     const result = step.value;
     if (typeof result === "string") return null;
+    this.#host.predicted = result.records;
     const names = this.#names(result.families);
-    const answer = new RelayedAnswer(format, result.families, result.arena, names, result.read, 0);
-    return { bytes: answer.bytes(), names: answer.names };
+    return new RelayedAnswer(format, result.families, result.arena, names, result.read, 0);
+  }
+
+  /** Skips the next 2^k - 1 scrapes, k counting the misses in a row (up to {@linkcode MAX_BACKOFF}). */
+  #backOff(): void {
+    this.#misses = Math.min(this.#misses + 1, MAX_BACKOFF);
+    this.#cooldown = (1 << this.#misses) - 1;
   }
 
   /** Every name the families take; the last answer's set when its families were the same. */

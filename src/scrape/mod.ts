@@ -74,7 +74,7 @@ export type ScrapeResult =
     durationSeconds: number;
     /** Set when the body matched the target's memo: the answer can be written from it. */
     memo?: MemoHit;
-    /** Set when the relay wrote the answer from the body (text 0.0.4 only). */
+    /** Set when the relay wrote the answer from the body (in the format the scrape was asked for). */
     relayed?: RelayedAnswer;
     /** Series read from the body, when the pipeline ran (a memo hit has `memo.size`). */
     read?: number;

@@ -118,6 +118,7 @@ export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Pro
     ? null
     : await writeFromMemo(freeScratch(job), outputs, results, own, format, take);
   if (fromMemo !== null) return { answer: fromMemo.answer, results: final };
+  for (const r of results) if (r.ok) r.relayed?.discarded();
   const builder = doc ?? new DocumentBuilder();
   if (doc === undefined) addSources(builder, sources, results);
   const reported = doc === undefined ? 0 : builder.conflicts.length;

@@ -281,6 +281,20 @@ const REVIEW_CASES: readonly (readonly [string, string | undefined])[] = [
         action: keepequal
 `,
   ],
+  ["# TYPE y_total counter\ny_total 1\n# TYPE y_total_total counter\ny_total_total 2\n", undefined],
+  [`x 1.${"0".repeat(200_000)}\n`, undefined],
+  [`# TYPE x ${"a".repeat(200_000)}\nx 1\n`, undefined],
+  [
+    `x{l="${"k".repeat(200_000)}"} 1\n`,
+    `targets:
+  - name: t
+    url: http://127.0.0.1:1/metrics
+    metric_relabel_configs:
+      - source_labels: [l]
+        regex: drop
+        action: drop
+`,
+  ],
   [
     "# TYPE h histogram\nh_sum 1\nh_count 1\n",
     `targets:
