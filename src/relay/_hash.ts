@@ -23,35 +23,10 @@ export function bytesHash2(b: Uint8Array, from: number, to: number, h: number): 
   return h;
 }
 
-/** The first hash of one label pair (name bytes, then value bytes), mixed so that a sum of pairs spreads. */
-export function pairHash1(
-  n: Uint8Array,
-  nFrom: number,
-  nTo: number,
-  v: Uint8Array,
-  vFrom: number,
-  vTo: number,
-): number {
-  const h = bytesHash1(v, vFrom, vTo, bytesHash1(n, nFrom, nTo, SEED1) ^ 0x3d);
-  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-}
-
-/** The second hash of one label pair. */
-export function pairHash2(
-  n: Uint8Array,
-  nFrom: number,
-  nTo: number,
-  v: Uint8Array,
-  vFrom: number,
-  vTo: number,
-): number {
-  const h = bytesHash2(v, vFrom, vTo, bytesHash2(n, nFrom, nTo, SEED2) ^ 0x3d);
-  return Math.imul(h ^ (h >>> 16), 0x297a2d39);
-}
-
 /**
- * Both hashes of one label pair of `b` in one loop over its bytes (the pass's hot path): returns the first,
- * and leaves the second in {@linkcode secondHash}. Equal to {@linkcode pairHash1} and {@linkcode pairHash2}.
+ * Both hashes of one label pair of `b` (name bytes `[nFrom, nTo)`, then value bytes `[vFrom, vTo)`) in one
+ * loop: {@linkcode bytesHash1} and {@linkcode bytesHash2} over the name, a separator, then the value, each
+ * mixed so that a sum of pairs spreads. Returns the first and leaves the second in {@linkcode secondHash}.
  */
 export function pairHashes(b: Uint8Array, nFrom: number, nTo: number, vFrom: number, vTo: number): number {
   let h1 = SEED1, h2 = SEED2;

@@ -16,7 +16,7 @@ import { familyNameOf } from "../patterns/mod.ts";
 import type { Context } from "../transform/mod.ts";
 import { ByteWriter, escapeLabelValue } from "../exposition/escape.ts";
 import { Slab } from "./_slab.ts";
-import { bytesHash1, bytesHash2, pairHash1, pairHash2, SEED1, SEED2 } from "./_hash.ts";
+import { bytesHash1, bytesHash2, pairHashes, secondHash, SEED1, SEED2 } from "./_hash.ts";
 
 /** How a sample name of its family is checked: no check, a counter total, a bucket, a count, a quantile. */
 export const enum Kind {
@@ -306,8 +306,8 @@ function labelPart(slab: Slab, labels: readonly string[], statics: readonly stri
     slab.add('"');
     const buf = slab.buf;
     const nameEnd = name.at + name.length, valueEnd = value.at + value.length;
-    addedHash1 = (addedHash1 + pairHash1(buf, name.at, nameEnd, buf, value.at, valueEnd)) | 0;
-    addedHash2 = (addedHash2 + pairHash2(buf, name.at, nameEnd, buf, value.at, valueEnd)) | 0;
+    addedHash1 = (addedHash1 + pairHashes(buf, name.at, nameEnd, value.at, valueEnd)) | 0;
+    addedHash2 = (addedHash2 + secondHash) | 0;
   }
   const added = { at: start, length: slab.length - start };
   const names = [...reserved].map((name) => bytesOf(slab, name));

@@ -11,6 +11,7 @@ import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
 import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
 import { createHandler } from "../../src/server/mod.ts";
+import type { TextRelay } from "../../src/relay/mod.ts";
 import { closeRuntime, loadRuntime, type Runtime } from "../../src/server/runtime.ts";
 import { normalizeVolatile, serveUpstream } from "../_lib/helpers.ts";
 
@@ -46,22 +47,23 @@ async function scrape(runtime: Runtime, format: ExpositionFormat, times: number)
   return answers;
 }
 
-Deno.test("relay in the server: a Go page's answers equal the pipeline's, and a clash backs the relay off", async () => {
-  const page = Deno.readTextFileSync(PAGE);
+/**
+ * Serves `page`, scrapes it `times` times in each format with the relay and without it (both without the
+ * memo), asserts equal answers, and hands each format's relay counts to `check`.
+ */
+async function againstThePipeline(
+  page: string,
+  times: number,
+  check: (stats: TextRelay["stats"]) => void,
+): Promise<void> {
   const upstream = serveUpstream({ "/metrics": () => new Response(page) });
   try {
     for (const format of ["text", "openmetrics"] as const) {
       const relayed = await runtimeFor(upstream.origin + "/metrics", ["--scrape.no-memo"]);
       const plain = await runtimeFor(upstream.origin + "/metrics", ["--scrape.no-memo", "--scrape.no-relay"]);
       try {
-        const got = await scrape(relayed, format, 4);
-        const want = await scrape(plain, format, 4);
-        assert.deepEqual(got, want);
-        const stats = relayed.targets[0].relay!.stats;
-        // The page's process_* families meet ours: every relayed answer went unused, and the relay stood
-        // aside for 1, then 3 scrapes (relayed on scrapes 1 and 3 of 4).
-        assert.equal(stats.discarded, stats.relayed, JSON.stringify(stats));
-        assert.equal(stats.relayed, 2, JSON.stringify(stats));
+        assert.deepEqual(await scrape(relayed, format, times), await scrape(plain, format, times));
+        check(relayed.targets[0].relay!.stats);
       } finally {
         closeRuntime(relayed);
         closeRuntime(plain);
@@ -70,26 +72,21 @@ Deno.test("relay in the server: a Go page's answers equal the pipeline's, and a 
   } finally {
     await upstream.close();
   }
+}
+
+Deno.test("relay in the server: a Go page's answers equal the pipeline's, and a clash backs the relay off", async () => {
+  await againstThePipeline(Deno.readTextFileSync(PAGE), 4, (stats) => {
+    // The page's process_* families meet ours: every relayed answer went unused, and the relay stood aside
+    // for 1, then 3 scrapes (relayed on scrapes 1 and 3 of 4).
+    assert.equal(stats.discarded, stats.relayed, JSON.stringify(stats));
+    assert.equal(stats.relayed, 2, JSON.stringify(stats));
+  });
 });
 
 Deno.test("relay in the server: a page without clashes is answered by the relay, as the pipeline answers", async () => {
   const page = Deno.readTextFileSync(PAGE).split("\n").filter((l) => !/process_/.test(l)).join("\n");
-  const upstream = serveUpstream({ "/metrics": () => new Response(page) });
-  try {
-    for (const format of ["text", "openmetrics"] as const) {
-      const relayed = await runtimeFor(upstream.origin + "/metrics", ["--scrape.no-memo"]);
-      const plain = await runtimeFor(upstream.origin + "/metrics", ["--scrape.no-memo", "--scrape.no-relay"]);
-      try {
-        assert.deepEqual(await scrape(relayed, format, 3), await scrape(plain, format, 3));
-        const stats = relayed.targets[0].relay!.stats;
-        assert.equal(stats.relayed, 3, JSON.stringify(stats));
-        assert.equal(stats.discarded, 0, JSON.stringify(stats));
-      } finally {
-        closeRuntime(relayed);
-        closeRuntime(plain);
-      }
-    }
-  } finally {
-    await upstream.close();
-  }
+  await againstThePipeline(page, 3, (stats) => {
+    assert.equal(stats.relayed, 3, JSON.stringify(stats));
+    assert.equal(stats.discarded, 0, JSON.stringify(stats));
+  });
 });
