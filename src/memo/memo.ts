@@ -53,7 +53,8 @@ export type MemoPipeline = (
 
 /**
  * A target's answer in a format written straight from a Prometheus text body (the relay, src/relay), or
- * `null` when it cannot be: then the pipeline writes it. Lighter than the pipeline by far, so learning a shape stays cheap.
+ * `null` when it cannot be: then the pipeline writes it. Far lighter than the pipeline, so learning a shape
+ * stays cheap.
  */
 export type MemoWriter = (
   text: string,
@@ -255,7 +256,8 @@ export class ScrapeMemo {
    * @param pipeline The target's real pipeline, used to learn each shape.
    * @param constants Whether the pipeline has no value-dependent step (see {@linkcode buildOutput}), so an
    *   output value equal in both tagged answers belongs to the skeleton. @default {true}
-   * @param writer Writes a text 0.0.4 answer without the pipeline, when it can (the relay). @default {none}
+   * @param writer Writes an answer (either format) without the pipeline, when it can (the relay).
+   *   @default {none}
    */
   constructor(pipeline: MemoPipeline, constants = true, writer?: MemoWriter) {
     this.#pipeline = pipeline;

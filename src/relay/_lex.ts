@@ -138,45 +138,6 @@ export function canonicalValue(b: Uint8Array, s: number, e: number): number {
   return negative ? CANONICAL_NEGATIVE : CANONICAL;
 }
 
-/** Value spellings that take every branch of {@linkcode canonicalValue} and of the parse that follows. */
-const SPELLINGS = [
-  "0",
-  "7",
-  "-0",
-  "-12",
-  "0.5",
-  "0.0000001",
-  "0.000001",
-  "1.5",
-  "4.200",
-  "10.25",
-  "1e3",
-  "+1",
-  "007",
-  "NaN",
-  "+Inf",
-  "-Inf",
-  "12345678901234567890",
-].map((s) => new TextEncoder().encode(s));
-
-/**
- * Runs the value path of the pass ({@linkcode canonicalValue}, {@linkcode ascii}, `parseGoFloat`) over
- * spellings that take each of their branches. V8 inlines them into the pass's loop; a branch that had never
- * run there (a value with a trailing zero, say) made the optimized loop deoptimize at its first such value,
- * and again after every reoptimization, since the inlined copy collects no feedback (`--trace-deopt`: 8-9
- * deopts at one site in 30 passes of the bench body). Call once before the first pass.
- */
-export function warmUp(): void {
-  for (let round = 0; round < 4; round++) {
-    for (const b of SPELLINGS) {
-      canonicalValue(b, 0, b.length);
-      parseGoFloat(ascii(b, 0, b.length), 0, b.length);
-      ascii(b, 0, 1);
-      ascii(b, 0, Math.min(2, b.length));
-    }
-  }
-}
-
 /**
  * Where the series has the label `le` (a bucket; `quantile` false) or `quantile` with a number, not NaN, and
  * for a quantile in [0, 1], as the parser checks them: its offset in `lab`, or -1.

@@ -23,7 +23,6 @@ import { runPaced } from "../pace.ts";
 import type { Context } from "../transform/mod.ts";
 import { SeriesFilter } from "./_filter.ts";
 import { SeenSeries } from "./_hash.ts";
-import { warmUp } from "./_lex.ts";
 import type { FamilyRecord } from "./_families.ts";
 import type { PassFamily } from "./_output.ts";
 import { type PassHost, relayPass } from "./_pass.ts";
@@ -155,7 +154,6 @@ export class TextRelay {
 
   /** @param ctx The target's compiled transform context. */
   constructor(ctx: Context) {
-    warmUp();
     const routes = new Routes(ctx, CACHE_LIMIT);
     const filters = ctx.relabel?.filters;
     this.#host = {
