@@ -4,25 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runPaced, taskStarted, turnIfDue } from "../src/pace.ts";
-
-/** Runs `fn` with a clock that advances `stepMs` per look, counting the timers set meanwhile. */
-async function withClock<T>(stepMs: number, fn: () => Promise<T>): Promise<{ value: T; timers: number }> {
-  let now = performance.now();
-  let timers = 0;
-  const realNow = performance.now.bind(performance);
-  const realTimeout = globalThis.setTimeout;
-  Object.defineProperty(performance, "now", { value: () => now += stepMs, configurable: true });
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    timers++;
-    return realTimeout(...args);
-  }) as typeof setTimeout;
-  try {
-    return { value: await fn(), timers };
-  } finally {
-    globalThis.setTimeout = realTimeout;
-    Object.defineProperty(performance, "now", { value: realNow, configurable: true });
-  }
-}
+import { withClock } from "./_lib/clock.ts";
 
 /** Steps that yield `n` times, then return `result`. */
 function* steps(n: number, result: string): Generator<void, string> {

@@ -7,7 +7,7 @@
  */
 
 import type { RelabelFilter } from "../relabel/mod.ts";
-import { ascii, sameBytes } from "./_lex.ts";
+import { ascii, labelAt, sameBytes } from "./_lex.ts";
 import type { Route, SampleRoute } from "./_route.ts";
 
 const ENC = new TextEncoder();
@@ -47,7 +47,7 @@ export class SeriesFilter {
     for (const rule of this.#rules) {
       const { filter } = rule;
       if (filter.regexp !== null && rule.sources.length === 1 && rule.sources[0] !== null) {
-        const at = find(b, lab, labels, rule.sources[0]);
+        const at = labelAt(b, lab, labels, rule.sources[0]);
         if (at >= 0) {
           const matched = remembered(rule, b, lab[at + 2], lab[at + 3]);
           if (matched !== filter.keep) return true;
@@ -80,12 +80,6 @@ function remembered(rule: Rule, b: Uint8Array, from: number, to: number): boolea
   return matched;
 }
 
-/** The offset in `lab` of the upstream label `name`, or -1. */
-function find(b: Uint8Array, lab: Int32Array, labels: number, name: Uint8Array): number {
-  for (let j = 0; j < labels; j++) if (sameBytes(b, lab[j * 4], lab[j * 4 + 1], name)) return j * 4;
-  return -1;
-}
-
 /** A label's value as relabelling sees it: `__name__` the name, then upstream labels, then added ones. */
 function valueOf(
   b: Uint8Array,
@@ -97,7 +91,7 @@ function valueOf(
   name: string,
 ): string {
   if (bytes === null) return sample.relabelName;
-  const at = find(b, lab, labels, bytes);
+  const at = labelAt(b, lab, labels, bytes);
   if (at >= 0) return ascii(b, lab[at + 2], lab[at + 3]);
   const added = route.addedPairs;
   for (let i = 0; i < added.length; i += 2) if (added[i] === name) return added[i + 1];

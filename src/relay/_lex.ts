@@ -219,3 +219,9 @@ export function samePrefix(b: Uint8Array, p: number, other: Uint8Array, at: numb
   while (k < length && b[p + k] === other[at + k]) k++;
   return k;
 }
+
+/** The offset in `lab` of the series' label named `name`, or -1. */
+export function labelAt(b: Uint8Array, lab: Int32Array, labels: number, name: Uint8Array): number {
+  for (let j = 0; j < labels; j++) if (sameBytes(b, lab[j * 4], lab[j * 4 + 1], name)) return j * 4;
+  return -1;
+}

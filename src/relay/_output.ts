@@ -6,7 +6,7 @@
  */
 
 import { canonicalFloatLabel, escapeLabelValue } from "../exposition/escape.ts";
-import { ascii, GiveUp, sameBytes } from "./_lex.ts";
+import { ascii, GiveUp } from "./_lex.ts";
 import type { Route } from "./_route.ts";
 
 /** An output family of one pass: where its lines are in the arena. */
@@ -32,12 +32,6 @@ export const SPECIAL: Readonly<Record<string, Uint8Array>> = {
   histogram: new TextEncoder().encode("le"),
   summary: new TextEncoder().encode("quantile"),
 };
-
-/** The offset in `lab` of the label named `name`, or -1. */
-export function labelAt(b: Uint8Array, lab: Int32Array, labels: number, name: Uint8Array): number {
-  for (let j = 0; j < labels; j++) if (sameBytes(b, lab[j * 4], lab[j * 4 + 1], name)) return j * 4;
-  return -1;
-}
 
 /** The types whose `_created` samples the OpenMetrics writer folds in. */
 const CREATED_TYPES: ReadonlySet<string> = new Set(["counter", "histogram", "summary"]);

@@ -15,7 +15,6 @@ import { formatNumber } from "../exposition/escape.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import { parseGoFloat } from "../formats/text/mod.ts";
 import type { MetricType } from "../model.ts";
-import type { Context } from "../transform/mod.ts";
 import type { SeriesFilter } from "./_filter.ts";
 import { pairHashes, secondHash, type SeenSeries } from "./_hash.ts";
 import {
@@ -32,6 +31,7 @@ import {
   HASH,
   isNameStart,
   LABEL_CHARS,
+  labelAt,
   LF,
   NAME_CHARS,
   NOT_CANONICAL,
@@ -44,12 +44,11 @@ import {
   VALUE_STOPS,
 } from "./_lex.ts";
 import { Kind, type Route } from "./_route.ts";
-import { BoundSpellings, labelAt, OutputFamilies, type PassFamily } from "./_output.ts";
+import { BoundSpellings, OutputFamilies, type PassFamily } from "./_output.ts";
 import { FamilyReader, type FamilyRecord } from "./_families.ts";
 
 /** What a pass needs from its relay: routes kept across scrapes, and the last pass's families. */
 export interface PassHost {
-  readonly ctx: Context;
   /** The target's keep/drop relabel rules, if it has any. */
   readonly filter: SeriesFilter | null;
   /** The route of an upstream family (cached); `null`: the relay does not handle it. */

@@ -157,7 +157,6 @@ export class TextRelay {
     const routes = new Routes(ctx, CACHE_LIMIT);
     const filters = ctx.relabel?.filters;
     this.#host = {
-      ctx,
       filter: filters ? new SeriesFilter(filters) : null,
       predicted: [],
       route: (declared, type, help, split) => routes.get(declared, type, help, split),

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type Flags, parseCommandLine } from "../../src/cli/mod.ts";
 import type { TargetConfig } from "../../src/config/types.ts";
 
 /**
@@ -105,4 +106,11 @@ export function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+/** The flags of `start --config.file FILE` (the file need not exist): what a config loaded from FILE gets. */
+export function configFileFlags(file: string): Flags {
+  const inv = parseCommandLine(["start", "--config.file", file], {});
+  if (inv.kind !== "run") throw new Error("Cannot build the flags of start --config.file");
+  return inv.flags;
 }

@@ -5,7 +5,6 @@
  * pipeline gives without it (what `--scrape.no-memo` serves).
  */
 import assert from "node:assert/strict";
-import { parseCommandLine } from "../../src/cli/mod.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { ByteWriter } from "../../src/exposition/escape.ts";
 import { writeOpenMetricsInto } from "../../src/exposition/openmetrics.ts";
@@ -14,11 +13,9 @@ import { binaryText } from "../../src/memo/memo.ts";
 import { compileTarget, runPipeline, withMemo } from "../../src/scrape/mod.ts";
 import type { MetricFamily } from "../../src/model.ts";
 
-const FLAGS = (() => {
-  const inv = parseCommandLine(["start", "--config.file", "memo.yaml"], {});
-  assert.ok(inv.kind === "run");
-  return inv.flags;
-})();
+import { configFileFlags } from "../_lib/helpers.ts";
+
+const FLAGS = configFileFlags("memo.yaml");
 
 const CT = "application/json";
 

@@ -23,13 +23,9 @@ import { type CompiledTarget, compileTarget, runPipeline, withMemo } from "../..
 import { createHandler } from "../../src/server/mod.ts";
 import { staticRuntime } from "../../src/server/runtime.ts";
 import { VERSION } from "../../src/version.ts";
-import { normalizeVolatile, serveUpstream } from "../_lib/helpers.ts";
+import { configFileFlags, normalizeVolatile, serveUpstream } from "../_lib/helpers.ts";
 
-const FLAGS = (() => {
-  const inv = parseCommandLine(["start", "--config.file", "memo.yaml"], {});
-  assert.ok(inv.kind === "run");
-  return inv.flags;
-})();
+const FLAGS = configFileFlags("memo.yaml");
 
 /** The memo's view of a body: its UTF-8 bytes, one char per byte. */
 const bin = (text: string) => binaryText(new TextEncoder().encode(text));

@@ -5,7 +5,6 @@
  * pause, so the checks do not depend on the machine's speed.
  */
 import assert from "node:assert/strict";
-import { parseCommandLine } from "../../src/cli/mod.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { ByteWriter } from "../../src/exposition/escape.ts";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
@@ -15,12 +14,11 @@ import { binaryText, type MemoHit, ScrapeMemo } from "../../src/memo/memo.ts";
 import { STEP_VALUES } from "../../src/pace.ts";
 import { type CompiledTarget, compileTarget, runPipeline, type ScrapeResult } from "../../src/scrape/mod.ts";
 import { type AnswerPolicy, buildAnswer } from "../../src/server/answer.ts";
+import { withClock } from "../_lib/clock.ts";
 
-const FLAGS = (() => {
-  const inv = parseCommandLine(["start", "--config.file", "memo.yaml"], {});
-  assert.ok(inv.kind === "run");
-  return inv.flags;
-})();
+import { configFileFlags } from "../_lib/helpers.ts";
+
+const FLAGS = configFileFlags("memo.yaml");
 
 const YAML = `
 targets:
@@ -66,27 +64,6 @@ function learnt(): { target: CompiledTarget; memo: ScrapeMemo } {
 }
 
 /** The slow clock's time: it never goes back, also from one use to the next. */
-let slowNow = performance.now();
-
-/**
- * Runs `fn` with a clock that advances 25 ms per look (so every paced step is due for a pause) and counts the
- * timers set meanwhile.
- */
-async function withSlowClock<T>(fn: () => Promise<T>): Promise<{ value: T; timers: number }> {
-  let timers = 0;
-  const realTimeout = globalThis.setTimeout;
-  Object.defineProperty(performance, "now", { value: () => slowNow += 25, configurable: true });
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    timers++;
-    return realTimeout(...args);
-  }) as typeof setTimeout;
-  try {
-    return { value: await fn(), timers };
-  } finally {
-    delete (performance as { now?: unknown }).now;
-    globalThis.setTimeout = realTimeout;
-  }
-}
 
 function unpacedBytes(hit: MemoHit, format: ExpositionFormat): string {
   const w = new ByteWriter();
@@ -103,7 +80,7 @@ Deno.test("memo, paced: a paced hit reads the same values and writes the same by
   const binary = binaryText(bytes);
   const unpaced = memo.lookup(bytes, binary, CT)!;
   assert.ok(unpaced !== null);
-  const read = await withSlowClock(() => memo.lookupPaced(bytes, binary, CT));
+  const read = await withClock(25, () => memo.lookupPaced(bytes, binary, CT));
   const paced = read.value!;
   assert.ok(paced !== null, "the paced read must hit too");
   assert.ok(read.timers >= 3, `the read gave ${read.timers} turns`);
@@ -111,7 +88,7 @@ Deno.test("memo, paced: a paced hit reads the same values and writes the same by
   const want = runPipeline(target, text, detectFormat(target.decoder.format, CT, text));
   for (const format of ["text", "openmetrics"] as const) {
     const w = new ByteWriter();
-    const write = await withSlowClock(() => paced.writeIntoPaced(w, format));
+    const write = await withClock(25, () => paced.writeIntoPaced(w, format));
     assert.ok(write.timers >= 3, `the write gave ${write.timers} turns`);
     assert.equal(w.text(), unpacedBytes(unpaced, format), format);
     const pipeline = new ByteWriter();
@@ -126,7 +103,7 @@ Deno.test("memo, paced: a body that differs after the first step falls back, as 
     const { memo } = learnt();
     const binary = binaryText(changed);
     const hit = paced
-      ? (await withSlowClock(() => memo.lookupPaced(changed, binary, CT))).value
+      ? (await withClock(25, () => memo.lookupPaced(changed, binary, CT))).value
       : memo.lookup(changed, binary, CT);
     assert.equal(hit, null, paced ? "paced" : "unpaced");
     // The shape is dropped either way: the same body misses at once after that.
@@ -148,7 +125,7 @@ Deno.test("memo, paced: answers built while a paced one is written all get the w
     onDuplicate: "error" as const,
   }];
   const formats: ExpositionFormat[] = ["text", "openmetrics", "text", "text", "openmetrics", "text"];
-  const { value: answers, timers } = await withSlowClock(() =>
+  const { value: answers, timers } = await withClock(25, () =>
     Promise.all(
       formats.map((format) =>
         buildAnswer(
@@ -156,8 +133,7 @@ Deno.test("memo, paced: answers built while a paced one is written all get the w
           (d) => new TextDecoder().decode(d),
         )
       ),
-    )
-  );
+    ));
   assert.ok(timers >= 3, `the writes gave ${timers} turns`);
   const fresh = memo.lookup(bytes, binaryText(bytes), CT)!;
   formats.forEach((format, i) => {

@@ -7,7 +7,6 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseCommandLine } from "../../src/cli/mod.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { ByteWriter } from "../../src/exposition/escape.ts";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
@@ -20,7 +19,7 @@ import { parseGoFloat } from "../../src/formats/text/mod.ts";
 import { type CompiledTarget, compileTarget, runPipeline } from "../../src/scrape/mod.ts";
 import { renderMetricsText } from "../../bench/system/upstream.ts";
 import { caseTarget } from "../../bench/system/lib/pipeline.ts";
-import { testTarget } from "../_lib/helpers.ts";
+import { configFileFlags, testTarget } from "../_lib/helpers.ts";
 
 const ENC = new TextEncoder();
 const DEC = new TextDecoder();
@@ -63,11 +62,7 @@ async function agrees(target: CompiledTarget, text: string, what: string): Promi
   return relayedText;
 }
 
-const FLAGS = (() => {
-  const inv = parseCommandLine(["start", "--config.file", "t.yaml"], {});
-  assert.ok(inv.kind === "run");
-  return inv.flags;
-})();
+const FLAGS = configFileFlags("t.yaml");
 
 function target(yaml?: string): CompiledTarget {
   if (yaml === undefined) return compileTarget(testTarget());
