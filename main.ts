@@ -21,6 +21,7 @@ import { ConfigError, ParseError, UpstreamError } from "./src/errors.ts";
 import { explainBody } from "./src/explain.ts";
 import { fetchForSuggest, suggestConfig } from "./src/suggest/mod.ts";
 import { decodeBody, tracingDecoder } from "./src/formats/mod.ts";
+import { documentText } from "./src/exposition/respond.ts";
 import { SelfMetrics } from "./src/exposition/self_metrics.ts";
 import { createLogger, type Logger } from "./src/log.ts";
 import { MemoryBudget, registerBudgetMetric } from "./src/upstream/memory_budget.ts";
@@ -231,7 +232,7 @@ async function once({ targets, flags, body, io, log }: CommandRun): Promise<numb
     },
   });
   const job = { sources: targets.map(targetSource), results, policy, format: "text" } as const;
-  const { answer } = await buildAnswer(job, (document) => new TextDecoder().decode(document));
+  const { answer } = await buildAnswer(job, documentText);
   io.stdout(answer);
   return failed ? 1 : 0;
 }

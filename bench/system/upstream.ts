@@ -273,6 +273,26 @@ function churnSlices(r: Rendered, k: number, churn: number): Uint8Array[] {
   return slices;
 }
 
+/**
+ * The text bodies of `/metrics?churn=C` for requests 0 to `requests - 1`, as the upstream serves them to one
+ * client, without serving them: for benchmarks and tests in process.
+ */
+export function metricsBodies(series: number, churn: number, requests: number): Uint8Array[] {
+  const r = renderPath(TEXT_CONTENT_TYPE, series, churn > 0 ? CHURN_GENERATIONS : 1, renderMetricsText);
+  const bodies: Uint8Array[] = [];
+  for (let k = 0; k < requests; k++) {
+    const slices = churnSlices(r, k, churn);
+    const body = new Uint8Array(slices.reduce((sum, slice) => sum + slice.byteLength, 0));
+    let at = 0;
+    for (const slice of slices) {
+      body.set(slice, at);
+      at += slice.byteLength;
+    }
+    bodies.push(body);
+  }
+  return bodies;
+}
+
 /** Copies the slices, in order, into fresh chunks of {@linkcode CHUNK_BYTES} (the last one shorter). */
 function chunked(slices: readonly Uint8Array[], length: number): Uint8Array<ArrayBuffer>[] {
   const chunks: Uint8Array<ArrayBuffer>[] = [];

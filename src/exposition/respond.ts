@@ -1,6 +1,6 @@
 /**
- * Turns families into an HTTP response: the negotiated format, one buffered body with Content-Length, gzip
- * when the client allows it.
+ * Turns families into an HTTP response: the negotiated format, one buffered body with Content-Length (sent
+ * from shared parts without a copy), gzip when the client allows it.
  *
  * @module
  */
@@ -73,24 +73,78 @@ export function endDocument(
 }
 
 /**
- * The response for a finished document in the format {@linkcode requestedFormat} chose: one buffered body
- * with Content-Length, gzip when asked.
+ * A document in parts that are never written again (answers written once per scrape and shared by every
+ * request that takes them, src/server/answer.ts): a response sends them as they are. A `Response` given a
+ * `Uint8Array` copies it (Fetch's "extract a body"); given a stream of these parts it copies nothing, so
+ * eight scrapers of one 100k-series answer hold one copy of it, not sixteen (docs/PERFORMANCE.md).
  */
-export function expositionResponse(
-  req: Request,
-  format: ExpositionFormat,
-  document: Uint8Array<ArrayBuffer>,
-): Response {
-  let body = document;
+export class SharedDocument {
+  /** Bytes in all. */
+  readonly byteLength: number;
+
+  constructor(readonly parts: readonly Uint8Array<ArrayBuffer>[]) {
+    this.byteLength = parts.reduce((n, p) => n + p.byteLength, 0);
+  }
+
+  /** The parts in one buffer. */
+  bytes(): Uint8Array<ArrayBuffer> {
+    if (this.parts.length === 1) return this.parts[0];
+    const all = new Uint8Array(this.byteLength);
+    let at = 0;
+    for (const p of this.parts) {
+      all.set(p, at);
+      at += p.byteLength;
+    }
+    return all;
+  }
+
+  /** The body of a response: the parts, one chunk each, read as the connection takes them. */
+  stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    let next = 0;
+    const parts = this.parts;
+    return new ReadableStream({
+      pull(c) {
+        if (next < parts.length) c.enqueue(parts[next++]);
+        else c.close();
+      },
+    }, { highWaterMark: 0 });
+  }
+}
+
+/**
+ * A finished document: bytes the response copies (a view into a writer that is reused is fine), or a
+ * {@linkcode SharedDocument}.
+ */
+export type Document = Uint8Array<ArrayBuffer> | SharedDocument;
+
+/** A document's text (the `once` command, the debug page). */
+export function documentText(document: Document): string {
+  return new TextDecoder().decode(document instanceof SharedDocument ? document.bytes() : document);
+}
+
+/** Shared documents smaller than this are copied into one body: a stream costs more than the copy. */
+const STREAM_MIN_BYTES = 1 << 16;
+
+/**
+ * The response for a finished document in the format {@linkcode requestedFormat} chose: one buffered body
+ * with Content-Length (a shared document's parts, sent without a copy), gzip when asked.
+ */
+export function expositionResponse(req: Request, format: ExpositionFormat, document: Document): Response {
   const headers = new Headers({
     "content-type": contentTypeFor(format),
     "vary": "Accept, Accept-Encoding",
   });
-  if (body.byteLength >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {
+  const length = document.byteLength;
+  if (length >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {
+    const all = document instanceof SharedDocument ? document.bytes() : document;
     // Level 1: most of gzip's gain on metric text at a fraction of the CPU (docs/PERFORMANCE.md).
-    body = new Uint8Array(gzipSync(body, { level: 1 }));
+    const body = new Uint8Array(gzipSync(all, { level: 1 }));
     headers.set("content-encoding", "gzip");
+    headers.set("content-length", String(body.byteLength));
+    return new Response(body, { status: 200, headers });
   }
-  headers.set("content-length", String(body.byteLength));
+  headers.set("content-length", String(length));
+  if (!(document instanceof SharedDocument)) return new Response(document, { status: 200, headers });
+  const body = length >= STREAM_MIN_BYTES ? document.stream() : document.bytes();
   return new Response(body, { status: 200, headers });
 }

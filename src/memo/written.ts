@@ -24,6 +24,11 @@ export interface WrittenSource {
   sizeHint(format: ExpositionFormat): number;
   /** Appends the answer, giving the event loop turns on the way if it is long. */
   writeIntoPaced(w: ByteWriter, format: ExpositionFormat): Promise<void>;
+  /**
+   * The answer as bytes that are never written again, in a few parts, when it is already written so (a
+   * relayed answer's arenas); else `null` or absent, and it is written with `writeIntoPaced`.
+   */
+  parts?(format: ExpositionFormat): Uint8Array<ArrayBuffer>[] | null;
 }
 
 /** Whether no two answers share a family name, so writing them one after another equals merging them. */

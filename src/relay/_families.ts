@@ -19,7 +19,7 @@ import {
   TAB,
   typeOf,
 } from "./_lex.ts";
-import type { PassHost } from "./_pass.ts";
+import type { PassHost } from "./_steps.ts";
 import { type Bytes, claimsOf, familyName, type Route, type SampleRoute, SUFFIXES } from "./_route.ts";
 import { Slab } from "./_slab.ts";
 

@@ -225,3 +225,72 @@ export function labelAt(b: Uint8Array, lab: Int32Array, labels: number, name: Ui
   for (let j = 0; j < labels; j++) if (sameBytes(b, lab[j * 4], lab[j * 4 + 1], name)) return j * 4;
   return -1;
 }
+
+/**
+ * Where the value starting at `vs` ends: at its line's end or the body's. A timestamp, a blank or no value
+ * gives the body back (the pipeline's cases).
+ */
+export function valueEnd(b: Uint8Array, vs: number): number {
+  let i = vs;
+  while (SAMPLE_VALUE_STOPS[b[i]] === 0) i++;
+  if (i < b.length && b[i] !== LF) throw new GiveUp("a timestamp or a blank");
+  if (i === vs) throw new GiveUp("no value");
+  return i;
+}
+
+/** Writes a sample's value (`formatted`, or the body's bytes `[vs, ve)` when empty) and its line end at `o`. */
+export function writeValue(
+  out: Uint8Array,
+  o: number,
+  b: Uint8Array,
+  vs: number,
+  ve: number,
+  formatted: string,
+): number {
+  if (formatted === "") o = copyBytes(out, o, b, vs, ve);
+  else o = copyAscii(out, o, formatted);
+  out[o] = LF;
+  return o + 1;
+}
+
+/** A view of `b`'s bytes for reading and writing them four at a time. */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Whether the `length` bytes of `b` at `p` equal those of `other` at `at`, compared four at a time (`bv` and
+ * `ov` view the same bytes, {@linkcode viewOf}): a series key is some 60 bytes, and this halves the loop.
+ */
+export function sameBytes4(
+  b: Uint8Array,
+  bv: DataView,
+  p: number,
+  other: Uint8Array,
+  ov: DataView,
+  at: number,
+  length: number,
+): boolean {
+  let k = 0;
+  for (const words = length - 3; k < words; k += 4) {
+    if (bv.getInt32(p + k) !== ov.getInt32(at + k)) return false;
+  }
+  for (; k < length; k++) if (b[p + k] !== other[at + k]) return false;
+  return true;
+}
+
+/** {@linkcode copyBytes} four bytes at a time (`outView` and `srcView` view `out` and `src`). */
+export function copyBytes4(
+  out: Uint8Array,
+  outView: DataView,
+  o: number,
+  src: Uint8Array,
+  srcView: DataView,
+  from: number,
+  to: number,
+): number {
+  let k = from;
+  for (const words = to - 3; k < words; k += 4, o += 4) outView.setInt32(o, srcView.getInt32(k));
+  for (; k < to; k++) out[o++] = src[k];
+  return o;
+}

@@ -8,12 +8,15 @@
 import { canonicalFloatLabel, escapeLabelValue } from "../exposition/escape.ts";
 import { ascii, GiveUp } from "./_lex.ts";
 import type { Route } from "./_route.ts";
+import { MAIN, SIDE } from "./_arena.ts";
 
 /** An output family of one pass: where its lines are in the arena. */
 export interface PassFamily {
   /** The route that made it: its output name, type, header and names. */
   out: NonNullable<Route["out"]>;
-  /** Start and end offsets in the arena, in pairs. */
+  /** The arena its lines go to (./_arena.ts): `SIDE` when it was made by a route the rules merge. */
+  arena: number;
+  /** Start and end offsets in its arena, in pairs; the first run begins with the family's header. */
   runs: number[];
   /** Lines written. */
   lines: number;
@@ -92,6 +95,7 @@ export class OutputFamilies {
       const special = this.#om ? SPECIAL[out.type] ?? null : null;
       fam = {
         out,
+        arena: route.checked ? SIDE : MAIN,
         runs: [],
         lines: 0,
         id: this.#byName.size + 1,

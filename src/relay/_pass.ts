@@ -8,19 +8,18 @@
  * family's route without making a string or touching a map. The first family that differs ends the
  * prediction; the pass then claims the names of the families so far and reads on as without one.
  *
+ * Series are predicted too, line by line (./_predict.ts): a line whose series key is the one predicted from
+ * the last pass, in the same family, is written from the last pass's output prefix and its own value.
+ *
  * @module
  */
 
-import { formatNumber } from "../exposition/escape.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import { parseGoFloat } from "../formats/text/mod.ts";
-import type { MetricType } from "../model.ts";
 import type { SeriesFilter } from "./_filter.ts";
 import { pairHashes, secondHash, type SeenSeries } from "./_hash.ts";
+import { checkLabelNames, MAX_LABELS, valueSpelling } from "./_sample.ts";
+import { LinePredictor } from "./_predict.ts";
 import {
-  ascii,
-  CANONICAL,
-  canonicalValue,
   CLOSE,
   COMMA,
   copyAscii,
@@ -34,66 +33,21 @@ import {
   labelAt,
   LF,
   NAME_CHARS,
-  NOT_CANONICAL,
   OPEN,
   QUOTE,
   samePrefix,
-  sameRange,
-  SAMPLE_VALUE_STOPS,
   SPACE,
   VALUE_STOPS,
+  valueEnd,
+  viewOf,
+  writeValue,
 } from "./_lex.ts";
-import { Kind, type Route } from "./_route.ts";
+import { FORMATS, Kind } from "./_route.ts";
+import type { LineRecord } from "./_lines.ts";
 import { BoundSpellings, OutputFamilies, type PassFamily } from "./_output.ts";
-import { FamilyReader, type FamilyRecord } from "./_families.ts";
-
-/** What a pass needs from its relay: routes kept across scrapes, and the last pass's families. */
-export interface PassHost {
-  /** The target's keep/drop relabel rules, if it has any. */
-  readonly filter: SeriesFilter | null;
-  /** The route of an upstream family (cached); `null`: the relay does not handle it. */
-  route(declared: string, type: MetricType, help: string, split: boolean): Route | null;
-  /** The upstream families of the last pass that succeeded, in order. */
-  readonly predicted: readonly FamilyRecord[];
-}
-
-/** What a finished pass gives. */
-export interface PassResult {
-  /** The output families, in the order the pipeline writes them, each with at least one line. */
-  families: PassFamily[];
-  arena: Uint8Array;
-  /** Sample lines read. */
-  read: number;
-  /** The upstream families met, for the next pass to predict. */
-  records: FamilyRecord[];
-}
-
-/** Lines between two steps of a paced pass. */
-const STEP_LINES = 4096;
-/** Labels a relayed series may have. */
-const MAX_LABELS = 64;
-
-/**
- * One pass over `b` (a text exposition, ASCII except in comments), in steps of a few thousand lines with a
- * yield between two; returns the output, or why the body needs the pipeline. The work is a class's method,
- * not the generator's body: V8 runs a loop inside a generator several times slower (measured 5x).
- */
-export function* relayPass(
-  host: PassHost,
-  b: Uint8Array,
-  seen: SeenSeries,
-  passId: number,
-  format: ExpositionFormat,
-): Generator<void, PassResult | string> {
-  try {
-    const pass = new Pass(host, b, seen, passId, format);
-    while (!pass.step(STEP_LINES)) yield;
-    return pass.result();
-  } catch (e) {
-    if (e instanceof GiveUp) return e.why;
-    throw e;
-  }
-}
+import { FamilyReader } from "./_families.ts";
+import { Arena, MAIN, SIDE } from "./_arena.ts";
+import type { PassHost, PassResult } from "./_steps.ts";
 
 /**
  * Reads up to `maxLines` lines from `p`; returns where it stopped. A function apart from the pass's state: V8
@@ -123,8 +77,8 @@ function stepLines(b: Uint8Array, p: number, maxLines: number, reader: FamilyRea
   return p;
 }
 
-/** The state of one pass, kept between steps. */
-class Pass {
+/** The state of one pass, kept between steps (./_steps.ts runs it). */
+export class Pass {
   readonly #host: PassHost;
   readonly #b: Uint8Array;
   readonly #seen: SeenSeries;
@@ -136,20 +90,30 @@ class Pass {
   readonly #bounds = new BoundSpellings();
   /** The families met, and the route of each sample name. */
   readonly #reader: FamilyReader;
-  /** The output lines; grown by doubling. */
-  #out: Uint8Array;
-  #pos = 0;
+  /** The output lines: the main arena, and the side arena of families merged from several. */
+  readonly #arenas: readonly [Arena, Arena];
   /** The output families of this pass. */
   readonly #outputs: OutputFamilies;
   /** Each label of the line being read: name start and end, value start and end. */
   readonly #lab = new Int32Array(MAX_LABELS * 4);
   #p = 0;
-  #lastFamily: PassFamily | null = null;
-  #runStart = 0;
   #read = 0;
+  /** Where this pass's lines are recorded, or `null`. */
+  readonly #rec: LineRecord | null;
+  /** Lines predicted from the last pass's (./_predict.ts). */
+  readonly #predictor: LinePredictor;
 
-  constructor(host: PassHost, b: Uint8Array, seen: SeenSeries, passId: number, format: ExpositionFormat) {
+  constructor(
+    host: PassHost,
+    b: Uint8Array,
+    seen: SeenSeries,
+    passId: number,
+    format: ExpositionFormat,
+    record: LineRecord | null,
+  ) {
     this.#om = format === "openmetrics";
+    this.#rec = record;
+    record?.reset(passId, format, b);
     this.#host = host;
     this.#b = b;
     this.#seen = seen;
@@ -157,18 +121,42 @@ class Pass {
     this.#filter = host.filter;
     this.#outputs = new OutputFamilies(format === "openmetrics");
     this.#reader = new FamilyReader(host, b);
-    this.#out = new Uint8Array(Math.max(1024, b.length + (b.length >>> 3)));
+    const index = FORMATS.indexOf(format);
+    // The side arena takes about what it took last time (it grows by doubling, each time a copy).
+    const side = host.lines?.arenas[SIDE]?.length ?? 0;
+    this.#arenas = [
+      new Arena(Math.max(1024, b.length + (b.length >>> 3)), index),
+      new Arena(Math.max(1024, side + (side >>> 3)), index),
+    ];
+    const base = host.lines !== null && host.lines.format === format ? host.lines : null;
+    this.#predictor = new LinePredictor(b, base, record, {
+      passId,
+      seen,
+      reader: this.#reader,
+      outputs: this.#outputs,
+      arenas: this.#arenas,
+    });
     seen.clear();
     if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) throw new GiveUp("a BOM");
   }
 
   /** The output, once {@linkcode Pass.step} said it is done. */
   result(): PassResult {
-    this.#endRun();
+    for (const arena of this.#arenas) arena.endRun();
     const families = this.#outputs.written();
-    // An arena mostly unused (the rules dropped most of the body) is not kept whole with the answer.
-    const arena = this.#pos * 2 < this.#out.length ? this.#out.slice(0, this.#pos) : this.#out;
-    return { families, arena, read: this.#read, records: this.#reader.records };
+    const arenas = [this.#arenas[MAIN].written(), this.#arenas[SIDE].written()] as const;
+    if (this.#rec !== null) {
+      this.#rec.arenas = arenas;
+      this.#rec.arenaViews = arenas.map(viewOf);
+    }
+    return {
+      families,
+      arenas,
+      read: this.#read,
+      predicted: this.#predictor.predicted,
+      records: this.#reader.records,
+      lines: this.#rec,
+    };
   }
 
   /** Reads up to `maxLines` lines; true when the body is done. */
@@ -188,10 +176,19 @@ class Pass {
    * its own, called per line, so V8 optimizes it as a whole rather than by on-stack replacement of a loop.
    */
   #sample(p: number): number {
-    const b = this.#b;
-    const n = b.length;
-    const lab = this.#lab;
     const reader = this.#reader;
+    const current = reader.route;
+    const predictor = this.#predictor;
+    if (current !== undefined) {
+      const next = predictor.line(p, current);
+      if (next >= 0) {
+        this.#read++;
+        return next;
+      }
+    }
+    const start = p;
+    const b = this.#b;
+    const lab = this.#lab;
     const c = b[p];
     // The name, most often the last line's (compared as it is read, then not scanned).
     let i = p;
@@ -211,12 +208,14 @@ class Pass {
       route = reader.sampleRoute(p, i);
     }
     const famRoute = reader.route!;
+    predictor.family(famRoute);
     const slab = famRoute.slab;
     // Labels: names and values are only located here; the output copies them as they are.
     let labels = 0;
     let labelsStart = i, labelsEnd = i;
     if (b[i] === OPEN) {
-      labelsStart = ++i;
+      labelsStart = i + 1;
+      i = labelsStart;
       if (b[i] !== CLOSE) {
         for (;;) {
           const ns = i;
@@ -251,51 +250,22 @@ class Pass {
       labelsEnd = i++;
     }
     if (b[i] !== SPACE) throw new GiveUp("a sample's syntax");
-    // The value, up to the line's end (a timestamp is the pipeline's case).
-    const vs = ++i;
-    while (SAMPLE_VALUE_STOPS[b[i]] === 0) i++;
-    if (i < n && b[i] !== LF) throw new GiveUp("a timestamp or a blank");
-    const ve = i;
-    p = i + 1;
-    if (ve === vs) throw new GiveUp("no value");
+    const keyEnd = i;
+    const vs = i + 1;
+    const ve = valueEnd(b, vs);
+    p = ve + 1;
     this.#read++;
+    predictor.read();
+    const line = this.#rec !== null ? this.#rec.add(start, keyEnd, route, famRoute) : -1;
     // Checks: label names unique and none the rules or the target set; the type's own checks.
-    for (let j = 1; j < labels; j++) {
-      const ns = lab[j * 4], len = lab[j * 4 + 1] - ns;
-      for (let k = 0; k < j; k++) {
-        if (len === lab[k * 4 + 1] - lab[k * 4] && sameRange(b, ns, lab[k * 4], len)) {
-          throw new GiveUp("a label twice");
-        }
-      }
-    }
-    const reserved = famRoute.reserved;
-    if (reserved.length > 0) {
-      const sb = slab.buf;
-      for (let j = 0; j < labels; j++) {
-        const ns = lab[j * 4], len = lab[j * 4 + 1] - ns;
-        for (let r = 0; r < reserved.length; r++) {
-          // Length and first byte first: most labels differ there.
-          const name = reserved[r];
-          if (len === name.length && b[ns] === sb[name.at] && samePrefix(b, ns, sb, name.at, len) === len) {
-            throw new GiveUp("a label the rules set");
-          }
-        }
-      }
-    }
-    const canonical = canonicalValue(b, vs, ve);
-    let value = 0;
-    if (canonical !== CANONICAL) {
-      const parsed = parseGoFloat(ascii(b, vs, ve), 0, ve - vs);
-      if (parsed === undefined) throw new GiveUp("a value");
-      value = parsed;
+    if (labels > 1 || famRoute.reserved.length > 0) {
+      checkLabelNames(b, lab, labels, famRoute.reserved, slab.buf);
     }
     const kind = route.kind;
+    const formatted = valueSpelling(b, vs, ve, kind);
     /** The `le` or `quantile` label's offset in `lab`, for a bucket or a quantile; else -1. */
     let bound = -1;
     if (kind !== Kind.Plain) {
-      if (canonical !== CANONICAL && kind !== Kind.Quantile && !(value >= 0)) {
-        throw new GiveUp("a negative count");
-      }
       if (kind === Kind.Bucket && (bound = floatLabel(b, lab, labels, false)) < 0) {
         throw new GiveUp("a bucket's le");
       }
@@ -327,23 +297,18 @@ class Pass {
       ) {
         throw new GiveUp("a duplicate series"); // (or, rarely, a collision): the pipeline applies on_duplicate
       }
+      if (line >= 0) this.#rec!.hashedLine(line, sum1, sum2);
     }
     // The output line, written in one go into room reserved once.
-    if (fam !== this.#lastFamily) {
-      this.#endRun();
-      this.#lastFamily = fam;
-      this.#runStart = this.#pos;
-    }
-    fam.lines++;
     const name = route.out, added = famRoute.added, sb = slab.buf;
-    const formatted = canonical === NOT_CANONICAL ? formatNumber(value) : "";
     // OpenMetrics spells a bucket's bound and a quantile canonically (`1` as `1.0`), as its writer does.
     const bounded = bound >= 0 && this.#om ? this.#bounds.of(b, lab[bound + 2], lab[bound + 3]) : "";
     const room = name.length + (labelsEnd - labelsStart) + added.length + (ve - vs) + formatted.length +
       bounded.length + 4;
-    const out = this.#pos + room > this.#out.length ? this.#grow(room) : this.#out;
-    let o = this.#pos;
-    o = copyBytes(out, o, sb, name.at, name.at + name.length);
+    const arena = this.#arenas[fam.arena];
+    const out = arena.line(fam, room);
+    const at = arena.pos;
+    let o = copyBytes(out, at, sb, name.at, name.at + name.length);
     if (labels > 0 || added.length > 0) {
       out[o++] = OPEN;
       if (bounded === "") {
@@ -359,23 +324,8 @@ class Pass {
       out[o++] = CLOSE;
     }
     out[o++] = SPACE;
-    if (formatted === "") o = copyBytes(out, o, b, vs, ve);
-    else o = copyAscii(out, o, formatted);
-    out[o++] = LF;
-    this.#pos = o;
+    if (line >= 0) this.#rec!.outputLine(line, fam.arena, at, o);
+    arena.pos = writeValue(out, o, b, vs, ve, formatted);
     return p;
-  }
-
-  /** A buffer with room for `k` more output bytes. */
-  #grow(k: number): Uint8Array {
-    const next = new Uint8Array(Math.max(this.#out.length * 2, this.#pos + k));
-    next.set(this.#out.subarray(0, this.#pos));
-    return this.#out = next;
-  }
-
-  /** Ends the run of the family written last. */
-  #endRun(): void {
-    const fam = this.#lastFamily;
-    if (fam !== null && this.#pos > this.#runStart) fam.runs.push(this.#runStart, this.#pos);
   }
 }

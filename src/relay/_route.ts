@@ -95,6 +95,9 @@ export interface Route {
   /** The scrape whose output family `family` is, and that family (set by the pass). */
   pass: number;
   family: unknown;
+  /** The line its family's first sample was in the pass `firstLinePass` (./_lines.ts), set by the pass. */
+  firstLine: number;
+  firstLinePass: number;
 }
 
 /** The suffixes the parser strips to find the family a sample name belongs to. */
@@ -251,6 +254,8 @@ export class Routes {
       stems,
       pass: -1,
       family: null,
+      firstLine: 0,
+      firstLinePass: -1,
     };
   }
 

@@ -3,8 +3,8 @@
  * bytes, with no object per series. Lines are read from the bytes; each sample's output line (the rules' name, the upstream labels
  * copied as they are, the rules' and the target's labels, the value) goes into one arena; the answer is each
  * output family's header and its runs of lines, copied once into the response. Each upstream family's route
- * (the rules' decision as bytes) is kept across scrapes, and the families of the last scrape predict the
- * next one's (./_families.ts). It is how a static target's scrape of a text body that misses the memo is
+ * (the rules' decision as bytes) is kept across scrapes, and the families and lines of the last scrape
+ * predict the next one's (./_families.ts, ./_lines.ts). It is how a static target's scrape of a text body that misses the memo is
  * answered.
  *
  * It handles the common case exactly as the pipeline (decode → transform → write) does, and gives the body
@@ -18,34 +18,38 @@
  */
 
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import type { ByteWriter } from "../exposition/escape.ts";
+import { ByteWriter } from "../exposition/escape.ts";
 import { runPaced } from "../pace.ts";
 import type { Context } from "../transform/mod.ts";
 import { SeriesFilter } from "./_filter.ts";
 import { SeenSeries } from "./_hash.ts";
 import type { FamilyRecord } from "./_families.ts";
+import { LineRecord } from "./_lines.ts";
 import type { PassFamily } from "./_output.ts";
-import { type PassHost, relayPass } from "./_pass.ts";
-import { FORMATS, Routes } from "./_route.ts";
+import { type PassHost, relayPass } from "./_steps.ts";
+import { Routes } from "./_route.ts";
 
 const ENC = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /** Routes kept across scrapes; past this many, the cache starts over (an upstream with ever-new names). */
 const CACHE_LIMIT = 100_000;
 /** Cooldown cap, as a power of two scrapes, after bodies the relay gave back. */
 const MAX_BACKOFF = 6;
 
+/** Spans of the arenas an answer is sent as, without a copy; past this many, it is copied into one buffer. */
+const MAX_PARTS = 64;
+
 /**
- * A scrape's answer written by the relay: the source's part of a text 0.0.4 document (each family's header
- * and runs of lines in the pass's arena), the names its families take (so the answer builder can check no
- * other source shares one), and its counts.
+ * A scrape's answer written by the relay: the source's part of a document (each output family's header and
+ * lines, in runs of the pass's arenas, ./_arena.ts), the names its families take (so the answer builder can
+ * check no other source shares one), and its counts.
  */
 export class RelayedAnswer {
-  readonly #families: readonly PassFamily[];
-  readonly #arena: Uint8Array;
+  readonly #arenas: readonly Uint8Array<ArrayBuffer>[];
+  /** The answer as spans of the arenas, in order: arena, start, end; neighbouring runs made one. */
+  readonly #spans: number[] = [];
   readonly #size: number;
-  /** The format's index in a route's headers. */
-  readonly #index: number;
   readonly names: ReadonlySet<string>;
   #onDiscard: (() => void) | null;
 
@@ -53,7 +57,7 @@ export class RelayedAnswer {
     /** The format written. */
     readonly format: ExpositionFormat,
     families: readonly PassFamily[],
-    arena: Uint8Array,
+    arenas: readonly Uint8Array<ArrayBuffer>[],
     names: ReadonlySet<string>,
     /** Sample lines read from the body. */
     readonly read: number,
@@ -63,15 +67,18 @@ export class RelayedAnswer {
     onDiscard: () => void = () => {},
   ) {
     this.#onDiscard = onDiscard;
-    this.#families = families;
-    this.#arena = arena;
+    this.#arenas = arenas;
     this.names = names;
+    const spans = this.#spans;
     let size = 0;
-    const index = FORMATS.indexOf(format);
-    this.#index = index;
     for (const f of families) {
-      size += f.out.headers[index].length;
-      for (let r = 0; r < f.runs.length; r += 2) size += f.runs[r + 1] - f.runs[r];
+      for (let r = 0; r < f.runs.length; r += 2) {
+        const from = f.runs[r], to = f.runs[r + 1];
+        size += to - from;
+        const last = spans.length - 3;
+        if (last >= 0 && spans[last] === f.arena && spans[last + 2] === from) spans[last + 2] = to;
+        else spans.push(f.arena, from, to);
+      }
     }
     this.#size = size;
   }
@@ -97,17 +104,25 @@ export class RelayedAnswer {
     return format === this.format ? this.#size : 0;
   }
 
+  /**
+   * The answer as views of the arenas, which are never written again, when it is a few of them (the rules
+   * merged at most a few families); else `null`, and it is copied ({@linkcode RelayedAnswer.writeInto}).
+   */
+  parts(format: ExpositionFormat): Uint8Array<ArrayBuffer>[] | null {
+    const spans = this.#spans;
+    if (format !== this.format || spans.length > MAX_PARTS * 3) return null;
+    const parts = [];
+    for (let k = 0; k < spans.length; k += 3) {
+      parts.push(this.#arenas[spans[k]].subarray(spans[k + 1], spans[k + 2]));
+    }
+    return parts;
+  }
+
   /** Appends the answer (in its own format only: check {@linkcode RelayedAnswer.output} first). */
   writeInto(w: ByteWriter, format: ExpositionFormat): void {
     if (format !== this.format) throw new TypeError(`RelayedAnswer.writeInto: this answer is ${this.format}`);
-    const arena = this.#arena;
-    for (const f of this.#families) {
-      const { slab } = f.out;
-      const header = f.out.headers[this.#index];
-      w.copy(slab.buf, header.at, header.at + header.length);
-      const runs = f.runs;
-      for (let r = 0; r < runs.length; r += 2) w.copy(arena, runs[r], runs[r + 1]);
-    }
+    const spans = this.#spans;
+    for (let k = 0; k < spans.length; k += 3) w.copy(this.#arenas[spans[k]], spans[k + 1], spans[k + 2]);
   }
 
   /** {@linkcode RelayedAnswer.writeInto}: copies, so nothing to pace. */
@@ -118,19 +133,9 @@ export class RelayedAnswer {
 
   /** The answer's bytes alone (tests, `explain`). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.#size);
-    let pos = 0;
-    for (const f of this.#families) {
-      const { slab } = f.out;
-      const header = f.out.headers[this.#index];
-      out.set(slab.buf.subarray(header.at, header.at + header.length), pos);
-      pos += header.length;
-      for (let r = 0; r < f.runs.length; r += 2) {
-        out.set(this.#arena.subarray(f.runs[r], f.runs[r + 1]), pos);
-        pos += f.runs[r + 1] - f.runs[r];
-      }
-    }
-    return out;
+    const w = new ByteWriter(this.#size);
+    this.writeInto(w, this.format);
+    return w.bytes();
   }
 }
 
@@ -138,10 +143,12 @@ export class RelayedAnswer {
 export class TextRelay {
   /**
    * Counts, for tests and benchmarks: bodies relayed, given back, and relayed but not used by the answer;
-   * and why the last went back.
+   * why the last went back; and how many lines the last pass that succeeded wrote as predicted.
    */
-  readonly stats = { relayed: 0, givenBack: 0, discarded: 0, why: "" };
-  readonly #host: PassHost & { predicted: readonly FamilyRecord[] };
+  readonly stats = { relayed: 0, givenBack: 0, discarded: 0, why: "", predicted: 0 };
+  readonly #host: PassHost & { predicted: readonly FamilyRecord[]; lines: LineRecord | null };
+  /** The line record the next pass fills (the one before the last, reused). */
+  #spare: LineRecord | null = null;
   /** The duplicate table of the one pass at a time. */
   readonly #seen = new SeenSeries();
   /** A paced pass is running. */
@@ -159,6 +166,7 @@ export class TextRelay {
     this.#host = {
       filter: filters ? new SeriesFilter(filters) : null,
       predicted: [],
+      lines: null,
       route: (declared, type, help, split) => routes.get(declared, type, help, split),
     };
   }
@@ -185,17 +193,19 @@ export class TextRelay {
     if (this.#running) return null;
     this.#running = true;
     try {
-      const result = await runPaced(relayPass(this.#host, body, this.#seen, ++this.#passes, format));
+      const record = this.#takeRecord();
+      const result = await runPaced(relayPass(this.#host, body, this.#seen, ++this.#passes, format, record));
       if (typeof result === "string") {
         this.stats.givenBack++;
         this.stats.why = result;
-        this.#host.predicted = [];
+        this.#forget(record);
         this.#backOff();
         return null;
       }
       this.stats.relayed++;
+      this.stats.predicted = result.predicted;
       this.#misses = 0;
-      this.#host.predicted = result.records;
+      this.#learn(result.records, record);
       let written = 0;
       for (const f of result.families) written += f.lines;
       const names = this.#names(result.families);
@@ -203,7 +213,7 @@ export class TextRelay {
         this.stats.discarded++;
         this.#backOff();
       };
-      return new RelayedAnswer(format, result.families, result.arena, names, result.read, written, discard);
+      return new RelayedAnswer(format, result.families, result.arenas, names, result.read, written, discard);
     } finally {
       this.#running = false;
     }
@@ -218,24 +228,60 @@ export class TextRelay {
     text: string,
     format: ExpositionFormat,
   ): { bytes: Uint8Array; names: ReadonlySet<string> } | null {
-    const answer = this.relayNow(ENC.encode(text), format);
+    // Its lines are not the upstream's: they are not kept to predict the next body's.
+    const answer = this.#relayNow(ENC.encode(text), format, false);
     return answer === null ? null : { bytes: answer.bytes(), names: answer.names };
   }
 
   /**
    * {@linkcode TextRelay.relay} at once, without pacing and without counting it or touching the backoff
-   * (tagged answers, benchmarks); `null` when the pipeline must take the body, or a paced pass is running.
+   * (benchmarks, tests); `null` when the pipeline must take the body, or a paced pass is running.
    */
   relayNow(body: Uint8Array, format: ExpositionFormat): RelayedAnswer | null {
+    return this.#relayNow(body, format, true);
+  }
+
+  #relayNow(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): RelayedAnswer | null {
     if (this.#running) return null;
-    const steps = relayPass(this.#host, body, this.#seen, ++this.#passes, format);
+    const record = keepLines ? this.#takeRecord() : null;
+    const steps = relayPass(this.#host, body, this.#seen, ++this.#passes, format, record);
     let step = steps.next();
     while (!step.done) step = steps.next();
     const result = step.value;
-    if (typeof result === "string") return null;
-    this.#host.predicted = result.records;
+    if (typeof result === "string") {
+      if (record !== null) this.#forget(record);
+      return null;
+    }
+    this.stats.predicted = result.predicted;
+    if (record !== null) this.#learn(result.records, record);
+    else this.#host.predicted = result.records;
     const names = this.#names(result.families);
-    return new RelayedAnswer(format, result.families, result.arena, names, result.read, 0);
+    return new RelayedAnswer(format, result.families, result.arenas, names, result.read, 0);
+  }
+
+  /** A line record for a pass to fill: the spare, made no larger than the last pass needed. */
+  #takeRecord(): LineRecord {
+    const record = this.#spare ?? new LineRecord();
+    this.#spare = null;
+    record.shrinkTo(this.#host.lines?.count ?? 0);
+    return record;
+  }
+
+  /** A pass succeeded: its families and lines predict the next pass's; the last record is the spare. */
+  #learn(families: readonly FamilyRecord[], record: LineRecord): void {
+    this.#host.predicted = families;
+    this.#spare = this.#host.lines;
+    this.#spare?.reset(0, "text", EMPTY);
+    this.#host.lines = record;
+  }
+
+  /** A pass gave its body back: nothing is predicted from the last one (its records are not this body's). */
+  #forget(record: LineRecord): void {
+    this.#host.predicted = [];
+    record.reset(0, "text", EMPTY);
+    this.#spare = record;
+    this.#host.lines?.reset(0, "text", EMPTY);
+    this.#host.lines = null;
   }
 
   /** Skips the next 2^k - 1 scrapes, k counting the misses in a row (up to {@linkcode MAX_BACKOFF}). */

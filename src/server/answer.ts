@@ -15,7 +15,7 @@ import type { DuplicatePolicy } from "../config/types.ts";
 import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { type Conflict, DocumentBuilder, namesTaken } from "../exposition/assemble.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import { endDocument, writeDocument } from "../exposition/respond.ts";
+import { type Document, endDocument, SharedDocument, writeDocument } from "../exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
 import { disjointOutputs, type NamedOutput, type WrittenSource } from "../memo/written.ts";
@@ -63,14 +63,18 @@ export interface AnswerJob {
   /** The exposition format to write. */
   format: ExpositionFormat;
   /**
-   * A writer to reuse, e.g. one per handler: the document is then a view into it, valid until its next
-   * reset, which is why the builders hand it to a `take` callback, synchronously. @default {a new one}
+   * A writer to reuse, e.g. one per handler: a document written from families is then a view into it, valid
+   * until its next reset, which is why the builders hand it to a `take` callback, synchronously.
+   * @default {a new one}
    */
   scratch?: ByteWriter;
 }
 
-/** Makes what the caller keeps (a Response, which copies the bytes; a string) of a document. */
-export type TakeDocument<T> = (document: Uint8Array<ArrayBuffer>) => T;
+/**
+ * Makes what the caller keeps (a Response, which copies bytes and streams a shared document; a string) of a
+ * document.
+ */
+export type TakeDocument<T> = (document: Document) => T;
 
 /** A built answer. */
 export interface Answer<T> {
@@ -80,15 +84,9 @@ export interface Answer<T> {
   results: readonly ScrapeResult[];
 }
 
-/**
- * Writers a paced memo answer is being written into (src/pace.ts): an answer built meanwhile takes a
- * writer of its own.
- */
-const busy = new WeakSet<ByteWriter>();
-
-/** The job's writer, unless a paced answer is being written into it; else a new one. */
-function freeScratch(job: AnswerJob): ByteWriter {
-  return job.scratch !== undefined && !busy.has(job.scratch) ? job.scratch : new ByteWriter(0);
+/** The job's writer, or a new one. */
+function scratchOf(job: AnswerJob): ByteWriter {
+  return job.scratch ?? new ByteWriter(0);
 }
 
 /**
@@ -116,7 +114,7 @@ export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Pro
   const own = await policy.own(outcomes);
   const fromMemo = outputs === null
     ? null
-    : await writeFromMemo(freeScratch(job), outputs, results, own, format, take);
+    : await writeFromMemo(scratchOf(job), outputs, results, own, format, take);
   if (fromMemo !== null) return { answer: fromMemo.answer, results: final };
   for (const r of results) if (r.ok) r.relayed?.discarded();
   const builder = doc ?? new DocumentBuilder();
@@ -125,7 +123,7 @@ export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Pro
   builder.addOwn(own);
   // A clash with our own families is known only now: it shows in the counter from the next answer on.
   policy.conflicts(builder.conflicts.slice(reported));
-  return { answer: take(writeDocument(builder.families(), format, freeScratch(job))), results: final };
+  return { answer: take(writeDocument(builder.families(), format, scratchOf(job))), results: final };
 }
 
 /**
@@ -146,7 +144,7 @@ export async function refusedAnswer<T>(
   });
   const builder = new DocumentBuilder();
   builder.addOwn(await job.policy.own(outcomes));
-  return take(writeDocument(builder.families(), job.format, freeScratch(job)));
+  return take(writeDocument(builder.families(), job.format, scratchOf(job)));
 }
 
 /** A static target as an answer source. */
@@ -253,8 +251,8 @@ function reportResults(
  * The whole document written from the scrape memo and given to `take`, or `null` when it cannot be: a good
  * scrape that missed the memo, an answer that is not a plain copy of its values, or a family name two parts
  * share (merging them is the pipeline's job). Otherwise the bytes equal what the families would give
- * (tests/memo/memo_test.ts). A large answer is written in steps that give the event loop turns
- * (src/pace.ts); no other answer writes into `w` until `take` has made what the caller keeps.
+ * (tests/memo/memo_test.ts). The document is shared: each source's part, written once per scrape and format
+ * ({@linkcode sharedParts}), then our own families.
  */
 async function writeFromMemo<T>(
   w: ByteWriter,
@@ -269,15 +267,40 @@ async function writeFromMemo<T>(
     const written = r.ok ? writtenSource(r) : undefined;
     return written ? [written] : [];
   });
-  w.reset(hits.reduce((n, h) => n + h.sizeHint(format), estimateSize(own)));
-  busy.add(w);
-  try {
-    for (const h of hits) await h.writeIntoPaced(w, format);
-    endDocument(w, own, format);
-    return { answer: take(w.bytes()) };
-  } finally {
-    busy.delete(w);
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  for (const h of hits) parts.push(...await sharedParts(h, format));
+  w.reset(estimateSize(own));
+  endDocument(w, own, format);
+  parts.push(w.bytes().slice());
+  return { answer: take(new SharedDocument(parts)) };
+}
+
+type Parts = Uint8Array<ArrayBuffer>[];
+
+/** Each written source's parts, by format: written once, for every answer that takes them. */
+const written = new WeakMap<WrittenSource, Map<ExpositionFormat, Promise<Parts>>>();
+
+/**
+ * A written source's parts of a document in `format`: the relay's arenas as they are, else the answer
+ * written once into a buffer of its own. Scrapes that overlap share one result (single flight): the first
+ * answer writes it, in steps that give the event loop turns (src/pace.ts), and the others take the same
+ * bytes, which are never written again.
+ */
+function sharedParts(source: WrittenSource, format: ExpositionFormat): Promise<Parts> {
+  let byFormat = written.get(source);
+  if (byFormat === undefined) written.set(source, byFormat = new Map());
+  let parts = byFormat.get(format);
+  if (parts === undefined) {
+    const ready = source.parts?.(format);
+    if (ready) {
+      parts = Promise.resolve(ready);
+    } else {
+      const w = new ByteWriter(source.sizeHint(format));
+      parts = source.writeIntoPaced(w, format).then(() => [w.bytes()]);
+    }
+    byFormat.set(format, parts);
   }
+  return parts;
 }
 
 /** A good result's answer written without families: a memo hit's, or the relay's. */

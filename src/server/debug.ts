@@ -15,6 +15,7 @@
 
 import { ParseError } from "../errors.ts";
 import { explainBody } from "../explain.ts";
+import { documentText } from "../exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "../exposition/self_metrics.ts";
 import type { MetricFamily } from "../model.ts";
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
@@ -342,7 +343,7 @@ async function expositionOf(d: DebugScrape): Promise<string> {
   // Nothing is counted or logged: the report is the log.
   const policy: AnswerPolicy = { failed: () => {}, conflicts: () => {}, own: d.own };
   const job = { sources: [d.source], results: [d.result], policy, format: "text" } as const;
-  const { answer } = await buildAnswer(job, (document) => new TextDecoder().decode(document));
+  const { answer } = await buildAnswer(job, documentText);
   return answer;
 }
 

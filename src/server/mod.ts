@@ -7,7 +7,7 @@
 
 import { SCRAPE_TIMEOUT_HEADER, scrapeBudgetMs } from "../scrape/deadline.ts";
 import { ByteWriter } from "../exposition/escape.ts";
-import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
+import { type Document, expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { SelfMetrics } from "../exposition/self_metrics.ts";
 import {
@@ -203,7 +203,7 @@ export function createHandler(deps: HandlerDeps): Handler {
       format,
       scratch,
     };
-    const respond = (document: Uint8Array<ArrayBuffer>) => expositionResponse(req, format, document);
+    const respond = (document: Document) => expositionResponse(req, format, document);
     const { answer, results: final } = await buildAnswer(job, respond);
     const bytes = answerBytes(answer);
     if (hold(bytes) || !final.some((r) => r.ok)) return answer;

@@ -33,7 +33,7 @@ import {
 import type { ScrapeResult, ScrapeTrace } from "../scrape/mod.ts";
 import { debugReport, type DebugSlot } from "./debug.ts";
 import { plain, quote } from "./_text.ts";
-import { expositionResponse, requestedFormat } from "../exposition/respond.ts";
+import { type Document, expositionResponse, requestedFormat } from "../exposition/respond.ts";
 import { sharedScrape, type SingleFlight } from "../scrape/singleflight.ts";
 import { type HopGuard, untilAborted } from "../upstream/mod.ts";
 import { displayUrl, redactUrl } from "../url.ts";
@@ -210,7 +210,7 @@ async function probeOnce(req: Request, deps: ProbeDeps, hold: AnswerHold, p: Pro
     policy: probePolicy(deps),
     format,
   };
-  const respond = (document: Uint8Array<ArrayBuffer>) => expositionResponse(req, format, document);
+  const respond = (document: Document) => expositionResponse(req, format, document);
   const { answer, results: final } = await buildAnswer(job, respond);
   const bytes = answerBytes(answer);
   // Held while it is sent; a failure's small answer goes out even when the budget has no room for it.

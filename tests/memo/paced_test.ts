@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { parseConfigText } from "../../src/config/load.ts";
 import { ByteWriter } from "../../src/exposition/escape.ts";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
-import { endDocument, writeFamiliesInto } from "../../src/exposition/respond.ts";
+import {
+  documentText,
+  endDocument,
+  SharedDocument,
+  writeFamiliesInto,
+} from "../../src/exposition/respond.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../../src/memo/memo.ts";
 import { STEP_VALUES } from "../../src/pace.ts";
@@ -111,7 +116,7 @@ Deno.test("memo, paced: a body that differs after the first step falls back, as 
   }
 });
 
-Deno.test("memo, paced: answers built while a paced one is written all get the whole document", async () => {
+Deno.test("memo, paced: answers built while a paced one is written all get the whole document, shared", async () => {
   const { memo } = learnt();
   const bytes = ENC.encode(body(N, next));
   const hit = memo.lookup(bytes, binaryText(bytes), CT)!;
@@ -127,12 +132,7 @@ Deno.test("memo, paced: answers built while a paced one is written all get the w
   const formats: ExpositionFormat[] = ["text", "openmetrics", "text", "text", "openmetrics", "text"];
   const { value: answers, timers } = await withClock(25, () =>
     Promise.all(
-      formats.map((format) =>
-        buildAnswer(
-          { sources, results: [result], policy, format, scratch },
-          (d) => new TextDecoder().decode(d),
-        )
-      ),
+      formats.map((format) => buildAnswer({ sources, results: [result], policy, format, scratch }, (d) => d)),
     ));
   assert.ok(timers >= 3, `the writes gave ${timers} turns`);
   const fresh = memo.lookup(bytes, binaryText(bytes), CT)!;
@@ -140,6 +140,11 @@ Deno.test("memo, paced: answers built while a paced one is written all get the w
     const w = new ByteWriter();
     fresh.writeInto(w, format);
     endDocument(w, [], format);
-    assert.equal(answers[i].answer, w.text(), `answer ${i} (${format})`);
+    const document = answers[i].answer;
+    assert.equal(documentText(document), w.text(), `answer ${i} (${format})`);
+    // The scrape's part was written once per format: every answer in that format sends the same bytes.
+    assert.ok(document instanceof SharedDocument);
+    const first = answers[formats.indexOf(format)].answer as SharedDocument;
+    assert.equal(document.parts[0], first.parts[0], `answer ${i} (${format}) has a part of its own`);
   });
 });

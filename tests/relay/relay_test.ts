@@ -7,34 +7,19 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseConfigText } from "../../src/config/load.ts";
-import { ByteWriter } from "../../src/exposition/escape.ts";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
-import { writeFamiliesInto } from "../../src/exposition/respond.ts";
 import { TextRelay } from "../../src/relay/mod.ts";
 import { bytesHash1, bytesHash2, pairHashes, secondHash, SEED1, SEED2 } from "../../src/relay/_hash.ts";
 import { CANONICAL, CANONICAL_NEGATIVE, canonicalValue, NOT_CANONICAL } from "../../src/relay/_lex.ts";
 import { formatNumber } from "../../src/exposition/escape.ts";
 import { parseGoFloat } from "../../src/formats/text/mod.ts";
-import { type CompiledTarget, compileTarget, runPipeline } from "../../src/scrape/mod.ts";
+import type { CompiledTarget } from "../../src/scrape/mod.ts";
 import { renderMetricsText } from "../../bench/system/upstream.ts";
 import { caseTarget } from "../../bench/system/lib/pipeline.ts";
-import { configFileFlags, testTarget } from "../_lib/helpers.ts";
+import { pipelineAnswer, RULE_SETS, target } from "./_relay.ts";
 
 const ENC = new TextEncoder();
 const DEC = new TextDecoder();
-
-/** The pipeline's answer for a body in a format, or `null` when it refuses the body. */
-function pipelineAnswer(target: CompiledTarget, text: string, format: ExpositionFormat): string | null {
-  try {
-    const families = runPipeline(target, text, "prometheus").families;
-    const w = new ByteWriter(1024);
-    writeFamiliesInto(w, families, format);
-    return w.text();
-  } catch {
-    return null;
-  }
-}
 
 /** Relays `text` with a fresh relay; returns the answer's text, or `null` when it was given back. */
 async function relayed(
@@ -60,13 +45,6 @@ async function agrees(target: CompiledTarget, text: string, what: string): Promi
     assert.equal(got, want, `${what} (${format}): the relay's answer differs from the pipeline's`);
   }
   return relayedText;
-}
-
-const FLAGS = configFileFlags("t.yaml");
-
-function target(yaml?: string): CompiledTarget {
-  if (yaml === undefined) return compileTarget(testTarget());
-  return compileTarget(parseConfigText(yaml, "t.yaml", FLAGS, "/").targets[0]);
 }
 
 Deno.test("relay: the bench body under the typical rules is relayed, as the pipeline answers", async () => {
@@ -95,40 +73,6 @@ Deno.test("relay: every text fixture is relayed as the pipeline answers, or give
   }
   assert.ok(relayedCount >= 5, `only ${relayedCount} fixtures relayed`);
 });
-
-/** Rule sets the generated documents go through. */
-const RULE_SETS: (string | undefined)[] = [
-  undefined,
-  `targets:
-  - name: t
-    url: http://127.0.0.1:1/metrics
-    namespace: ns
-    labels: { env: prod, le: x }
-`,
-  `targets:
-  - name: t
-    url: http://127.0.0.1:1/metrics
-    labels: { env: prod }
-    rules:
-      - exclude: ["b_*"]
-      - rename: { a_total: renamed_total, c: a }
-      - match: "(?<kind>[a-c])_(?<n>[0-9])"
-        name: merged
-        help: Merged.
-    metric_relabel_configs:
-      - source_labels: [x]
-        regex: "1|q"
-        action: drop
-`,
-  `targets:
-  - name: t
-    url: http://127.0.0.1:1/metrics
-    on_duplicate: sum
-    rules:
-      - match: "(?<which>.*)"
-        name: everything
-`,
-];
 
 /** One generated family: metadata lines, then sample lines (by name suffix), as text. */
 const familyArb = fc.record({
