@@ -67,6 +67,8 @@ export class Arena {
   }
 
   #grow(k: number): Uint8Array<ArrayBuffer> {
+    // A line longer than its room would have lost bytes past the end (typed arrays drop them silently).
+    if (this.pos > this.buf.length) throw new RangeError("Arena: a line overran its room");
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + k));
     next.set(this.buf.subarray(0, this.pos));
     this.view = new DataView(next.buffer);

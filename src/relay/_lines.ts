@@ -17,6 +17,20 @@ import { viewOf } from "./_lex.ts";
 /** {@linkcode LineRecord.outStart} of a line that wrote nothing (its family dropped, or a keep/drop rule). */
 export const NO_OUTPUT = -1;
 
+/** Entries per line in {@linkcode LineRecord.data}. */
+const STRIDE = 8;
+/** Where its series key starts in the body, and ends (at the blank before the value). */
+export const KEY_START = 0;
+export const KEY_END = 1;
+/** Its output prefix (up to and with the blank before the value) in `arenas[ARENA]`, or `NO_OUTPUT`. */
+export const OUT_START = 2;
+export const OUT_END = 3;
+export const ARENA = 4;
+/** The label part of its two series hashes, and 1 when they were taken (its family is checked). */
+export const SUM1 = 5;
+export const SUM2 = 6;
+export const HASHED = 7;
+
 /** The sample lines of one pass: where each series key and output prefix is. */
 export class LineRecord {
   /** The pass that recorded it (routes carry the line their family starts at, stamped with the pass). */
@@ -32,33 +46,14 @@ export class LineRecord {
   arenaViews: readonly DataView[] = [];
   /** Lines recorded. */
   count = 0;
-  /** Per line: where its series key starts in `body`, and ends (at the blank before the value). */
-  keyStart: Int32Array;
-  keyEnd: Int32Array;
-  /**
-   * Per line: its output prefix (up to and with the blank before the value) in `arenas[arena]`, or
-   * `NO_OUTPUT`.
-   */
-  outStart: Int32Array;
-  outEnd: Int32Array;
-  arena: Uint8Array;
-  /** Per line: the label part of its two series hashes, and 1 when they were taken (the family is checked). */
-  sum1: Int32Array;
-  sum2: Int32Array;
-  hashed: Uint8Array;
+  /** Per line, {@linkcode STRIDE} entries: `KEY_START`, `KEY_END`, `OUT_START` and so on. */
+  data: Int32Array;
   /** Per line: the route of its sample name, and of its upstream family. */
   routes: SampleRoute[] = [];
   families: Route[] = [];
 
   constructor(capacity = 1024) {
-    this.keyStart = new Int32Array(capacity);
-    this.keyEnd = new Int32Array(capacity);
-    this.outStart = new Int32Array(capacity);
-    this.outEnd = new Int32Array(capacity);
-    this.sum1 = new Int32Array(capacity);
-    this.sum2 = new Int32Array(capacity);
-    this.hashed = new Uint8Array(capacity);
-    this.arena = new Uint8Array(capacity);
+    this.data = new Int32Array(capacity * STRIDE);
   }
 
   /** Starts recording pass `passId` over `body` (the arrays are kept, and overwritten). */
@@ -72,66 +67,54 @@ export class LineRecord {
     this.count = 0;
   }
 
-  /** Records the next line; returns its index. */
+  /** Records the next line; returns where its entries start in `data`. */
   add(keyStart: number, keyEnd: number, route: SampleRoute, family: Route): number {
-    const k = this.count;
-    if (k === this.keyStart.length) this.#grow();
-    this.keyStart[k] = keyStart;
-    this.keyEnd[k] = keyEnd;
-    this.outStart[k] = NO_OUTPUT;
-    this.hashed[k] = 0;
-    this.routes[k] = route;
-    this.families[k] = family;
-    this.count = k + 1;
+    const n = this.count;
+    let d = this.data;
+    if ((n + 1) * STRIDE > d.length) {
+      d = new Int32Array(d.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    const k = n * STRIDE;
+    d[k + KEY_START] = keyStart;
+    d[k + KEY_END] = keyEnd;
+    d[k + OUT_START] = NO_OUTPUT;
+    d[k + HASHED] = 0;
+    this.routes[n] = route;
+    this.families[n] = family;
+    this.count = n + 1;
     return k;
   }
 
-  /** Records line `k`'s series hashes (label part). */
+  /** Records the series hashes (label part) of the line whose entries start at `k`. */
   hashedLine(k: number, sum1: number, sum2: number): void {
-    this.sum1[k] = sum1;
-    this.sum2[k] = sum2;
-    this.hashed[k] = 1;
+    const d = this.data;
+    d[k + SUM1] = sum1;
+    d[k + SUM2] = sum2;
+    d[k + HASHED] = 1;
   }
 
-  /** Records where line `k`'s output prefix is: in which arena, from where to where. */
+  /** Records where the output prefix of the line whose entries start at `k` is. */
   outputLine(k: number, arena: number, start: number, end: number): void {
-    this.arena[k] = arena;
-    this.outStart[k] = start;
-    this.outEnd[k] = end;
-  }
-
-  #grow(): void {
-    const size = this.keyStart.length * 2;
-    const grown = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const next = make(size);
-      next.set(a);
-      return next;
-    };
-    const int32 = (n: number) => new Int32Array(n);
-    this.keyStart = grown(this.keyStart, int32);
-    this.keyEnd = grown(this.keyEnd, int32);
-    this.outStart = grown(this.outStart, int32);
-    this.outEnd = grown(this.outEnd, int32);
-    this.sum1 = grown(this.sum1, int32);
-    this.sum2 = grown(this.sum2, int32);
-    this.hashed = grown(this.hashed, (n) => new Uint8Array(n));
-    this.arena = grown(this.arena, (n) => new Uint8Array(n));
+    const d = this.data;
+    d[k + ARENA] = arena;
+    d[k + OUT_START] = start;
+    d[k + OUT_END] = end;
   }
 
   /** Arrays far larger than the last pass needed are made smaller (the upstream lost series). */
   shrinkTo(lines: number): void {
-    if (this.keyStart.length <= 1024 || lines * 8 >= this.keyStart.length) return;
+    if (this.data.length <= 1024 * STRIDE || lines * 8 * STRIDE >= this.data.length) return;
     let size = 1024;
     while (size < lines * 2) size *= 2;
-    this.keyStart = new Int32Array(size);
-    this.keyEnd = new Int32Array(size);
-    this.outStart = new Int32Array(size);
-    this.outEnd = new Int32Array(size);
-    this.sum1 = new Int32Array(size);
-    this.sum2 = new Int32Array(size);
-    this.hashed = new Uint8Array(size);
-    this.arena = new Uint8Array(size);
+    this.data = new Int32Array(size * STRIDE);
     this.routes = [];
     this.families = [];
+  }
+
+  /** Where the entries of line `j` start in `data`. */
+  static entries(j: number): number {
+    return j * STRIDE;
   }
 }

@@ -14,7 +14,6 @@
  * @module
  */
 
-import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { SeriesFilter } from "./_filter.ts";
 import { pairHashes, secondHash, type SeenSeries } from "./_hash.ts";
 import { checkLabelNames, MAX_LABELS, valueSpelling } from "./_sample.ts";
@@ -47,7 +46,7 @@ import type { LineRecord } from "./_lines.ts";
 import { BoundSpellings, OutputFamilies, type PassFamily } from "./_output.ts";
 import { FamilyReader } from "./_families.ts";
 import { Arena, MAIN, SIDE } from "./_arena.ts";
-import type { PassHost, PassResult } from "./_steps.ts";
+import type { PassHost, PassInput, PassResult } from "./_steps.ts";
 
 /**
  * Reads up to `maxLines` lines from `p`; returns where it stopped. A function apart from the pass's state: V8
@@ -103,14 +102,7 @@ export class Pass {
   /** Lines predicted from the last pass's (./_predict.ts). */
   readonly #predictor: LinePredictor;
 
-  constructor(
-    host: PassHost,
-    b: Uint8Array,
-    seen: SeenSeries,
-    passId: number,
-    format: ExpositionFormat,
-    record: LineRecord | null,
-  ) {
+  constructor({ host, body: b, seen, passId, format, record }: PassInput) {
     this.#om = format === "openmetrics";
     this.#rec = record;
     record?.reset(passId, format, b);
@@ -303,8 +295,9 @@ export class Pass {
     const name = route.out, added = famRoute.added, sb = slab.buf;
     // OpenMetrics spells a bucket's bound and a quantile canonically (`1` as `1.0`), as its writer does.
     const bounded = bound >= 0 && this.#om ? this.#bounds.of(b, lab[bound + 2], lab[bound + 3]) : "";
+    // `{`, `,`, `}`, the blank and the line feed: 5 bytes besides the name, labels and value.
     const room = name.length + (labelsEnd - labelsStart) + added.length + (ve - vs) + formatted.length +
-      bounded.length + 4;
+      bounded.length + 5;
     const arena = this.#arenas[fam.arena];
     const out = arena.line(fam, room);
     const at = arena.pos;

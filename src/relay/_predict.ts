@@ -13,7 +13,18 @@ import type { SeenSeries } from "./_hash.ts";
 import type { Arena } from "./_arena.ts";
 import type { FamilyReader } from "./_families.ts";
 import { copyBytes4, GiveUp, sameBytes4, SPACE, valueEnd, viewOf, writeValue } from "./_lex.ts";
-import { type LineRecord, NO_OUTPUT } from "./_lines.ts";
+import {
+  ARENA,
+  HASHED,
+  KEY_END,
+  KEY_START,
+  LineRecord,
+  NO_OUTPUT,
+  OUT_END,
+  OUT_START,
+  SUM1,
+  SUM2,
+} from "./_lines.ts";
 import type { OutputFamilies, PassFamily } from "./_output.ts";
 import type { Route } from "./_route.ts";
 import { valueSpelling } from "./_sample.ts";
@@ -104,19 +115,20 @@ export class LinePredictor {
     const j = this.#j;
     if (j >= base.count || base.families[j] !== famRoute) return -1;
     const b = this.#b;
-    const ks = base.keyStart[j], keyEnd = p + base.keyEnd[j] - ks;
+    const d = base.data, e = LineRecord.entries(j);
+    const ks = d[e + KEY_START], keyEnd = p + d[e + KEY_END] - ks;
     // The blank first: past the body it reads `undefined`, so the words compared are all inside it.
     if (b[keyEnd] !== SPACE || !sameBytes4(b, this.#view, p, base.body, base.bodyView, ks, keyEnd - p)) {
       return -1;
     }
-    const os = base.outStart[j];
+    const os = d[e + OUT_START];
     let fam: PassFamily | null = null;
     if (famRoute.out !== null) {
       fam = famRoute.pass === this.#passId
         ? famRoute.family as PassFamily
         : this.#outputs.of(famRoute, this.#passId);
       // A family checked for duplicates since (it met another): the line's hashes are taken as on any line.
-      if (fam.hashed && os !== NO_OUTPUT && base.hashed[j] === 0) return -1;
+      if (fam.hashed && os !== NO_OUTPUT && d[e + HASHED] === 0) return -1;
     }
     const vs = keyEnd + 1;
     const ve = valueEnd(b, vs);
@@ -129,7 +141,7 @@ export class LinePredictor {
     const line = rec !== null ? rec.add(p, keyEnd, route, famRoute) : -1;
     if (fam === null || os === NO_OUTPUT) return ve + 1;
     if (fam.hashed) {
-      const sum1 = base.sum1[j], sum2 = base.sum2[j];
+      const sum1 = d[e + SUM1], sum2 = d[e + SUM2];
       if (
         !this.#seen.add(
           (Math.imul(route.hash1 ^ sum1, 0x9e3779b1) + fam.id) | 0,
@@ -140,11 +152,11 @@ export class LinePredictor {
       }
       if (rec !== null) rec.hashedLine(line, sum1, sum2);
     }
-    const oe = base.outEnd[j];
+    const oe = d[e + OUT_END];
     const arena = this.#arenas[fam.arena];
     const out = arena.line(fam, oe - os + (ve - vs) + formatted.length + 1);
     const start = arena.pos;
-    const from = base.arena[j];
+    const from = d[e + ARENA];
     const o = copyBytes4(out, arena.view, start, base.arenas[from], base.arenaViews[from], os, oe);
     if (rec !== null) rec.outputLine(line, fam.arena, start, o);
     arena.pos = writeValue(out, o, b, vs, ve, formatted);

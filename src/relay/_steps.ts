@@ -44,26 +44,32 @@ export interface PassResult {
   lines: LineRecord | null;
 }
 
+/** What a pass is given. */
+export interface PassInput {
+  host: PassHost;
+  /** The body: a text exposition, ASCII except in comments; never written after the pass. */
+  body: Uint8Array;
+  /** The duplicate table (cleared by the pass). */
+  seen: SeenSeries;
+  /** A number no other pass of the relay has. */
+  passId: number;
+  /** The format to write. */
+  format: ExpositionFormat;
+  /** Filled with the pass's sample lines, for the next pass to predict; `null`: not recorded. */
+  record: LineRecord | null;
+}
+
 /** Lines between two steps of a paced pass. */
 const STEP_LINES = 4096;
 
 /**
- * One pass over `b` (a text exposition, ASCII except in comments), in steps of a few thousand lines with a
+ * One pass over a body, in steps of a few thousand lines with a
  * yield between two; returns the output, or why the body needs the pipeline. The work is a class's method,
  * not the generator's body: V8 runs a loop inside a generator several times slower (measured 5x).
- *
- * @param record Filled with the pass's sample lines (for the next pass to predict); `null`: not recorded.
  */
-export function* relayPass(
-  host: PassHost,
-  b: Uint8Array,
-  seen: SeenSeries,
-  passId: number,
-  format: ExpositionFormat,
-  record: LineRecord | null,
-): Generator<void, PassResult | string> {
+export function* relayPass(input: PassInput): Generator<void, PassResult | string> {
   try {
-    const pass = new Pass(host, b, seen, passId, format, record);
+    const pass = new Pass(input);
     while (!pass.step(STEP_LINES)) yield;
     return pass.result();
   } catch (e) {

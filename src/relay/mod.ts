@@ -28,6 +28,7 @@ import { LineRecord } from "./_lines.ts";
 import type { PassFamily } from "./_output.ts";
 import { type PassHost, relayPass } from "./_steps.ts";
 import { Routes } from "./_route.ts";
+import { viewOf } from "./_lex.ts";
 
 const ENC = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -185,7 +186,8 @@ export class TextRelay {
 
   /**
    * Relays a Prometheus text 0.0.4 body into an answer in `format`, in steps that give the event loop turns
-   * (src/pace.ts); `null` when the pipeline must take it.
+   * (src/pace.ts); `null` when the pipeline must take it. The body must not be written afterwards: its lines
+   * predict the next body's, compared with it.
    */
   async relay(body: Uint8Array, format: ExpositionFormat): Promise<RelayedAnswer | null> {
     // One pass at a time: a pass predicts from the last one's families and stamps routes as its own. A
@@ -194,7 +196,8 @@ export class TextRelay {
     this.#running = true;
     try {
       const record = this.#takeRecord();
-      const result = await runPaced(relayPass(this.#host, body, this.#seen, ++this.#passes, format, record));
+      const pass = { host: this.#host, body, seen: this.#seen, passId: ++this.#passes, format, record };
+      const result = await runPaced(relayPass(pass));
       if (typeof result === "string") {
         this.stats.givenBack++;
         this.stats.why = result;
@@ -244,7 +247,14 @@ export class TextRelay {
   #relayNow(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): RelayedAnswer | null {
     if (this.#running) return null;
     const record = keepLines ? this.#takeRecord() : null;
-    const steps = relayPass(this.#host, body, this.#seen, ++this.#passes, format, record);
+    const steps = relayPass({
+      host: this.#host,
+      body,
+      seen: this.#seen,
+      passId: ++this.#passes,
+      format,
+      record,
+    });
     let step = steps.next();
     while (!step.done) step = steps.next();
     const result = step.value;
@@ -267,8 +277,24 @@ export class TextRelay {
     return record;
   }
 
+  /**
+   * Lets go of the last pass's lines (its body and arenas, about 2.5x the body): a scrape the memo
+   * answered, so the relay may not run again for long. Its next pass reads without line prediction.
+   */
+  release(): void {
+    this.#host.lines?.reset(0, "text", EMPTY);
+    this.#host.lines = null;
+    this.#spare = null;
+  }
+
   /** A pass succeeded: its families and lines predict the next pass's; the last record is the spare. */
   #learn(families: readonly FamilyRecord[], record: LineRecord): void {
+    // A body read into a larger buffer (compressed, or no Content-Length) is kept without the rest of it.
+    if (record.body.buffer.byteLength > record.body.byteLength * 1.25) {
+      const body = record.body.slice();
+      record.body = body;
+      record.bodyView = viewOf(body);
+    }
     this.#host.predicted = families;
     this.#spare = this.#host.lines;
     this.#spare?.reset(0, "text", EMPTY);

@@ -225,6 +225,8 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
     // Paced: a large body's values are read in steps that let a waiting request (a health check) in.
     const hit = await memo?.lookupPaced(body.bytes, binary, body.contentType, arrived);
     if (hit) {
+      // The relay's record of its last pass is only worth its memory while the memo misses.
+      target.relay?.release();
       let families: MetricFamily[] | undefined;
       return {
         ok: true,

@@ -211,3 +211,20 @@ Deno.test("relay lines: the bench body, its values moving and its keys churning,
     }
   }
 });
+
+Deno.test("relay lines: released (the memo answered), the next pass reads without a prediction", async () => {
+  const t = caseTarget("text");
+  const relay = new TextRelay(t.transform.context);
+  const bodies = metricsBodies(1000, 0, 3);
+  for (const [k, body] of bodies.entries()) {
+    if (k === 2) relay.release();
+    const answer = await relay.relay(body, "text");
+    assert.ok(answer !== null, `given back: ${relay.stats.why}`);
+    assert.equal(DEC.decode(answer.bytes()), pipelineAnswer(t, DEC.decode(body), "text"));
+    assert.equal(
+      relay.stats.predicted > 0,
+      k === 1,
+      `request ${k}: ${relay.stats.predicted} lines predicted`,
+    );
+  }
+});

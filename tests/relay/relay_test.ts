@@ -282,3 +282,27 @@ Deno.test("relay: a scrape that comes while a pass runs is given to the pipeline
   assert.notEqual(await first, null);
   assert.notEqual(await relay.relay(body, "text"), null);
 });
+
+Deno.test("relay: a line that ends where an arena ends is whole (labels of its own and added ones)", async () => {
+  // The rules add a label, so the family goes to the side arena, which starts at 1 KiB: some of these bodies
+  // end a line exactly there (a review found the last byte of such a line was lost).
+  const t = target(`targets:
+  - name: t
+    url: http://127.0.0.1:1/metrics
+    rules:
+      - match: "x_(?<n>[0-9]+)"
+        name: x
+`);
+  let relayedCount = 0;
+  for (let series = 1; series <= 120; series++) {
+    for (let pad = 0; pad < 24; pad++) {
+      let text = "# TYPE x_1 gauge\n";
+      for (let i = 0; i < series; i++) text += `x_1{a="${"v".repeat(pad)}${i}"} ${i}\n`;
+      const got = await relayed(t, text, "text");
+      if (got === null) continue;
+      relayedCount++;
+      assert.equal(got, pipelineAnswer(t, text, "text"), `${series} series, ${pad} bytes of padding`);
+    }
+  }
+  assert.equal(relayedCount, 120 * 24);
+});
