@@ -4,7 +4,7 @@
  * copies: Fetch's "extract a body"), or a stream of that shared buffer (sent as it is). The figures behind
  * `SharedDocument` (src/exposition/respond.ts).
  *
- * Run: `deno run --allow-net=127.0.0.1 --allow-read=/proc/self/status bench/micro/experiments/response_body.ts copy|shared|stream`
+ * Run: `deno run --allow-all bench/micro/experiments/response_body.ts copy|shared|stream`
  * (one mode per process, for its peak RSS); prints ms per request over 20 rounds of 8 and the peak RSS.
  *
  * @module
