@@ -44,6 +44,8 @@ export class LineRecord {
   /** The pass's arenas (./_arena.ts), which hold the output prefixes, and views of them. */
   arenas: readonly Uint8Array[] = [];
   arenaViews: readonly DataView[] = [];
+  /** Bytes each arena took, to size the next pass's. */
+  used: readonly number[] = [0, 0];
   /** Lines recorded. */
   count = 0;
   /** Per line, {@linkcode STRIDE} entries: `KEY_START`, `KEY_END`, `OUT_START` and so on. */

@@ -114,11 +114,14 @@ export class Pass {
     this.#outputs = new OutputFamilies(format === "openmetrics");
     this.#reader = new FamilyReader(host, b);
     const index = FORMATS.indexOf(format);
-    // The side arena takes about what it took last time (it grows by doubling, each time a copy).
-    const side = host.lines?.arenas[SIDE]?.length ?? 0;
+    // Each arena takes about what it took last time, for a body of this size (it grows by doubling, each
+    // time a copy); without a last time, the main arena takes the body's size and an eighth.
+    const last = host.lines;
+    const scale = last !== null && last.body.length > 0 ? b.length / last.body.length : 0;
+    const room = (used: number) => Math.max(1024, Math.ceil(used * scale * 1.125));
     this.#arenas = [
-      new Arena(Math.max(1024, b.length + (b.length >>> 3)), index),
-      new Arena(Math.max(1024, side + (side >>> 3)), index),
+      new Arena(last === null ? Math.max(1024, b.length + (b.length >>> 3)) : room(last.used[MAIN]), index),
+      new Arena(last === null ? 1024 : room(last.used[SIDE]), index),
     ];
     const base = host.lines !== null && host.lines.format === format ? host.lines : null;
     this.#predictor = new LinePredictor(b, base, record, {
@@ -138,6 +141,7 @@ export class Pass {
     const families = this.#outputs.written();
     const arenas = [this.#arenas[MAIN].written(), this.#arenas[SIDE].written()] as const;
     if (this.#rec !== null) {
+      this.#rec.used = [this.#arenas[MAIN].pos, this.#arenas[SIDE].pos];
       this.#rec.arenas = arenas;
       this.#rec.arenaViews = arenas.map(viewOf);
     }
