@@ -28,8 +28,12 @@ export class Arena {
   #last: PassFamily | null = null;
   #runStart = 0;
 
-  constructor(capacity: number, format: number) {
-    this.buf = new Uint8Array(capacity);
+  /**
+   * @param buf Where to write: a buffer of the relay's pool (./mod.ts) when it has `capacity` bytes, else a
+   *   new one. What it held before is overwritten.
+   */
+  constructor(buf: Uint8Array<ArrayBuffer> | null, capacity: number, format: number) {
+    this.buf = buf !== null && buf.length >= capacity ? buf : new Uint8Array(capacity);
     this.view = new DataView(this.buf.buffer);
     this.#format = format;
   }
@@ -59,11 +63,6 @@ export class Arena {
     const fam = this.#last;
     if (fam !== null && this.pos > this.#runStart) fam.runs.push(this.#runStart, this.pos);
     this.#last = null;
-  }
-
-  /** The bytes written, cut when most of the arena went unused (the rules dropped most of the body). */
-  written(): Uint8Array<ArrayBuffer> {
-    return this.pos * 2 < this.buf.length ? this.buf.slice(0, this.pos) : this.buf;
   }
 
   #grow(k: number): Uint8Array<ArrayBuffer> {

@@ -102,7 +102,7 @@ export class Pass {
   /** Lines predicted from the last pass's (./_predict.ts). */
   readonly #predictor: LinePredictor;
 
-  constructor({ host, body: b, seen, passId, format, record }: PassInput) {
+  constructor({ host, body: b, seen, passId, format, record, buffers }: PassInput) {
     this.#om = format === "openmetrics";
     this.#rec = record;
     record?.reset(passId, format, b);
@@ -120,8 +120,12 @@ export class Pass {
     const scale = last !== null && last.body.length > 0 ? b.length / last.body.length : 0;
     const room = (used: number) => Math.max(1024, Math.ceil(used * scale * 1.125));
     this.#arenas = [
-      new Arena(last === null ? Math.max(1024, b.length + (b.length >>> 3)) : room(last.used[MAIN]), index),
-      new Arena(last === null ? 1024 : room(last.used[SIDE]), index),
+      new Arena(
+        buffers?.[MAIN] ?? null,
+        last === null ? b.length + (b.length >>> 3) : room(last.used[MAIN]),
+        index,
+      ),
+      new Arena(buffers?.[SIDE] ?? null, last === null ? 1024 : room(last.used[SIDE]), index),
     ];
     const base = host.lines !== null && host.lines.format === format ? host.lines : null;
     this.#predictor = new LinePredictor(b, base, record, {
@@ -139,7 +143,7 @@ export class Pass {
   result(): PassResult {
     for (const arena of this.#arenas) arena.endRun();
     const families = this.#outputs.written();
-    const arenas = [this.#arenas[MAIN].written(), this.#arenas[SIDE].written()] as const;
+    const arenas = [this.#arenas[MAIN].buf, this.#arenas[SIDE].buf] as const;
     if (this.#rec !== null) {
       this.#rec.used = [this.#arenas[MAIN].pos, this.#arenas[SIDE].pos];
       this.#rec.arenas = arenas;

@@ -32,7 +32,7 @@ export interface PassHost {
 export interface PassResult {
   /** The output families, in the order the pipeline writes them, each with at least one line. */
   families: PassFamily[];
-  /** The main and side arenas (./_arena.ts), cut to what was written. */
+  /** The main and side arenas (./_arena.ts) written into (the pool's, or new ones when those were small). */
   arenas: readonly [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
   /** Sample lines read. */
   read: number;
@@ -57,6 +57,11 @@ export interface PassInput {
   format: ExpositionFormat;
   /** Filled with the pass's sample lines, for the next pass to predict; `null`: not recorded. */
   record: LineRecord | null;
+  /**
+   * The main and side arenas to write into (the relay's pool, ./mod.ts), used when large enough; `null`:
+   * new ones. Nothing may read them while the pass runs but the pass.
+   */
+  buffers: readonly [Uint8Array<ArrayBuffer> | null, Uint8Array<ArrayBuffer> | null] | null;
 }
 
 /** Lines between two steps of a paced pass. */

@@ -18,7 +18,7 @@
  */
 
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import { ByteWriter } from "../exposition/escape.ts";
+import type { ByteWriter } from "../exposition/escape.ts";
 import { runPaced } from "../pace.ts";
 import type { Context } from "../transform/mod.ts";
 import { SeriesFilter } from "./_filter.ts";
@@ -38,19 +38,14 @@ const CACHE_LIMIT = 100_000;
 /** Cooldown cap, as a power of two scrapes, after bodies the relay gave back. */
 const MAX_BACKOFF = 6;
 
-/** Spans of the arenas an answer is sent as, without a copy; past this many, it is copied into one buffer. */
-const MAX_PARTS = 64;
-
 /**
- * A scrape's answer written by the relay: the source's part of a document (each output family's header and
- * lines, in runs of the pass's arenas, ./_arena.ts), the names its families take (so the answer builder can
- * check no other source shares one), and its counts.
+ * A scrape's answer written by the relay: the source's part of a document, copied out of the pass's arenas
+ * (./_arena.ts) in a few spans, since the relay writes its next passes into the same arenas; the names its
+ * families take (so the answer builder can check no other source shares one), and its counts.
  */
 export class RelayedAnswer {
-  readonly #arenas: readonly Uint8Array<ArrayBuffer>[];
-  /** The answer as spans of the arenas, in order: arena, start, end; neighbouring runs made one. */
-  readonly #spans: number[] = [];
-  readonly #size: number;
+  /** The answer's bytes, never written again. */
+  readonly #bytes: Uint8Array<ArrayBuffer>;
   readonly names: ReadonlySet<string>;
   #onDiscard: (() => void) | null;
 
@@ -68,9 +63,9 @@ export class RelayedAnswer {
     onDiscard: () => void = () => {},
   ) {
     this.#onDiscard = onDiscard;
-    this.#arenas = arenas;
     this.names = names;
-    const spans = this.#spans;
+    // Neighbouring runs of one arena are one span: a page without rules is one, the bench's typical rules two.
+    const spans: number[] = [];
     let size = 0;
     for (const f of families) {
       for (let r = 0; r < f.runs.length; r += 2) {
@@ -81,7 +76,13 @@ export class RelayedAnswer {
         else spans.push(f.arena, from, to);
       }
     }
-    this.#size = size;
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (let k = 0; k < spans.length; k += 3) {
+      bytes.set(arenas[spans[k]].subarray(spans[k + 1], spans[k + 2]), at);
+      at += spans[k + 2] - spans[k + 1];
+    }
+    this.#bytes = bytes;
   }
 
   /**
@@ -102,28 +103,18 @@ export class RelayedAnswer {
 
   /** Bytes {@linkcode RelayedAnswer.writeInto} adds. */
   sizeHint(format: ExpositionFormat): number {
-    return format === this.format ? this.#size : 0;
+    return format === this.format ? this.#bytes.length : 0;
   }
 
-  /**
-   * The answer as views of the arenas, which are never written again, when it is a few of them (the rules
-   * merged at most a few families); else `null`, and it is copied ({@linkcode RelayedAnswer.writeInto}).
-   */
+  /** The answer as one part that is never written again (in its own format only; else `null`). */
   parts(format: ExpositionFormat): Uint8Array<ArrayBuffer>[] | null {
-    const spans = this.#spans;
-    if (format !== this.format || spans.length > MAX_PARTS * 3) return null;
-    const parts = [];
-    for (let k = 0; k < spans.length; k += 3) {
-      parts.push(this.#arenas[spans[k]].subarray(spans[k + 1], spans[k + 2]));
-    }
-    return parts;
+    return format === this.format ? [this.#bytes] : null;
   }
 
   /** Appends the answer (in its own format only: check {@linkcode RelayedAnswer.output} first). */
   writeInto(w: ByteWriter, format: ExpositionFormat): void {
     if (format !== this.format) throw new TypeError(`RelayedAnswer.writeInto: this answer is ${this.format}`);
-    const spans = this.#spans;
-    for (let k = 0; k < spans.length; k += 3) w.copy(this.#arenas[spans[k]], spans[k + 1], spans[k + 2]);
+    w.copy(this.#bytes, 0, this.#bytes.length);
   }
 
   /** {@linkcode RelayedAnswer.writeInto}: copies, so nothing to pace. */
@@ -132,13 +123,14 @@ export class RelayedAnswer {
     return Promise.resolve();
   }
 
-  /** The answer's bytes alone (tests, `explain`). */
-  bytes(): Uint8Array {
-    const w = new ByteWriter(this.#size);
-    this.writeInto(w, this.format);
-    return w.bytes();
+  /** The answer's bytes alone (tests, `explain`, the memo's tagged answers); not to be written. */
+  bytes(): Uint8Array<ArrayBuffer> {
+    return this.#bytes;
   }
 }
+
+/** A pass's main and side arenas. */
+type Arenas = readonly [Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>];
 
 /** One target's relay. Not shared between config loads: the rules are part of it. */
 export class TextRelay {
@@ -150,6 +142,13 @@ export class TextRelay {
   readonly #host: PassHost & { predicted: readonly FamilyRecord[]; lines: LineRecord | null };
   /** The line record the next pass fills (the one before the last, reused). */
   #spare: LineRecord | null = null;
+  /**
+   * Arenas kept across passes, in two generations: a pass writes into the one the last pass's lines (which
+   * it reads) are not in, so a buffer is written again only two passes on, its answer long copied out.
+   */
+  #pool: [Arenas | null, Arenas | null] = [null, null];
+  /** The generation the last pass's lines are in; -1: none. */
+  #lineGeneration = -1;
   /** The duplicate table of the one pass at a time. */
   readonly #seen = new SeenSeries();
   /** A paced pass is running. */
@@ -196,7 +195,17 @@ export class TextRelay {
     this.#running = true;
     try {
       const record = this.#takeRecord();
-      const pass = { host: this.#host, body, seen: this.#seen, passId: ++this.#passes, format, record };
+      const generation = this.#lineGeneration === 0 ? 1 : 0;
+      const buffers = this.#pool[generation];
+      const pass = {
+        host: this.#host,
+        body,
+        seen: this.#seen,
+        passId: ++this.#passes,
+        format,
+        record,
+        buffers,
+      };
       const result = await runPaced(relayPass(pass));
       if (typeof result === "string") {
         this.stats.givenBack++;
@@ -208,7 +217,7 @@ export class TextRelay {
       this.stats.relayed++;
       this.stats.predicted = result.predicted;
       this.#misses = 0;
-      this.#learn(result.records, record);
+      this.#learn(result.records, record, generation, result.arenas);
       let written = 0;
       for (const f of result.families) written += f.lines;
       const names = this.#names(result.families);
@@ -247,6 +256,7 @@ export class TextRelay {
   #relayNow(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): RelayedAnswer | null {
     if (this.#running) return null;
     const record = keepLines ? this.#takeRecord() : null;
+    const generation = this.#lineGeneration === 0 ? 1 : 0;
     const steps = relayPass({
       host: this.#host,
       body,
@@ -254,6 +264,8 @@ export class TextRelay {
       passId: ++this.#passes,
       format,
       record,
+      // A pass that keeps no lines takes new arenas: the pool's are for the passes that predict.
+      buffers: record === null ? null : this.#pool[generation],
     });
     let step = steps.next();
     while (!step.done) step = steps.next();
@@ -263,7 +275,7 @@ export class TextRelay {
       return null;
     }
     this.stats.predicted = result.predicted;
-    if (record !== null) this.#learn(result.records, record);
+    if (record !== null) this.#learn(result.records, record, generation, result.arenas);
     else this.#host.predicted = result.records;
     const names = this.#names(result.families);
     return new RelayedAnswer(format, result.families, result.arenas, names, result.read, 0);
@@ -285,10 +297,14 @@ export class TextRelay {
     this.#host.lines?.reset(0, "text", EMPTY);
     this.#host.lines = null;
     this.#spare = null;
+    this.#pool = [null, null];
+    this.#lineGeneration = -1;
   }
 
   /** A pass succeeded: its families and lines predict the next pass's; the last record is the spare. */
-  #learn(families: readonly FamilyRecord[], record: LineRecord): void {
+  #learn(families: readonly FamilyRecord[], record: LineRecord, generation: number, arenas: Arenas): void {
+    this.#pool[generation] = arenas;
+    this.#lineGeneration = generation;
     // A body read into a larger buffer (compressed, or no Content-Length) is kept without the rest of it.
     if (record.body.buffer.byteLength > record.body.byteLength * 1.25) {
       const body = record.body.slice();
@@ -308,6 +324,7 @@ export class TextRelay {
     this.#spare = record;
     this.#host.lines?.reset(0, "text", EMPTY);
     this.#host.lines = null;
+    this.#lineGeneration = -1;
   }
 
   /** Skips the next 2^k - 1 scrapes, k counting the misses in a row (up to {@linkcode MAX_BACKOFF}). */
