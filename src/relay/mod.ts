@@ -26,7 +26,7 @@ import { SeenSeries } from "./_hash.ts";
 import type { FamilyRecord } from "./_families.ts";
 import { LineRecord } from "./_lines.ts";
 import type { PassFamily } from "./_output.ts";
-import { type PassHost, relayPass } from "./_steps.ts";
+import { type PassHost, type PassInput, relayPass } from "./_steps.ts";
 import { Routes } from "./_route.ts";
 import { viewOf } from "./_lex.ts";
 
@@ -194,18 +194,8 @@ export class TextRelay {
     if (this.#running) return null;
     this.#running = true;
     try {
-      const record = this.#takeRecord();
-      const generation = this.#lineGeneration === 0 ? 1 : 0;
-      const buffers = this.#pool[generation];
-      const pass = {
-        host: this.#host,
-        body,
-        seen: this.#seen,
-        passId: ++this.#passes,
-        format,
-        record,
-        buffers,
-      };
+      const pass = this.#input(body, format, true);
+      const record = pass.record!;
       const result = await runPaced(relayPass(pass));
       if (typeof result === "string") {
         this.stats.givenBack++;
@@ -217,7 +207,7 @@ export class TextRelay {
       this.stats.relayed++;
       this.stats.predicted = result.predicted;
       this.#misses = 0;
-      this.#learn(result.records, record, generation, result.arenas);
+      this.#learn(result.records, record, pass.generation, result.arenas);
       let written = 0;
       for (const f of result.families) written += f.lines;
       const names = this.#names(result.families);
@@ -255,18 +245,9 @@ export class TextRelay {
 
   #relayNow(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): RelayedAnswer | null {
     if (this.#running) return null;
-    const record = keepLines ? this.#takeRecord() : null;
-    const generation = this.#lineGeneration === 0 ? 1 : 0;
-    const steps = relayPass({
-      host: this.#host,
-      body,
-      seen: this.#seen,
-      passId: ++this.#passes,
-      format,
-      record,
-      // A pass that keeps no lines takes new arenas: the pool's are for the passes that predict.
-      buffers: record === null ? null : this.#pool[generation],
-    });
+    const pass = this.#input(body, format, keepLines);
+    const { record } = pass;
+    const steps = relayPass(pass);
     let step = steps.next();
     while (!step.done) step = steps.next();
     const result = step.value;
@@ -275,10 +256,30 @@ export class TextRelay {
       return null;
     }
     this.stats.predicted = result.predicted;
-    if (record !== null) this.#learn(result.records, record, generation, result.arenas);
+    if (record !== null) this.#learn(result.records, record, pass.generation, result.arenas);
     else this.#host.predicted = result.records;
     const names = this.#names(result.families);
     return new RelayedAnswer(format, result.families, result.arenas, names, result.read, 0);
+  }
+
+  /**
+   * The input of the next pass: with `keepLines`, a line record to fill and the pool's generation the last
+   * pass's lines are not in; else no record and new arenas (the pool's are for the passes that predict).
+   */
+  #input(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): PassInput & { generation: number } {
+    const record = keepLines ? this.#takeRecord() : null;
+    const generation = this.#lineGeneration === 0 ? 1 : 0;
+    const buffers = record === null ? null : this.#pool[generation];
+    return {
+      host: this.#host,
+      body,
+      seen: this.#seen,
+      passId: ++this.#passes,
+      format,
+      record,
+      buffers,
+      generation,
+    };
   }
 
   /** A line record for a pass to fill: the spare, made no larger than the last pass needed. */
