@@ -56,7 +56,7 @@ export const VALUE_STOPS = byteTable((c) =>
   c === QUOTE || c === BACKSLASH || c === LF || c === NUL || c >= 0x80
 );
 /** 1 for the bytes that end or stop a sample value: LF, and the blanks before a timestamp. */
-export const SAMPLE_VALUE_STOPS = byteTable((c) => c === LF || c === SPACE || c === TAB || c === CR);
+const SAMPLE_VALUE_STOPS = byteTable((c) => c === LF || c === SPACE || c === TAB || c === CR);
 
 /** A metric name's first character: a letter, `_` or `:`. */
 export function isNameStart(c: number): boolean {

@@ -38,7 +38,6 @@ import {
   SPACE,
   VALUE_STOPS,
   valueEnd,
-  viewOf,
   writeValue,
 } from "./_lex.ts";
 import { FORMATS, Kind } from "./_route.ts";
@@ -147,7 +146,7 @@ export class Pass {
     if (this.#rec !== null) {
       this.#rec.used = [this.#arenas[MAIN].pos, this.#arenas[SIDE].pos];
       this.#rec.arenas = arenas;
-      this.#rec.arenaViews = arenas.map(viewOf);
+      this.#rec.arenaViews = [this.#arenas[MAIN].view, this.#arenas[SIDE].view];
     }
     return {
       families,

@@ -230,21 +230,23 @@ Deno.test("relay lines: released (the memo answered), the next pass reads withou
 });
 
 Deno.test("relay lines: an answer stays as it was while later passes write into the arenas again", async () => {
-  const t = caseTarget("text");
-  const relay = new TextRelay(t.transform.context);
-  const bodies = [
-    ...metricsBodies(2000, 10, 4),
-    ...metricsBodies(3000, 100, 3),
-    ...metricsBodies(2000, 0, 3),
-  ];
-  const kept: [Uint8Array, Uint8Array][] = [];
-  for (const [k, body] of bodies.entries()) {
-    const answer = k % 2 === 0 ? await relay.relay(body, "text") : relay.relayNow(body, "text");
-    assert.ok(answer !== null, `given back: ${relay.stats.why}`);
-    kept.push([body, answer.parts("text")![0]]);
-  }
-  // Every pass after the first two wrote into arenas an earlier answer came from.
-  for (const [k, [body, part]] of kept.entries()) {
-    assert.equal(DEC.decode(part), pipelineAnswer(t, DEC.decode(body), "text"), `answer ${k}`);
+  for (const c of ["text", "text-norules"] as const) {
+    const t = caseTarget(c);
+    const relay = new TextRelay(t.transform.context);
+    const bodies = [
+      ...metricsBodies(2000, 10, 4),
+      ...metricsBodies(3000, 100, 3),
+      ...metricsBodies(2000, 0, 3),
+    ];
+    const kept: [Uint8Array, Uint8Array][] = [];
+    for (const [k, body] of bodies.entries()) {
+      const answer = k % 2 === 0 ? await relay.relay(body, "text") : relay.relayNow(body, "text");
+      assert.ok(answer !== null, `given back: ${relay.stats.why}`);
+      kept.push([body, answer.parts("text")![0]]);
+    }
+    // Every pass after the first two wrote into arenas an earlier answer came from.
+    for (const [k, [body, part]] of kept.entries()) {
+      assert.equal(DEC.decode(part), pipelineAnswer(t, DEC.decode(body), "text"), `${c}, answer ${k}`);
+    }
   }
 });
