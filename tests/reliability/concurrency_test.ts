@@ -117,9 +117,13 @@ Deno.test(`concurrency: ${SCRAPERS} scrapers for ${size(5, 60)} s over healthy a
   };
   await Promise.all(Array.from({ length: SCRAPERS }, (_, i) => scraper(i)));
   await sampler;
+  // The plateau compares the medians of the middle and the last third. Maxima were compared before and failed
+  // in CI on single-second spikes (measured locally: 281 and 290 MiB in one or two samples over a 255-262 MiB
+  // plateau). A leak moves the median as much as the maximum: growth that is linear in the work shifts the
+  // median of a third by the growth over a third.
   const third = Math.max(1, Math.floor(rss.length / 3));
-  const middleMax = Math.max(...rss.slice(third, 2 * third));
-  const lastMax = Math.max(...rss.slice(2 * third));
+  const middleMedian = quantile(rss.slice(third, 2 * third), 0.5);
+  const lastMedian = quantile(rss.slice(2 * third), 0.5);
   const upstreamRequests = up.requestCount;
   record(`C1/L1 ${SCRAPERS} scrapers`, {
     server_rss_series_mib: rss.map((r) => round(r / 2 ** 20, 0)).join(" "),
@@ -135,15 +139,16 @@ Deno.test(`concurrency: ${SCRAPERS} scrapers for ${size(5, 60)} s over healthy a
     well_formed_checked: checkedWellFormed,
     problems: problems.length,
     server_rss_first_mib: round((rss[0] ?? 0) / 2 ** 20),
-    server_rss_middle_max_mib: round(middleMax / 2 ** 20),
-    server_rss_last_max_mib: round(lastMax / 2 ** 20),
+    server_rss_middle_median_mib: round(middleMedian / 2 ** 20),
+    server_rss_last_median_mib: round(lastMedian / 2 ** 20),
+    server_rss_max_mib: round(Math.max(...rss) / 2 ** 20),
   });
   assert.deepEqual(problems, []);
   assert.ok(answers > SCRAPERS, `only ${answers} answers`);
   // 5 s is all warm-up (V8 heap sizing); the plateau is judged on the full run's 60 s.
   if (FULL) {
     assert.ok(
-      lastMax - middleMax <= memoryAllowance(middleMax),
+      lastMedian - middleMedian <= memoryAllowance(middleMedian),
       `server RSS still rising: ${rss.map((r) => round(r / 2 ** 20))}`,
     );
   }

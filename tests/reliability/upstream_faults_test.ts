@@ -132,7 +132,14 @@ for (const f of FAULTS) {
  * Two passes over every fault: the first warms up V8's heap sizing and the allocator's per-thread caches
  * (measured: native memory grows ~25 MiB over the first ~3,000 concurrent timeouts, then stays within a few
  * MiB over the next 12,000), the second is measured: live JS objects per fault, and live JS objects plus
- * native memory over the whole pass (21,000 scrapes in the full run). Both passes are recorded.
+ * native memory over the whole pass (21,000 scrapes in the full run). Every pass is recorded.
+ *
+ * Native memory over a pass is noisy: the allocator returns memory to the OS and takes it back in steps of tens
+ * of MiB. Measured on the same tree, whole measured passes gave -23, -20, -19 and +2.8 MiB locally and +13.8 MiB
+ * once in CI (over a 10 MiB allowance). A leak grows with the work, in every pass alike, so when the measured
+ * pass's native memory grew past the allowance, one more measured pass runs, and the test fails only when that
+ * one grew too. Live JS objects (after a forced GC) are steady to a fraction of a MiB and are judged on the
+ * first measured pass alone.
  */
 Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 every time, memory flat`, async () => {
   const reps = size(20, 1000);
@@ -140,7 +147,9 @@ Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 e
   await using server = FaultServer.start({ bombBytes: BOMB_BYTES, maxRecorded: 100 });
   await using canary = FaultServer.start();
   const problems: string[] = [];
-  for (const pass of ["warm-up", "measured"] as const) {
+  let nativeGrowth: string[] = [];
+  for (const pass of ["warm-up", "measured", "measured again"] as const) {
+    if (pass === "measured again" && nativeGrowth.length === 0) break;
     const start = memorySnapshot();
     for (const f of FAULTS) {
       await using exporter = startExporter([targetConfig("t", faultUrl(f, server, canary))], {
@@ -191,7 +200,15 @@ Deno.test(`upstream faults repeated ${size(20, 1000)} times each (twice): up 0 e
       });
     }
     const end = memorySnapshot();
-    if (pass === "measured") problems.push(...memoryGrowth(start, end).map((p) => `whole pass: ${p}`));
+    const growth = memoryGrowth(start, end).map((p) => `${pass} pass: ${p}`);
+    if (pass === "measured") {
+      problems.push(...growth.filter((p) => !p.includes("native")));
+      nativeGrowth = growth.filter((p) => p.includes("native"));
+    } else if (pass === "measured again") {
+      // Only growth in both measured passes is a leak; the first pass's figure is reported beside it.
+      const again = growth.filter((p) => p.includes("native"));
+      if (again.length > 0) problems.push(...nativeGrowth, ...again);
+    }
     record(`U x${reps} (${pass}): all faults`, {
       ...memoryFigures("start", start),
       ...memoryFigures("end", end),
