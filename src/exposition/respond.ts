@@ -1,16 +1,17 @@
 /**
  * Turns families into an HTTP response: the negotiated format, one buffered body with Content-Length (sent
- * from shared parts without a copy), gzip when the client allows it.
+ * from shared parts without a copy), gzip when the client allows it (each shared part compressed once,
+ * ./gzip.ts).
  *
  * @module
  */
 
-import { gzipSync } from "node:zlib";
 import type { MetricFamily } from "../model.ts";
 import { acceptsGzip, contentTypeFor, type ExpositionFormat, negotiateFormat } from "./negotiate.ts";
 import { ByteWriter, estimateSize } from "./escape.ts";
 import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./openmetrics.ts";
 import { writeTextInto } from "./text.ts";
+import { gzipParts } from "./gzip.ts";
 
 /** Bodies smaller than this are sent uncompressed: gzip would not pay for its header. */
 const GZIP_MIN_BYTES = 1024;
@@ -135,16 +136,14 @@ export function expositionResponse(req: Request, format: ExpositionFormat, docum
     "vary": "Accept, Accept-Encoding",
   });
   const length = document.byteLength;
+  let sent = document;
   if (length >= GZIP_MIN_BYTES && acceptsGzip(req.headers.get("accept-encoding"))) {
-    const all = document instanceof SharedDocument ? document.bytes() : document;
-    // Level 1: most of gzip's gain on metric text at a fraction of the CPU (docs/PERFORMANCE.md).
-    const body = new Uint8Array(gzipSync(all, { level: 1 }));
+    // The shared parts' deflates are shared too: a scrape's answer is compressed once, not once per request.
+    sent = new SharedDocument(gzipParts(document instanceof SharedDocument ? document.parts : [document]));
     headers.set("content-encoding", "gzip");
-    headers.set("content-length", String(body.byteLength));
-    return new Response(body, { status: 200, headers });
   }
-  headers.set("content-length", String(length));
-  if (!(document instanceof SharedDocument)) return new Response(document, { status: 200, headers });
-  const body = length >= STREAM_MIN_BYTES ? document.stream() : document.bytes();
+  headers.set("content-length", String(sent.byteLength));
+  if (!(sent instanceof SharedDocument)) return new Response(sent, { status: 200, headers });
+  const body = sent.byteLength >= STREAM_MIN_BYTES ? sent.stream() : sent.bytes();
   return new Response(body, { status: 200, headers });
 }

@@ -78,38 +78,57 @@ async function readCapped(
   budget?: ByteBudget,
 ): Promise<Uint8Array> {
   if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
   // One buffer, sized by Content-Length when the body is not compressed (fetch decompresses, so the header
   // would be the compressed size), grown by doubling otherwise: no array of chunks to join at the end.
   const declared = res.headers.has("content-encoding")
     ? NaN
     : Number(res.headers.get("content-length") ?? NaN);
-  const initial = Number.isSafeInteger(declared) && declared <= max ? declared : 64 * 1024;
-  let out: Uint8Array;
-  let total = 0;
+  const initial = Number.isSafeInteger(declared) && declared <= max ? declared : Math.min(max, 64 * 1024);
+  const body = res.body;
+  // fetch's body is a byte stream: read into our buffer, so no chunk is allocated to be copied and then
+  // wait for V8's next major GC (docs/PERFORMANCE.md, "Memory"). Other transports' streams are read by chunk.
+  let byob: ReadableStreamBYOBReader | null = null;
   try {
-    if (budget !== undefined && !budget.take(initial)) {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream.
+  }
+  const reader = byob ?? body.getReader();
+  let out = new Uint8Array(0);
+  let total = 0;
+  /** Makes room for `n` more bytes past `total`, under the cap and the budget. */
+  const reserve = async (n: number) => {
+    if (total + n > max) {
+      await reader.cancel();
+      throw tooLarge(shown, max);
+    }
+    if (total + n <= out.length) return;
+    const size = Math.min(max, Math.max(out.length * 2, total + n, initial));
+    if (budget !== undefined && !budget.take(size - out.length)) {
       await reader.cancel();
       throw overBudget(shown, budget);
     }
-    out = new Uint8Array(initial);
+    const grown = new Uint8Array(size);
+    grown.set(out.subarray(0, total));
+    out = grown;
+  };
+  try {
+    await reserve(initial);
     for (;;) {
-      const { done, value } = await reader.read();
+      if (byob !== null && total < out.length) {
+        const { done, value } = await byob.read(out.subarray(total));
+        // The read moved our buffer into `value`'s (an empty view of it at the end).
+        if (value !== undefined) out = new Uint8Array(value.buffer);
+        if (done) break;
+        total += value!.byteLength;
+        continue;
+      }
+      // A full buffer (or a stream read by chunk): what comes next, if anything, is copied in.
+      const { done, value } = byob !== null
+        ? await byob.read(new Uint8Array(64 * 1024))
+        : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
       if (done) break;
-      if (total + value.byteLength > max) {
-        await reader.cancel();
-        throw tooLarge(shown, max);
-      }
-      if (total + value.byteLength > out.length) {
-        const size = Math.min(max, Math.max(out.length * 2, total + value.byteLength));
-        if (budget !== undefined && !budget.take(size - out.length)) {
-          await reader.cancel();
-          throw overBudget(shown, budget);
-        }
-        const grown = new Uint8Array(size);
-        grown.set(out.subarray(0, total));
-        out = grown;
-      }
+      await reserve(value.byteLength);
       out.set(value, total);
       total += value.byteLength;
     }

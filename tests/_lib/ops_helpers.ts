@@ -15,8 +15,8 @@ export function hasTool(name: string, args: string[] = ["version"]): boolean {
 }
 
 /** True when the test must run: the tool exists, or REQUIRE_E2E=1 makes a missing tool a failure. */
-export function needTool(name: string): boolean {
-  return hasTool(name) || Deno.env.get("REQUIRE_E2E") === "1";
+export function needTool(name: string, args?: string[]): boolean {
+  return hasTool(name, args) || Deno.env.get("REQUIRE_E2E") === "1";
 }
 
 /** A temp directory removed by `await using`. */

@@ -8,7 +8,7 @@ import { parseCommandLine } from "../../src/cli/mod.ts";
 import { configFromFlags } from "../../src/config/from_flags.ts";
 import { SelfMetrics } from "../../src/exposition/self_metrics.ts";
 import { createLogger } from "../../src/log.ts";
-import { compileTarget } from "../../src/scrape/mod.ts";
+import { compileTarget, withMemo, withRelay } from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
 import { staticRuntime } from "../../src/server/runtime.ts";
 import { freePort, serveUpstream } from "../_lib/helpers.ts";
@@ -119,7 +119,11 @@ Deno.test({
     });
     const inv = parseCommandLine(["start", "-s", "foo", "-u", `${up.origin}/metrics`], {});
     assert.ok(inv.kind === "run");
-    const target = compileTarget(configFromFlags(inv.flags, `${up.origin}/metrics`).targets[0]);
+    // With the memo and the relay, as `start` makes its targets: once the memo answers, each answer is a
+    // shared part and the request's own families, gzipped as one member of two deflates (src/exposition/gzip.ts).
+    const target = withRelay(
+      withMemo(compileTarget(configFromFlags(inv.flags, `${up.origin}/metrics`).targets[0])),
+    );
     const logs: string[] = [];
     const runtime = staticRuntime([target]);
     const handler = createHandler({
@@ -212,6 +216,7 @@ Deno.test({
         assert.equal(line, `${counter} 0`, counter);
       }
       assert.deepEqual(logs, [], "the exporter logged no failed scrape");
+      assert.ok((target.memo?.stats.hits ?? 0) > 0, "some answers were written from the memo");
     } finally {
       prometheus.kill("SIGTERM");
       await prometheus.status;

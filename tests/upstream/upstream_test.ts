@@ -4,6 +4,7 @@ import type { TargetConfig } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/errors.ts";
 import { compileTarget, scrapeTarget } from "../../src/scrape/mod.ts";
 import { fetchUpstream } from "../../src/upstream/mod.ts";
+import { readResponse } from "../../src/upstream/_body.ts";
 import { freePort, serveUpstream, testTarget } from "../_lib/helpers.ts";
 import { makePki, needTool, tempDir } from "../_lib/ops_helpers.ts";
 
@@ -107,6 +108,70 @@ Deno.test("fetchUpstream() refuses a body over the limit, with and without Conte
   });
   assert.equal((await failure(`${up.origin}/declared`)).reason, "too_large");
   assert.equal((await failure(`${up.origin}/chunked`)).reason, "too_large");
+});
+
+Deno.test("fetchUpstream() reads every body byte for byte, up to the limit and not one byte past it", async () => {
+  // fetch's body is a byte stream, read into one buffer (the BYOB path of src/upstream/_body.ts): the buffer
+  // is sized by Content-Length, or grown when there is none, and a byte past a full buffer is copied in.
+  const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251);
+  const chunked = (body: Uint8Array, piece: number) => () =>
+    new Response(
+      new ReadableStream({
+        async start(c) {
+          for (let at = 0; at < body.length; at += piece) {
+            c.enqueue(body.slice(at, at + piece));
+            // A turn now and then, so the pieces go out as separate writes.
+            if ((at / piece) % 64 === 0) await new Promise((r) => setTimeout(r, 0));
+          }
+          c.close();
+        },
+      }),
+    );
+  const sizes = [0, 1, 100, MAX - 1, MAX, MAX + 1, 3 * MAX];
+  const routes: Record<string, Response | (() => Response)> = {};
+  for (const n of sizes) {
+    routes[`/declared/${n}`] = new Response(bytes(n, n));
+    for (const piece of [1, 7, 512, 4096]) routes[`/chunked/${n}/${piece}`] = chunked(bytes(n, n), piece);
+    routes[`/gzip/${n}`] = new Response(new Uint8Array(gzipSync(bytes(n, n))), {
+      headers: { "content-encoding": "gzip" },
+    });
+  }
+  await using up = serveUpstream(routes);
+  for (const path of Object.keys(routes)) {
+    const n = Number(path.split("/")[2]);
+    for (const max of [MAX, 4 * MAX]) {
+      if (n > max) {
+        assert.equal((await failure(`${up.origin}${path}`, undefined, max)).reason, "too_large", path);
+        continue;
+      }
+      const got = await fetchUpstream(`${up.origin}${path}`, {
+        signal: AbortSignal.timeout(5_000),
+        maxBodyBytes: max,
+      });
+      assert.deepEqual(got.bytes, bytes(n, n), `${path} (limit ${max})`);
+    }
+  }
+});
+
+Deno.test("readResponse() reads a body that is not a byte stream by chunk, under the same limit", async () => {
+  const body = new TextEncoder().encode("x".repeat(3000));
+  const response = (piece: number) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let at = 0; at < body.length; at += piece) c.enqueue(body.slice(at, at + piece));
+          c.close();
+        },
+      }),
+    );
+  // A stream made by hand is not a byte stream: the BYOB reader is refused and chunks are copied in.
+  assert.throws(() => response(1).body!.getReader({ mode: "byob" }), TypeError);
+  const limits = (max: number) => ({ signal: AbortSignal.timeout(5_000), maxBodyBytes: max });
+  for (const piece of [1, 100, 3000]) {
+    const got = await readResponse(response(piece), "test", limits(3000));
+    assert.deepEqual(got.bytes, body, `pieces of ${piece}`);
+    await assert.rejects(readResponse(response(piece), "test", limits(2999)), /larger than 2999 bytes/);
+  }
 });
 
 Deno.test("fetchUpstream() counts the limit after decompression (gzip bomb)", async () => {
