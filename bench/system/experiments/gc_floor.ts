@@ -18,7 +18,7 @@
 import { run } from "../../../main.ts";
 import { err, out } from "../lib/io.ts";
 import { haveWrk, runWrk } from "../lib/load.ts";
-import { benchUpstreamSpawn, freePort, type Server, spawnServer, statusMiB } from "../lib/proc.ts";
+import { benchUpstreamSpawn, type Server, spawnServer, statusMiB } from "../lib/proc.ts";
 
 const ROOT = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 const IDENTITY = { "accept-encoding": "identity" };
