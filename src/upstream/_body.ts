@@ -123,9 +123,10 @@ async function readCapped(
         total += value!.byteLength;
         continue;
       }
-      // A full buffer (or a stream read by chunk): what comes next, if anything, is copied in.
+      // A full buffer (or a stream read by chunk): what comes next, if anything, is copied in. Past a declared
+      // length nothing should come (the read only sees the end), so the probe is small.
       const { done, value } = byob !== null
-        ? await byob.read(new Uint8Array(64 * 1024))
+        ? await byob.read(new Uint8Array(initial === declared ? 1024 : 64 * 1024))
         : await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
       if (done) break;
       await reserve(value.byteLength);

@@ -7,14 +7,9 @@ import { PYTHON } from "../_lib/validators.ts";
 
 const enc = new TextEncoder();
 
+/** The pieces in one buffer. */
 function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of pieces) {
-    all.set(p, at);
-    at += p.byteLength;
-  }
-  return all;
+  return new SharedDocument(pieces as Uint8Array<ArrayBuffer>[]).bytes();
 }
 
 /** A deterministic PRNG (mulberry32), so a failure names a case that can be replayed. */
