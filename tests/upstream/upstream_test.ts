@@ -137,6 +137,10 @@ Deno.test("fetchUpstream() reads every body byte for byte, up to the limit and n
     });
   }
   await using up = serveUpstream(routes);
+  // The precondition of that path: fetch's body takes a BYOB reader.
+  const probe = await fetch(`${up.origin}/declared/100`);
+  probe.body!.getReader({ mode: "byob" }).releaseLock();
+  await probe.body!.cancel();
   for (const path of Object.keys(routes)) {
     const n = Number(path.split("/")[2]);
     for (const max of [MAX, 4 * MAX]) {

@@ -4,8 +4,9 @@
  * process per run, for three servers: the passthrough (bench/system/passthrough.ts), the exporter as shipped
  * (`--max-semi-space-size=2`), and the same exporter with a full GC forced every `--gc-ms` milliseconds. The
  * third is no proposal: it measures how much of the peak is memory already dead and waiting for V8's next
- * major GC (upstream bodies, answers, fetch chunks and the native memory behind each request, which V8 frees
- * only when it collects their objects). Prints idle RSS (after one scrape, before the load), peak RSS
+ * major GC (upstream bodies, answers and the native memory behind each request, which V8 frees only when it
+ * collects their objects). The servers take turns, run after run. Prints idle RSS (after three scrapes,
+ * before the load), peak RSS
  * (`VmHWM`), requests per second, and the exporter's own V8 heap at the end (`process_heap_bytes`), as
  * medians over `--runs` with their ranges.
  *
@@ -127,19 +128,21 @@ async function main(): Promise<void> {
   out(
     "| server | idle RSS MiB | peak RSS MiB | req/s | V8 heap at the end MiB |\n| --- | ---: | ---: | ---: | ---: |\n",
   );
+  const rowsOf = servers.map((): Measured[] => []);
   try {
-    for (const [name, start] of servers) {
-      const rows: Measured[] = [];
-      // Interleaving the servers would mix their runs on a noisy machine no better than this: each run is
-      // a fresh process, and the table is medians.
-      for (let r = 0; r < runs; r++) {
+    // In turns, so a busy minute on the shared machine falls on every server alike.
+    for (let r = 0; r < runs; r++) {
+      for (const [i, [, start]] of servers.entries()) {
         const server = await start();
         try {
-          rows.push(await measure(server, seconds));
+          rowsOf[i].push(await measure(server, seconds));
         } finally {
           await server.stop();
         }
       }
+    }
+    for (const [i, [name]] of servers.entries()) {
+      const rows = rowsOf[i];
       const heaps = rows.map((m) => m.heap).filter(Number.isFinite);
       out(
         `| ${name} | ${summary(rows.map((m) => m.idle))} | ${summary(rows.map((m) => m.peak))} | ` +
