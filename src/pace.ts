@@ -66,3 +66,11 @@ export async function runPaced<T>(steps: Generator<void, T>): Promise<T> {
     if (turn !== undefined) await turn;
   }
 }
+
+/** Runs steps to the end without pausing: the unpaced twin of {@linkcode runPaced}. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}

@@ -14,7 +14,7 @@ import { ByteWriter } from "../../src/exposition/escape.ts";
 import { bodyText } from "../../src/formats/mod.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, ScrapeMemo } from "../../src/memo/memo.ts";
-import { type CompiledTarget, runPipeline } from "../../src/scrape/mod.ts";
+import { type CompiledTarget, pipelineSteps, runPipeline } from "../../src/scrape/mod.ts";
 import type { UpstreamBody } from "../../src/upstream/mod.ts";
 import { caseBody, caseTarget, scrapeOnce } from "../system/lib/pipeline.ts";
 import { renderMetricsText, renderStatsJson } from "../system/upstream.ts";
@@ -23,7 +23,7 @@ const ENC = new TextEncoder();
 
 /** A memo that has learnt `first` and built its text answer. */
 function learnt(target: CompiledTarget, first: UpstreamBody, next: UpstreamBody): ScrapeMemo {
-  const memo = new ScrapeMemo((text, format) => runPipeline(target, text, format));
+  const memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format));
   const text = bodyText(first);
   const format = detectFormat(target.decoder.format, first.contentType, text);
   memo.learn(binaryText(first.bytes), first.contentType, format, runPipeline(target, text, format).skipped);

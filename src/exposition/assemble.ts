@@ -20,8 +20,12 @@
  */
 
 import type { DuplicatePolicy } from "../config/types.ts";
-import { type MetricFamily, type MetricType, type Sample, seriesKey } from "../model.ts";
+import { type MetricFamily, type Sample, seriesKey } from "../model.ts";
 import { describeSeries } from "../transform/mod.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
+import { createdCompanion, SUFFIXES, typeSuffixOf } from "./_names.ts";
+
+export { namesTaken, typeSuffixOf } from "./_names.ts";
 
 /** The families one source sent, and how its series that repeat an earlier source's are resolved. */
 export interface DocumentPart {
@@ -45,64 +49,6 @@ export interface Conflict {
   series: number;
   /** What happened, for the log line. */
   message: string;
-}
-
-/** Sample-name suffixes each type writes after its family name (in either format). */
-const SUFFIXES: Record<MetricType, readonly string[]> = {
-  counter: ["_total", "_created"],
-  histogram: ["_bucket", "_count", "_sum", "_created"],
-  summary: ["_count", "_sum", "_created"],
-  gaugehistogram: ["_bucket", "_gcount", "_gsum"],
-  info: ["_info"],
-  gauge: [],
-  stateset: [],
-  unknown: [],
-};
-
-/**
- * The suffix of {@linkcode SUFFIXES} that `name` ends with, or `""`: a switch on the last character first,
- * since nearly every name ends with none.
- */
-export function typeSuffixOf(name: string): string {
-  const n = name.length;
-  let candidates: readonly string[];
-  switch (name.charCodeAt(n - 1)) {
-    case 108: // l
-      candidates = ["_total"];
-      break;
-    case 100: // d
-      candidates = ["_created"];
-      break;
-    case 116: // t
-      candidates = ["_bucket", "_gcount", "_count"];
-      break;
-    case 109: // m
-      candidates = ["_gsum", "_sum"];
-      break;
-    case 111: // o
-      candidates = ["_info"];
-      break;
-    default:
-      return "";
-  }
-  for (const s of candidates) if (n > s.length && name.endsWith(s)) return s;
-  return "";
-}
-
-/**
- * Every name a family takes in a document: its own and, for each suffix it writes, the name of that sample.
- * Two families that share one cannot both be written; the scrape memo compares these sets.
- */
-export function namesTaken(family: MetricFamily): string[] {
-  const names = [family.name];
-  for (const s of SUFFIXES[family.type]) names.push(family.name + s);
-  return names;
-}
-
-/** A gauge `x_created` beside a counter, histogram or summary `x`: client_python's text rendering. */
-function createdCompanion(stemType: MetricType, other: MetricFamily, suffix: string): boolean {
-  return suffix === "_created" && (other.type === "gauge" || other.type === "unknown") &&
-    (stemType === "counter" || stemType === "histogram" || stemType === "summary");
 }
 
 interface Entry {
@@ -132,13 +78,23 @@ export class DocumentBuilder {
    * series or families clashes with an earlier source's, the reason, and adds nothing of it.
    */
   add(part: DocumentPart): string | null {
+    return runSteps(this.addSteps(part));
+  }
+
+  /** {@linkcode DocumentBuilder.add} as steps, for a paced caller (src/pace.ts). */
+  *addSteps(part: DocumentPart): Generator<void, string | null> {
     const plans: Plan[] = [];
-    for (const family of part.families) {
-      const plan = this.#plan(family, part.source);
+    const { families } = part;
+    for (let i = 0; i < families.length; i++) {
+      if (i % STEP_VALUES === STEP_VALUES - 1) yield;
+      const plan = this.#plan(families[i], part.source);
       if (plan.reason !== undefined && part.onDuplicate === "error") return plan.reason;
       plans.push(plan);
     }
-    for (let i = 0; i < plans.length; i++) this.#apply(plans[i], part.families[i], part);
+    for (let i = 0; i < plans.length; i++) {
+      if (i % STEP_VALUES === STEP_VALUES - 1) yield;
+      this.#apply(plans[i], families[i], part);
+    }
     return null;
   }
 

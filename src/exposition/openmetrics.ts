@@ -21,6 +21,7 @@
 import type { MetricFamily, Sample } from "../model.ts";
 import type { ByteWriter } from "./escape.ts";
 import { renderDocument, writeHelp, writeSample } from "./_lines.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
 
 /**
  * Renders families as one OpenMetrics 1.0.0 document ending with `# EOF\n`. Families must already be valid
@@ -59,10 +60,28 @@ export const OPENMETRICS_EOF = "# EOF\n";
 
 /** Appends families as OpenMetrics to `w`, without the closing `# EOF` (see {@linkcode OPENMETRICS_EOF}). */
 export function writeOpenMetricsInto(w: ByteWriter, families: readonly MetricFamily[]): void {
+  runSteps(writeOpenMetricsSteps(w, families));
+}
+
+/**
+ * {@linkcode writeOpenMetricsInto} as steps: one `yield` after about {@linkcode STEP_VALUES} lines, so a
+ * paced caller (src/pace.ts) can give the event loop turns while a large answer is written.
+ */
+export function* writeOpenMetricsSteps(
+  w: ByteWriter,
+  families: readonly MetricFamily[],
+): Generator<void, void> {
   // Bucket bounds and quantiles repeat on every series of a family; canonicalise each spelling once.
   let canon: Map<string, string> | undefined;
   const companions = createdCompanions(families);
+  let lines = 0;
   for (let f = 0; f < families.length; f++) {
+    // TYPE, HELP and the samples: what writing the family costs, in lines.
+    lines += families[f].samples.length + 2;
+    if (lines >= STEP_VALUES) {
+      lines = 0;
+      yield;
+    }
     const fam = families[f];
     if (companions?.folded.has(fam)) continue;
     const { name, type, unit, help } = fam;

@@ -9,8 +9,9 @@
 import type { MetricFamily } from "../model.ts";
 import { acceptsGzip, contentTypeFor, type ExpositionFormat, negotiateFormat } from "./negotiate.ts";
 import { ByteWriter, estimateSize } from "./escape.ts";
-import { OPENMETRICS_EOF, writeOpenMetricsInto } from "./openmetrics.ts";
-import { writeTextInto } from "./text.ts";
+import { OPENMETRICS_EOF, writeOpenMetricsSteps } from "./openmetrics.ts";
+import { writeTextSteps } from "./text.ts";
+import { runPaced, runSteps } from "../pace.ts";
 import { gzipParts } from "./gzip.ts";
 
 /** Bodies smaller than this are sent uncompressed: gzip would not pay for its header. */
@@ -53,14 +54,40 @@ export function writeDocument(
   return w.bytes();
 }
 
+/**
+ * {@linkcode writeDocument} in steps that give the event loop turns (src/pace.ts), into a buffer of its own:
+ * while it waits for a turn, another answer may write into a shared scratch buffer.
+ */
+export async function writeDocumentPaced(
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const w = new ByteWriter(estimateSize(families));
+  await runPaced(documentSteps(w, families, format));
+  return w.bytes();
+}
+
+function* documentSteps(w: ByteWriter, families: readonly MetricFamily[], format: ExpositionFormat) {
+  yield* writeFamiliesSteps(w, families, format);
+  if (format === "openmetrics") w.raw(OPENMETRICS_EOF);
+}
+
 /** Appends families in `format`, without OpenMetrics' closing `# EOF`. */
 export function writeFamiliesInto(
   w: ByteWriter,
   families: readonly MetricFamily[],
   format: ExpositionFormat,
 ): void {
-  if (format === "openmetrics") writeOpenMetricsInto(w, families);
-  else writeTextInto(w, families);
+  runSteps(writeFamiliesSteps(w, families, format));
+}
+
+/** {@linkcode writeFamiliesInto} as steps, for a paced caller (src/pace.ts). */
+export function writeFamiliesSteps(
+  w: ByteWriter,
+  families: readonly MetricFamily[],
+  format: ExpositionFormat,
+): Generator<void, void> {
+  return format === "openmetrics" ? writeOpenMetricsSteps(w, families) : writeTextSteps(w, families);
 }
 
 /** Appends the last families of a document and, for OpenMetrics, the closing `# EOF`. */

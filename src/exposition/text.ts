@@ -23,6 +23,7 @@
 import type { MetricFamily, Sample } from "../model.ts";
 import type { ByteWriter } from "./escape.ts";
 import { renderDocument, writeHelp, writeSample } from "./_lines.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
 
 /**
  * Renders families as one text 0.0.4 document. Families must already be valid (legal names, no duplicate
@@ -59,7 +60,22 @@ export function writeTextBytes(families: readonly MetricFamily[]): Uint8Array<Ar
 
 /** Appends families as text 0.0.4 to `w` (a document is any run of families: no header, no trailer). */
 export function writeTextInto(w: ByteWriter, families: readonly MetricFamily[]): void {
+  runSteps(writeTextSteps(w, families));
+}
+
+/**
+ * {@linkcode writeTextInto} as steps: one `yield` after about {@linkcode STEP_VALUES} lines, so a paced
+ * caller (src/pace.ts) can give the event loop turns while a large answer is written.
+ */
+export function* writeTextSteps(w: ByteWriter, families: readonly MetricFamily[]): Generator<void, void> {
+  let lines = 0;
   for (let f = 0; f < families.length; f++) {
+    // HELP, TYPE and the samples: what writing the family costs, in lines.
+    lines += families[f].samples.length + 2;
+    if (lines >= STEP_VALUES) {
+      lines = 0;
+      yield;
+    }
     const fam = families[f];
     const name = fam.name;
     switch (fam.type) {

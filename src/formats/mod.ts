@@ -16,23 +16,18 @@ import { type ConcreteFormat, detectFormat, looksLikeHtml } from "./detect.ts";
 import {
   compileJsonMapping,
   flattenJson,
-  flattenJsonBytes,
+  flattenJsonSteps,
   type JsonMapping,
   parseJson,
 } from "./json/mod.ts";
 import { parsePrometheusText, type TextFormat, TextParser } from "./text/mod.ts";
 import type { SeriesCache } from "./series_cache.ts";
-import { runPaced } from "../pace.ts";
+import { runPaced, runSteps, STEP_VALUES } from "../pace.ts";
+import { stringBlocks, textBlocks } from "./_blocks.ts";
+
+export { BLOCK_BYTES, textBlocks } from "./_blocks.ts";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-/** For blocks: a leading BOM is skipped once, by offset, so a later block keeps any it has (and fails). */
-const UTF8_BLOCK = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/**
- * Bytes per block of a streamed text body. Big enough that the per-block costs (one native UTF-8 decode, one
- * backward search for a line feed) vanish, small enough that the decoded text of a whole body never exists.
- */
-export const BLOCK_BYTES = 256 * 1024;
 /** For the HTML check of a body that is not UTF-8 (a Latin-1 login page). */
 const LENIENT = new TextDecoder("utf-8");
 
@@ -151,6 +146,13 @@ export interface SampleRun extends SeriesSink {
   readonly read: number;
   /** The output, once every sample was taken. */
   finish(): MetricFamily[];
+  /** {@linkcode SampleRun.finish} as steps, when the run can pause (src/pace.ts). */
+  finishSteps?(): Generator<void, MetricFamily[]>;
+}
+
+/** A run's output, in steps when it has them. */
+function* finishRun(run: SampleRun): Generator<void, MetricFamily[]> {
+  return run.finishSteps === undefined ? run.finish() : yield* run.finishSteps();
 }
 
 /** What {@linkcode decodeStream} returns: the run's output, and what the body was. */
@@ -198,14 +200,6 @@ export function decodeStreamPaced(
   return runPaced(decodeSteps(decoder, body, begin, cache));
 }
 
-/** Runs steps to the end, without pausing. */
-function runSteps<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
 /** {@linkcode decodeStream}'s work, as steps: one `yield` after each block. */
 function* decodeSteps(
   decoder: BodyDecoder,
@@ -220,13 +214,8 @@ function* decodeSteps(
   const started = (asSent: boolean) => run = begin(asSent);
   try {
     if (format === "json") {
-      // The seed's flattening reads the bytes block by block, with no document tree (json/_stream.ts); a
-      // mapping's JSONPath needs the tree.
-      const decoded = decoder.json === null
-        ? flattenJsonBytes(bytes)
-        : decodeText(decoder, bodyText(body), format);
-      const families = feed(decoded.families, started(false));
-      return { families, skipped: decoded.skipped, format, read: run?.read ?? 0 };
+      const { families, skipped } = yield* jsonSteps(decoder, bytes, () => bodyText(body), started);
+      return { families, skipped, format, read: run?.read ?? 0 };
     }
     const families = yield* textSteps(format, textBlocks(bytes), () => bodyText(body), started, cache);
     return { families, skipped: 0, format, read: run?.read ?? 0 };
@@ -272,7 +261,7 @@ function* textSteps(
       yield;
     }
     parser.finish();
-    families = run.finish();
+    families = yield* finishRun(run);
   } catch (e) {
     cache?.abort();
     if (e instanceof ParseError) throw e;
@@ -284,10 +273,58 @@ function* textSteps(
   return families;
 }
 
+/**
+ * A JSON body decoded and fed to a run, as steps. The seed's flattening reads the bytes block by block, with
+ * no document tree (json/_stream.ts); a mapping's JSONPath needs the tree, built at once.
+ */
+function* jsonSteps(
+  decoder: BodyDecoder,
+  bytes: Uint8Array,
+  text: () => string,
+  begin: (asSent: boolean) => SampleRun,
+): Generator<void, { families: MetricFamily[]; skipped: number }> {
+  const decoded = decoder.json === null
+    ? yield* flattenJsonSteps(bytes)
+    : decodeText(decoder, text(), "json");
+  yield;
+  return { families: yield* feedSteps(decoded.families, begin(false)), skipped: decoded.skipped };
+}
+
+/**
+ * A body's text of a known format decoded and fed to a run, as steps: the memo's tagged runs
+ * (src/scrape/mod.ts), which a paced caller runs with turns for the event loop.
+ *
+ * @throws {ParseError} For a text that is not a valid document of the format.
+ */
+export function* decodeTextSteps(
+  decoder: BodyDecoder,
+  text: string,
+  format: ConcreteFormat,
+  begin: (asSent: boolean) => SampleRun,
+): Generator<void, { families: MetricFamily[]; skipped: number }> {
+  if (format === "json") return yield* jsonSteps(decoder, UTF8_ENCODER.encode(text), () => text, begin);
+  return { families: yield* textSteps(format, stringBlocks(text), () => text, begin), skipped: 0 };
+}
+
+const UTF8_ENCODER = new TextEncoder();
+
 /** Feeds decoded families to a run. */
 function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[] {
-  for (const family of families) for (const sample of family.samples) run.sample(family, sample);
-  return run.finish();
+  return runSteps(feedSteps(families, run));
+}
+
+/** {@linkcode feed} as steps: one `yield` after about {@linkcode STEP_VALUES} samples. */
+function* feedSteps(families: readonly MetricFamily[], run: SampleRun): Generator<void, MetricFamily[]> {
+  let fed = 0;
+  for (const family of families) {
+    for (const sample of family.samples) run.sample(family, sample);
+    fed += family.samples.length + 1;
+    if (fed >= STEP_VALUES) {
+      fed = 0;
+      yield;
+    }
+  }
+  return yield* finishRun(run);
 }
 
 /** The format a body will be decoded as: the configured one, or what its content type and opening say. */
@@ -300,40 +337,6 @@ function sniffText(bytes: Uint8Array): string {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
   return i < bytes.length ? String.fromCharCode(bytes[i]) : "";
-}
-
-/**
- * A body's text in blocks of whole lines: each block ends just after a line feed (or at the end of the body),
- * which is safe to cut at in UTF-8 bytes since 0x0A is never part of a multi-byte sequence. A leading BOM is
- * skipped, as a whole-body decode does.
- *
- * @throws {ParseError} For bytes that are not valid UTF-8.
- */
-export function* textBlocks(bytes: Uint8Array, blockBytes = BLOCK_BYTES): Generator<string> {
-  const length = bytes.length;
-  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (start < length) {
-    let end = start + blockBytes;
-    if (end >= length) {
-      end = length;
-    } else {
-      const lastLf = bytes.lastIndexOf(10, end - 1);
-      if (lastLf >= start) {
-        end = lastLf + 1;
-      } else {
-        const nextLf = bytes.indexOf(10, end);
-        end = nextLf === -1 ? length : nextLf + 1;
-      }
-    }
-    let block: string;
-    try {
-      block = UTF8_BLOCK.decode(bytes.subarray(start, end));
-    } catch (e) {
-      throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
-    }
-    yield block;
-    start = end;
-  }
 }
 
 /**

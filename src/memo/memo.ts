@@ -15,124 +15,28 @@
  * @module
  */
 
-import { ByteWriter, estimateSize } from "../exposition/escape.ts";
-import { writeFamiliesInto } from "../exposition/respond.ts";
-import { namesTaken } from "../exposition/assemble.ts";
+import type { ByteWriter } from "../exposition/escape.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import type { MetricFamily } from "../model.ts";
-import {
-  buildOutput,
-  type OutputMemo,
-  outputSize,
-  renderEnd,
-  renderOutput,
-  renderSome,
-  type TaggedAnswer,
-} from "./output.ts";
-import { STEP_VALUES, taskStarted, turnIfDue } from "../pace.ts";
+import { type OutputMemo, outputSize, renderEnd, renderOutput, renderSome } from "./output.ts";
+import { runPaced, runSteps, STEP_VALUES, taskStarted, turnIfDue } from "../pace.ts";
 import {
   binaryText,
   type BodyValues,
   endRead,
-  fillSkeleton,
-  findSkeleton,
+  findSkeletonSteps,
   readSome,
   readValues,
-  type Skeleton,
   startRead,
 } from "./skeleton.ts";
+import { FORMAT_INDEX, type MemoPipeline, type MemoWriter, Shape } from "./_shape.ts";
 
 export { binaryText };
-
-/** The real pipeline of a target: decode a body text of a known format, then apply the rules. */
-export type MemoPipeline = (
-  text: string,
-  format: ConcreteFormat,
-) => { families: MetricFamily[]; skipped: number };
-
-/**
- * A target's answer in a format written straight from a Prometheus text body (the relay, src/relay), or
- * `null` when it cannot be: then the pipeline writes it. Far lighter than the pipeline, so learning a shape
- * stays cheap.
- */
-export type MemoWriter = (
-  text: string,
-  format: ExpositionFormat,
-) => { bytes: Uint8Array; names: ReadonlySet<string> } | null;
+export type { MemoPipeline, MemoWriter };
 
 /** Cooldown caps, as powers of two scrapes: a changed shape, and an answer that cannot be memoized. */
 const MAX_CHANGED_BACKOFF = 6;
 const MAX_REFUSED_BACKOFF = 10;
-
-/** Where each format's answer is kept in the two-slot arrays below. */
-const FORMAT_INDEX: Readonly<Record<ExpositionFormat, 0 | 1>> = { text: 0, openmetrics: 1 };
-
-/** One skeleton and what was learnt from it. */
-class Shape {
-  /** Set when an answer cannot be memoized: the owner drops the shape at its next lookup. */
-  refused = false;
-  /** Set once an answer was memoized: hits of this shape save work, so the backoff starts over. */
-  proven = false;
-  readonly #outputs: (OutputMemo | null | undefined)[] = [undefined, undefined];
-
-  constructor(
-    readonly skeleton: Skeleton,
-    readonly skipped: number,
-    readonly pipeline: MemoPipeline,
-    readonly constants: boolean,
-    readonly writer: MemoWriter | undefined,
-  ) {}
-
-  /** The memo of one format, built on first use; `null` if it cannot be. */
-  output(format: ExpositionFormat): OutputMemo | null {
-    const index = FORMAT_INDEX[format];
-    let out = this.#outputs[index];
-    if (out === undefined) {
-      out = this.#build(format);
-      this.#outputs[index] = out;
-      if (out === null) this.refused = true;
-    }
-    return out;
-  }
-
-  #build(format: ExpositionFormat): OutputMemo | null {
-    const n = this.skeleton.pieces.length - 1;
-    try {
-      const whole = this.#tagged(format, (i) => i);
-      const half = whole && this.#tagged(format, (i) => i + 0.5);
-      const out = half ? buildOutput(whole, half, n, this.constants) : null;
-      if (out !== null) this.proven = true;
-      return out;
-    } catch {
-      return null; // the tags broke a check of the real pipeline (an info or stateset value): not memoizable
-    }
-  }
-
-  /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
-  #tagged(format: ExpositionFormat, tag: (i: number) => number): TaggedAnswer | null {
-    const text = fillSkeleton(this.skeleton, tag);
-    if (this.skeleton.format === "prometheus" && this.skipped === 0) {
-      const written = this.writer?.(text, format);
-      if (written) return { bytes: written.bytes, names: new Set(written.names) };
-    }
-    const { families, skipped } = this.pipeline(text, this.skeleton.format);
-    // Every name a family takes (counter `x` also takes `x_total`), so disjointOutputs sees any clash.
-    const names = new Set<string>();
-    const familyNames = new Set<string>();
-    for (const f of families) {
-      familyNames.add(f.name);
-      for (const n of namesTaken(f)) names.add(n);
-      // A timestamp (a JSON mapping's `timestamp`) is written after the value, where the output side looks
-      // for values only: such an answer is left to the pipeline.
-      for (const s of f.samples) if (s.timestampMs !== undefined) return null;
-    }
-    if (skipped !== this.skipped || familyNames.size !== families.length) return null;
-    const w = new ByteWriter(estimateSize(families));
-    writeFamiliesInto(w, families, format);
-    return { bytes: w.bytes(), names };
-  }
-}
 
 /** A paced write in progress, and the promise that writes waiting for it wait on (made by the first). */
 interface Writing {
@@ -170,6 +74,15 @@ export class MemoHit {
   /** The format's memo (built on first use), or `null` when the answer is not a plain copy of the values. */
   output(format: ExpositionFormat): OutputMemo | null {
     return this.#shape.output(format);
+  }
+
+  /**
+   * Builds the format's memo, if it is not yet, in steps that give the event loop turns (src/pace.ts): the
+   * first hit of a shape runs the pipeline twice, which at 100k series takes long enough to stall other
+   * requests. {@linkcode MemoHit.output} then finds it built.
+   */
+  prepare(format: ExpositionFormat): Promise<void> {
+    return this.#shape.prepare(format);
   }
 
   /** Appends the upstream part of the answer; call only after {@linkcode MemoHit.output} gave a memo. */
@@ -341,6 +254,28 @@ export class ScrapeMemo {
 
   /** Remembers the skeleton of a body ({@linkcode binaryText}) the pipeline has just taken in `format`. */
   learn(binary: string, contentType: string | null, format: ConcreteFormat, skipped: number): void {
+    runSteps(this.#learn(binary, contentType, format, skipped));
+  }
+
+  /**
+   * {@linkcode ScrapeMemo.learn} in steps that give the event loop turns (src/pace.ts): reading a 100k-series
+   * body's skeleton takes long enough to stall other requests.
+   */
+  learnPaced(
+    binary: string,
+    contentType: string | null,
+    format: ConcreteFormat,
+    skipped: number,
+  ): Promise<void> {
+    return runPaced(this.#learn(binary, contentType, format, skipped));
+  }
+
+  *#learn(
+    binary: string,
+    contentType: string | null,
+    format: ConcreteFormat,
+    skipped: number,
+  ): Generator<void> {
     if (this.#shape !== null) return;
     if (this.#cooldown > 0) {
       this.#cooldown--;
@@ -348,7 +283,9 @@ export class ScrapeMemo {
     }
     // Not read (see wantsBody: the memo was cooling down when the body came), or empty: nothing to learn.
     if (binary === "") return;
-    const skeleton = findSkeleton(format, contentType, binary);
+    const skeleton = yield* findSkeletonSteps(format, contentType, binary);
+    // Another scrape may have learnt a shape while this one read: the first stays.
+    if (this.#shape !== null) return;
     if (skeleton === null) this.#forget(MAX_CHANGED_BACKOFF);
     else {
       this.#shape = new Shape(skeleton, skipped, this.#pipeline, this.#constants, this.#writer);

@@ -14,6 +14,7 @@
 
 import type { ByteWriter } from "../exposition/escape.ts";
 import type { BodyValues } from "./skeleton.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
 
 /** One format's answer for one skeleton. */
 export interface OutputMemo {
@@ -39,9 +40,13 @@ export interface TaggedAnswer {
  * The value token of every sample line of an answer, as `[start, end)` byte pairs: the bytes after the
  * line's last space (a line not starting with `#` is a sample; the memo's bodies carry no timestamps).
  */
-function valueSpans(bytes: Uint8Array): number[] {
+function* valueSpans(bytes: Uint8Array): Generator<void, number[]> {
   const spans: number[] = [];
-  for (let at = 0; at < bytes.length;) {
+  for (let at = 0, lines = 0; at < bytes.length; lines++) {
+    if (lines === STEP_VALUES) {
+      lines = 0;
+      yield;
+    }
     let end = bytes.indexOf(10, at);
     if (end < 0) end = bytes.length;
     if (at < end && bytes[at] !== 35) {
@@ -96,10 +101,20 @@ export function buildOutput(
   slotCount: number,
   constants: boolean,
 ): OutputMemo | null {
+  return runSteps(buildOutputSteps(whole, half, slotCount, constants));
+}
+
+/** {@linkcode buildOutput} as steps, for a paced caller (src/pace.ts). */
+export function* buildOutputSteps(
+  whole: TaggedAnswer,
+  half: TaggedAnswer,
+  slotCount: number,
+  constants: boolean,
+): Generator<void, OutputMemo | null> {
   const a = whole.bytes;
   const b = half.bytes;
-  const sa = valueSpans(a);
-  const sb = valueSpans(b);
+  const sa = yield* valueSpans(a);
+  const sb = yield* valueSpans(b);
   if (sa.length !== sb.length) return null;
   // Constant byte runs of `a` as [from, to) pairs, and after which run each value comes.
   const runs: number[] = [];
@@ -109,6 +124,7 @@ export function buildOutput(
   let fromA = 0;
   let fromB = 0;
   for (let k = 0; k < sa.length; k += 2) {
+    if (k % (2 * STEP_VALUES) === 0) yield;
     const startA = sa[k], endA = sa[k + 1], startB = sb[k], endB = sb[k + 1];
     if (!sameBytes(a, fromA, startA, b, fromB, startB)) return null;
     if (constants && sameBytes(a, startA, endA, b, startB, endB)) {
@@ -135,7 +151,9 @@ export function buildOutput(
   const consts = new Uint8Array(size);
   const ends = new Int32Array(runEnds.length);
   let pos = 0;
+  yield;
   for (let k = 0, r = 0; k < runEnds.length; k++) {
+    if (k % STEP_VALUES === 0) yield;
     for (; r < runEnds[k]; r += 2) {
       consts.set(a.subarray(runs[r], runs[r + 1]), pos);
       pos += runs[r + 1] - runs[r];

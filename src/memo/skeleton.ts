@@ -20,6 +20,7 @@ import { Buffer } from "node:buffer";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { ByteWriter } from "../exposition/escape.ts";
 import { parseGoFloat } from "../formats/text/mod.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
 
 /** One upstream shape: the text around the values, and what the real parser checks on each value. */
 export interface Skeleton {
@@ -48,11 +49,21 @@ export function findSkeleton(
   contentType: string | null,
   text: string,
 ): Skeleton | null {
-  const spans = format === "json" ? jsonSpans(text) : textSpans(text, format);
+  return runSteps(findSkeletonSteps(format, contentType, text));
+}
+
+/** {@linkcode findSkeleton} as steps, for a paced caller (src/pace.ts). */
+export function* findSkeletonSteps(
+  format: ConcreteFormat,
+  contentType: string | null,
+  text: string,
+): Generator<void, Skeleton | null> {
+  const spans = format === "json" ? yield* jsonSpans(text) : yield* textSpans(text, format);
   if (spans === null) return null;
   const pieces: string[] = [];
   let from = 0;
   for (let k = 0; k < spans.starts.length; k++) {
+    if (k % STEP_VALUES === STEP_VALUES - 1) yield;
     pieces.push(text.slice(from, spans.starts[k]));
     from = spans.ends[k];
   }
@@ -67,10 +78,14 @@ interface Spans {
 }
 
 /** The value token of every sample line, and which values the parser checks; `null` for a timestamp. */
-function textSpans(t: string, format: ConcreteFormat): Spans | null {
+function* textSpans(t: string, format: ConcreteFormat): Generator<void, Spans | null> {
   const spans: Spans = { starts: [], ends: [], checked: [] };
   let check = 0;
-  for (let at = 0; at < t.length;) {
+  for (let at = 0, lines = 0; at < t.length; lines++) {
+    if (lines === STEP_VALUES) {
+      lines = 0;
+      yield;
+    }
     let end = t.indexOf("\n", at);
     if (end < 0) end = t.length;
     const c = t.charCodeAt(at);
@@ -128,9 +143,13 @@ function valueStart(t: string, at: number, end: number): number {
 }
 
 /** Every JSON number token outside strings. */
-function jsonSpans(t: string): Spans {
+function* jsonSpans(t: string): Generator<void, Spans> {
   const spans: Spans = { starts: [], ends: [], checked: [] };
-  for (let i = 0; i < t.length; i++) {
+  for (let i = 0, next = STEP_CHARS; i < t.length; i++) {
+    if (i >= next) {
+      next = i + STEP_CHARS;
+      yield;
+    }
     const c = t.charCodeAt(i);
     if (c === 34) {
       for (i++; i < t.length && t.charCodeAt(i) !== 34; i++) if (t.charCodeAt(i) === 92) i++;
@@ -145,6 +164,9 @@ function jsonSpans(t: string): Spans {
   }
   return spans;
 }
+
+/** Characters of a JSON body scanned between two looks at the clock: well under a millisecond. */
+const STEP_CHARS = 64 * STEP_VALUES;
 
 function isDigit(t: string, k: number): boolean {
   const c = t.charCodeAt(k);
@@ -315,6 +337,11 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * text the pipeline takes.
  */
 export function fillSkeleton(s: Skeleton, tag: (i: number) => number): string {
+  return runSteps(fillSkeletonSteps(s, tag));
+}
+
+/** {@linkcode fillSkeleton} as steps: one `yield` after about {@linkcode STEP_VALUES} values. */
+export function* fillSkeletonSteps(s: Skeleton, tag: (i: number) => number): Generator<void, string> {
   const { pieces } = s;
   const n = pieces.length - 1;
   // Written straight into one buffer: the memo's build runs on the largest bodies, where 2n strings and
@@ -325,6 +352,7 @@ export function fillSkeleton(s: Skeleton, tag: (i: number) => number): string {
   for (let i = 0; i <= n; i++) {
     w.latin1(pieces[i]);
     if (i < n) w.number(tag(i));
+    if (i % STEP_VALUES === STEP_VALUES - 1) yield;
   }
   return UTF8.decode(w.bytes());
 }

@@ -19,7 +19,7 @@
 
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { ByteWriter } from "../exposition/escape.ts";
-import { runPaced } from "../pace.ts";
+import { runPaced, runSteps } from "../pace.ts";
 import type { Context } from "../transform/mod.ts";
 import { SeriesFilter } from "./_filter.ts";
 import { SeenSeries } from "./_hash.ts";
@@ -222,16 +222,16 @@ export class TextRelay {
   }
 
   /**
-   * Relays a text at once, without pacing and without counting it or touching the backoff (the memo's
-   * tagged answers, src/memo/memo.ts): the answer's bytes and names, or `null` when the pipeline must take
-   * it.
+   * Relays a text as steps, without counting it or touching the backoff (the memo's tagged answers,
+   * src/memo/memo.ts): the answer's bytes and names, or `null` when the pipeline must take it. A paced pass
+   * that comes meanwhile gives its body to the pipeline, as with any pass already running.
    */
-  relayText(
+  *relayTextSteps(
     text: string,
     format: ExpositionFormat,
-  ): { bytes: Uint8Array; names: ReadonlySet<string> } | null {
+  ): Generator<void, { bytes: Uint8Array; names: ReadonlySet<string> } | null> {
     // Its lines are not the upstream's: they are not kept to predict the next body's.
-    const answer = this.#relayNow(ENC.encode(text), format, false);
+    const answer = yield* this.#relaySteps(ENC.encode(text), format, false);
     return answer === null ? null : { bytes: answer.bytes(), names: answer.names };
   }
 
@@ -240,26 +240,32 @@ export class TextRelay {
    * (benchmarks, tests); `null` when the pipeline must take the body, or a paced pass is running.
    */
   relayNow(body: Uint8Array, format: ExpositionFormat): RelayedAnswer | null {
-    return this.#relayNow(body, format, true);
+    return runSteps(this.#relaySteps(body, format, true));
   }
 
-  #relayNow(body: Uint8Array, format: ExpositionFormat, keepLines: boolean): RelayedAnswer | null {
+  *#relaySteps(
+    body: Uint8Array,
+    format: ExpositionFormat,
+    keepLines: boolean,
+  ): Generator<void, RelayedAnswer | null> {
     if (this.#running) return null;
-    const pass = this.#input(body, format, keepLines);
-    const { record } = pass;
-    const steps = relayPass(pass);
-    let step = steps.next();
-    while (!step.done) step = steps.next();
-    const result = step.value;
-    if (typeof result === "string") {
-      if (record !== null) this.#forget(record);
-      return null;
+    this.#running = true;
+    try {
+      const pass = this.#input(body, format, keepLines);
+      const { record } = pass;
+      const result = yield* relayPass(pass);
+      if (typeof result === "string") {
+        if (record !== null) this.#forget(record);
+        return null;
+      }
+      this.stats.predicted = result.predicted;
+      if (record !== null) this.#learn(result.records, record, pass.generation, result.arenas);
+      else this.#host.predicted = result.records;
+      const names = this.#names(result.families);
+      return new RelayedAnswer(format, result.families, result.arenas, names, result.read, 0);
+    } finally {
+      this.#running = false;
     }
-    this.stats.predicted = result.predicted;
-    if (record !== null) this.#learn(result.records, record, pass.generation, result.arenas);
-    else this.#host.predicted = result.records;
-    const names = this.#names(result.families);
-    return new RelayedAnswer(format, result.families, result.arenas, names, result.read, 0);
   }
 
   /**

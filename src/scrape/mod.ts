@@ -15,12 +15,12 @@ import {
   type DecodedBody,
   decodeStream,
   decodeStreamPaced,
-  decodeText,
+  decodeTextSteps,
   type StreamedBody,
-  streamText,
 } from "../formats/mod.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../memo/memo.ts";
+import { runSteps } from "../pace.ts";
 import { type RelayedAnswer, TextRelay } from "../relay/mod.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { MetricFamily } from "../model.ts";
@@ -116,8 +116,10 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
   const { config } = target;
   const constants = config.json === undefined && config.rules.every((r) => !("scale" in r) || r.scale !== 0);
   // The memo learns a text answer through the relay when the target has one (given after this, or not).
-  const writer = (text: string, format: ExpositionFormat) => target.relay?.relayText(text, format) ?? null;
-  target.memo = new ScrapeMemo((text, format) => runPipeline(target, text, format), constants, writer);
+  const writer = function* (text: string, format: ExpositionFormat) {
+    return target.relay === undefined ? null : yield* target.relay.relayTextSteps(text, format);
+  };
+  target.memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format), constants, writer);
   return target;
 }
 
@@ -140,20 +142,30 @@ export function withSeriesCache(target: CompiledTarget): CompiledTarget {
  *
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
-export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat) {
-  if (format === "json") return applyRules(target, decodeText(target.decoder, text, format));
-  return { families: streamText(format, [text], () => text, runStarter(target)), skipped: 0, format };
+export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat): PipelineResult {
+  return runSteps(pipelineSteps(target, text, format));
+}
+
+/** What {@linkcode runPipeline} gives: the families after the rules, the skipped values and the format. */
+export interface PipelineResult {
+  families: MetricFamily[];
+  skipped: number;
+  format: ConcreteFormat;
+}
+
+/** {@linkcode runPipeline} as steps, for a paced caller (src/pace.ts): the memo learning a shape. */
+export function* pipelineSteps(
+  target: CompiledTarget,
+  text: string,
+  format: ConcreteFormat,
+): Generator<void, PipelineResult> {
+  const { families, skipped } = yield* decodeTextSteps(target.decoder, text, format, runStarter(target));
+  return { families, skipped, format };
 }
 
 /** Starts a run of the target's rules, for a body once its format is known. */
 function runStarter(target: CompiledTarget): (asSent: boolean) => TransformRun {
   return (asSent) => target.transform.begin({ asSent });
-}
-
-/** The target's rules on decoded families, keeping the count of skipped values and the format. */
-function applyRules(target: CompiledTarget, decoded: DecodedBody) {
-  const { families, skipped, asSent, format } = decoded;
-  return { families: target.transform.apply(families, { asSent }), skipped, format };
 }
 
 /**
@@ -246,7 +258,7 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
         ? await relay.relay(body.bytes, options.format ?? "text")
         : null;
       if (relayed !== null) {
-        memo?.learn(binary, body.contentType, "prometheus", 0);
+        await memo?.learnPaced(binary, body.contentType, "prometheus", 0);
         let families: MetricFamily[] | undefined;
         return {
           ok: true,
@@ -267,7 +279,7 @@ export async function scrapeTarget(target: CompiledTarget, options: ScrapeOption
       trace.format = format;
       trace.transformMs = performance.now() - decoding;
     }
-    memo?.learn(binary, body.contentType, format, skipped);
+    await memo?.learnPaced(binary, body.contentType, format, skipped);
     return { ok: true, families, skipped, read, durationSeconds: seconds() };
   } catch (e) {
     return { ok: false, error: asUpstreamError(e), durationSeconds: seconds() };

@@ -15,11 +15,18 @@ import type { DuplicatePolicy } from "../config/types.ts";
 import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { type Conflict, DocumentBuilder, namesTaken } from "../exposition/assemble.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
-import { type Document, endDocument, SharedDocument, writeDocument } from "../exposition/respond.ts";
+import {
+  type Document,
+  endDocument,
+  SharedDocument,
+  writeDocument,
+  writeDocumentPaced,
+} from "../exposition/respond.ts";
 import { scrapeFamilies, type ScrapeOutcome, type SelfMetrics } from "../exposition/self_metrics.ts";
 import type { Logger } from "../log.ts";
 import { disjointOutputs, type NamedOutput, type WrittenSource } from "../memo/written.ts";
 import type { MetricFamily } from "../model.ts";
+import { runPaced, STEP_VALUES } from "../pace.ts";
 import type { CompiledTarget, ScrapeResult } from "../scrape/mod.ts";
 
 /** One source of an answer: a static target, or the target of a `/probe`. */
@@ -103,11 +110,13 @@ function scratchOf(job: AnswerJob): ByteWriter {
  */
 export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Promise<Answer<T>> {
   const { sources, results, policy, format } = job;
+  // A memo's first hit in a format learns that answer (two tagged runs): in steps, before it is looked at.
+  for (const r of results) if (r.ok && r.memo !== undefined) await r.memo.prepare(format);
   // The memo writes each source's answer as it is: only when no two sources share a name, so no merge and
   // no duplicate across them can arise. Else every upstream family goes through one DocumentBuilder.
   const outputs = memoOutputs(results, format);
   const doc = outputs === null ? new DocumentBuilder() : undefined;
-  const final = doc === undefined ? results : addSources(doc, sources, results);
+  const final = doc === undefined ? results : await addSources(doc, sources, results);
   const outcomes = reportResults(sources, final, policy);
   // Conflicts between sources are counted before our counters are read, so this answer shows them.
   if (doc !== undefined) policy.conflicts(doc.conflicts);
@@ -118,13 +127,21 @@ export async function buildAnswer<T>(job: AnswerJob, take: TakeDocument<T>): Pro
   if (fromMemo !== null) return { answer: fromMemo.answer, results: final };
   for (const r of results) if (r.ok) r.relayed?.discarded();
   const builder = doc ?? new DocumentBuilder();
-  if (doc === undefined) addSources(builder, sources, results);
+  if (doc === undefined) await addSources(builder, sources, results);
   const reported = doc === undefined ? 0 : builder.conflicts.length;
   builder.addOwn(own);
   // A clash with our own families is known only now: it shows in the counter from the next answer on.
   policy.conflicts(builder.conflicts.slice(reported));
-  return { answer: take(writeDocument(builder.families(), format, scratchOf(job))), results: final };
+  const families = builder.families();
+  // A large document is written in steps, into a buffer of its own (the turns would let others use scratch).
+  const document = estimateSize(families) > PACED_DOCUMENT_BYTES
+    ? await writeDocumentPaced(families, format)
+    : writeDocument(families, format, scratchOf(job));
+  return { answer: take(document), results: final };
 }
+
+/** Documents estimated larger than this (some 4,000 samples) are written in paced steps. */
+const PACED_DOCUMENT_BYTES = 64 * STEP_VALUES;
 
 /**
  * The answer when the memory budget refused a built one: every source that succeeded fails with `error`
@@ -223,14 +240,28 @@ function addSources(
   doc: DocumentBuilder,
   sources: readonly AnswerSource[],
   results: readonly ScrapeResult[],
-): ScrapeResult[] {
-  return results.map((r, i) => {
-    if (!r.ok) return r;
+): Promise<ScrapeResult[]> {
+  return runPaced(addSourcesSteps(doc, sources, results));
+}
+
+/** {@linkcode addSources} as steps: a 100k-family source takes long enough to stall other requests. */
+function* addSourcesSteps(
+  doc: DocumentBuilder,
+  sources: readonly AnswerSource[],
+  results: readonly ScrapeResult[],
+): Generator<void, ScrapeResult[]> {
+  const final: ScrapeResult[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
     const { name, onDuplicate } = sources[i];
-    const refused = doc.add({ source: name, families: r.families, onDuplicate });
-    if (refused === null) return r;
-    return { ok: false, error: new UpstreamError("duplicate", refused), durationSeconds: r.durationSeconds };
-  });
+    const refused = r.ok ? yield* doc.addSteps({ source: name, families: r.families, onDuplicate }) : null;
+    final.push(
+      refused === null
+        ? r
+        : { ok: false, error: new UpstreamError("duplicate", refused), durationSeconds: r.durationSeconds },
+    );
+  }
+  return final;
 }
 
 /** Reports each result to the policy and returns each outcome. */

@@ -15,6 +15,7 @@ import { familyNameOf } from "../patterns/mod.ts";
 import { type Decision, isScalarType } from "./_rules.ts";
 import { addStaticLabels, dedupe, renameLabel, setLabels } from "./_series.ts";
 import type { Context } from "./mod.ts";
+import { runSteps, STEP_VALUES } from "../pace.ts";
 
 /** A family being built: how many upstream families fed it, and whether its series need the duplicate check. */
 interface Acc {
@@ -140,7 +141,12 @@ export class Run implements SeriesSink {
   }
 
   finish(): MetricFamily[] {
-    return finish(this.#out, this.#ctx.policy, this.#onDuplicate);
+    return runSteps(this.finishSteps());
+  }
+
+  /** {@linkcode Run.finish} as steps, for a paced caller (src/pace.ts). */
+  finishSteps(): Generator<void, MetricFamily[]> {
+    return finishSteps(this.#out, this.#ctx.policy, this.#onDuplicate);
   }
 
   /** The route of an upstream family in this run (samples of one family come together: one compare). */
@@ -290,14 +296,19 @@ function accFor(
   return acc;
 }
 
-/** The run's output: non-empty families, units checked, statesets that lost their label as gauges, deduped. */
-function finish(
+/** The run's output, as steps: non-empty families, units checked, statesets that lost their label as gauges, deduped. */
+function* finishSteps(
   out: Map<string, Acc>,
   policy: DuplicatePolicy,
   onDuplicate: ((s: Sample) => void) | null,
-): MetricFamily[] {
+): Generator<void, MetricFamily[]> {
   const result: MetricFamily[] = [];
+  let n = 0;
   for (const acc of out.values()) {
+    if (++n === STEP_VALUES) {
+      n = 0;
+      yield;
+    }
     const f = acc.family;
     if (f.samples.length === 0) continue;
     if (f.unit !== "" && f.name !== f.unit && !f.name.endsWith("_" + f.unit)) f.unit = "";

@@ -60,6 +60,8 @@ export interface TransformRun extends SeriesSink {
    * @throws {UpstreamError} With reason `duplicate` when the policy is `error` and two series collide.
    */
   finish(): MetricFamily[];
+  /** {@linkcode TransformRun.finish} as steps, for a paced caller (src/pace.ts). */
+  finishSteps(): Generator<void, MetricFamily[]>;
 }
 
 /** What {@linkcode Transform.trace} reports. */

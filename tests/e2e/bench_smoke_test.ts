@@ -14,7 +14,7 @@ import { ByteWriter } from "../../src/exposition/escape.ts";
 import { bodyText } from "../../src/formats/mod.ts";
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, ScrapeMemo } from "../../src/memo/memo.ts";
-import { type CompiledTarget, runPipeline } from "../../src/scrape/mod.ts";
+import { type CompiledTarget, pipelineSteps, runPipeline } from "../../src/scrape/mod.ts";
 import type { UpstreamBody } from "../../src/upstream/mod.ts";
 import { churnAt, parseChurn, parseOptions, parseSize } from "../../bench/system/run.ts";
 import {
@@ -186,7 +186,7 @@ Deno.test("scrapeOnce() runs each bench case through the real pipeline", () => {
 
 /** The memo's answer (text 0.0.4) for `next` after learning `base`, or `null` when it declines. */
 function memoAnswer(target: CompiledTarget, base: UpstreamBody, next: UpstreamBody): string | null {
-  const memo = new ScrapeMemo((text, format) => runPipeline(target, text, format));
+  const memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format));
   const learn = bodyText(base);
   const format = detectFormat(target.decoder.format, base.contentType, learn);
   memo.learn(binaryText(base.bytes), base.contentType, format, runPipeline(target, learn, format).skipped);

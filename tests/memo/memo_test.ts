@@ -19,7 +19,13 @@ import { type ConcreteFormat, detectFormat } from "../../src/formats/detect.ts";
 import { createLogger } from "../../src/log.ts";
 import { binaryText, ScrapeMemo } from "../../src/memo/memo.ts";
 import { isCanonical } from "../../src/memo/skeleton.ts";
-import { type CompiledTarget, compileTarget, runPipeline, withMemo } from "../../src/scrape/mod.ts";
+import {
+  type CompiledTarget,
+  compileTarget,
+  pipelineSteps,
+  runPipeline,
+  withMemo,
+} from "../../src/scrape/mod.ts";
 import { createHandler } from "../../src/server/mod.ts";
 import { staticRuntime } from "../../src/server/runtime.ts";
 import { VERSION } from "../../src/version.ts";
@@ -227,7 +233,7 @@ function write(families: Parameters<typeof writeTextInto>[1], format: Exposition
 /** Learns `base`, looks `next` up, and checks the memo's answer (if any) against the pipeline's. */
 function check(c: Case, base: readonly string[], next: readonly string[]): "hit" | "fallback" {
   const target = compileTarget(targetFrom(c.yaml));
-  const memo = new ScrapeMemo((text, format) => runPipeline(target, text, format));
+  const memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format));
   const first = expected(target, c.body(base), c.contentType);
   assert.ok(first.result, `${c.name}: the base body must be valid: ${first.error}`);
   memo.learn(bin(c.body(base)), c.contentType, first.format, first.result.skipped);
@@ -318,14 +324,14 @@ Deno.test("memo: a changed skeleton falls back (new series, changed label, times
     text.replace("drop_me 98", "drop_me 98 1700000000000"),
   ];
   for (const other of changed) {
-    const memo = new ScrapeMemo((t, f) => runPipeline(target, t, f));
+    const memo = new ScrapeMemo((t, f) => pipelineSteps(target, t, f));
     memo.learn(bin(text), c.contentType, format, 0);
     assert.equal(lookupText(memo, other, c.contentType), null, other);
   }
-  const other = new ScrapeMemo((t, f) => runPipeline(target, t, f));
+  const other = new ScrapeMemo((t, f) => pipelineSteps(target, t, f));
   other.learn(bin(text), c.contentType, format, 0);
   assert.equal(lookupText(other, text, "text/plain; charset=utf-8"), null);
-  const same = new ScrapeMemo((t, f) => runPipeline(target, t, f));
+  const same = new ScrapeMemo((t, f) => pipelineSteps(target, t, f));
   same.learn(bin(text), c.contentType, format, 0);
   assert.notEqual(lookupText(same, text, c.contentType), null, "the same body must hit");
 });
@@ -336,7 +342,7 @@ Deno.test("memo: an answer that cannot be memoized backs off (tagged runs stay r
   let runs = 0;
   const memo = new ScrapeMemo((t, f) => {
     runs++;
-    return runPipeline(target, t, f);
+    return pipelineSteps(target, t, f);
   });
   const text = c.body(Array.from({ length: c.slots }, (_, i) => c.plain(i)));
   const format = detectFormat("auto", c.contentType, text);
@@ -352,7 +358,7 @@ Deno.test("memo: an answer that cannot be memoized backs off (tagged runs stay r
 
 Deno.test("memo: a shape that changes every scrape backs off", () => {
   const target = compileTarget(targetFrom(TYPICAL));
-  const memo = new ScrapeMemo((t, f) => runPipeline(target, t, f));
+  const memo = new ScrapeMemo((t, f) => pipelineSteps(target, t, f));
   for (let scrape = 0; scrape < 1000; scrape++) {
     const text = `a{ts="${scrape}"} 1\n`;
     if (lookupText(memo, text, null) === null) memo.learn(text, null, "prometheus", 0);

@@ -17,7 +17,13 @@ import {
 import { detectFormat } from "../../src/formats/detect.ts";
 import { binaryText, type MemoHit, ScrapeMemo } from "../../src/memo/memo.ts";
 import { STEP_VALUES } from "../../src/pace.ts";
-import { type CompiledTarget, compileTarget, runPipeline, type ScrapeResult } from "../../src/scrape/mod.ts";
+import {
+  type CompiledTarget,
+  compileTarget,
+  pipelineSteps,
+  runPipeline,
+  type ScrapeResult,
+} from "../../src/scrape/mod.ts";
 import { type AnswerPolicy, buildAnswer } from "../../src/server/answer.ts";
 import { withClock } from "../_lib/clock.ts";
 
@@ -57,7 +63,7 @@ const ENC = new TextEncoder();
 
 function learnt(): { target: CompiledTarget; memo: ScrapeMemo } {
   const target = compileTarget(parseConfigText(YAML, "memo.yaml", FLAGS, Deno.cwd()).targets[0]);
-  const memo = new ScrapeMemo((text, format) => runPipeline(target, text, format));
+  const memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format));
   const first = body(N, String);
   const format = detectFormat(target.decoder.format, CT, first);
   memo.learn(binaryText(ENC.encode(first)), CT, format, runPipeline(target, first, format).skipped);

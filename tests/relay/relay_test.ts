@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ExpositionFormat } from "../../src/exposition/negotiate.ts";
 import { TextRelay } from "../../src/relay/mod.ts";
+import { runSteps } from "../../src/pace.ts";
 import { bytesHash1, bytesHash2, pairHashes, secondHash, SEED1, SEED2 } from "../../src/relay/_hash.ts";
 import { CANONICAL, CANONICAL_NEGATIVE, canonicalValue, NOT_CANONICAL } from "../../src/relay/_lex.ts";
 import { formatNumber } from "../../src/exposition/escape.ts";
@@ -277,7 +278,7 @@ Deno.test("relay: a scrape that comes while a pass runs is given to the pipeline
   const body = ENC.encode(renderMetricsText(20_000));
   const first = relay.relay(body, "text");
   const second = relay.relay(body, "text");
-  assert.equal(relay.relayText(renderMetricsText(10), "text"), null);
+  assert.equal(runSteps(relay.relayTextSteps(renderMetricsText(10), "text")), null);
   assert.equal(await second, null);
   assert.notEqual(await first, null);
   assert.notEqual(await relay.relay(body, "text"), null);

@@ -12,6 +12,7 @@ import { ParseError } from "../../errors.ts";
 import type { FlatJsonResult } from "./_flat.ts";
 import { LeafLog } from "./_stream_log.ts";
 import { JsonFault, JsonScanner } from "./_stream_scan.ts";
+import { runSteps } from "../../pace.ts";
 
 /** Bytes decoded per block: big enough that per-block costs vanish, small next to a scrape's output. */
 export const DEFAULT_BLOCK_BYTES = 65536;
@@ -48,6 +49,17 @@ export interface FlattenBytesOptions {
  * ```
  */
 export function flattenJsonBytes(bytes: Uint8Array, options: FlattenBytesOptions = {}): FlatJsonResult {
+  return runSteps(flattenJsonSteps(bytes, options));
+}
+
+/**
+ * {@linkcode flattenJsonBytes} as steps: one `yield` after each block, so a paced caller (src/pace.ts) gives
+ * the event loop turns while a large body is read.
+ */
+export function* flattenJsonSteps(
+  bytes: Uint8Array,
+  options: FlattenBytesOptions = {},
+): Generator<void, FlatJsonResult> {
   const block = options.blockBytes ?? DEFAULT_BLOCK_BYTES;
   if (!Number.isInteger(block) || block < 1) throw new RangeError(`Block size must be >= 1: got ${block}`);
   const log = new LeafLog();
@@ -77,9 +89,10 @@ export function flattenJsonBytes(bytes: Uint8Array, options: FlattenBytesOptions
     const cut = used === s.length ? 0 : utf8Length(s, used);
     pos = end - cut;
     want = Math.max(block, 2 * cut);
+    yield;
   } while (pos < bytes.length);
   if (scanner.notObject) throw new ParseError("the JSON document must be an object at the top level");
-  return log.families();
+  return yield* log.families();
 }
 
 /**

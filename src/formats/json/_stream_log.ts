@@ -17,6 +17,7 @@ import { ParseError } from "../../errors.ts";
 import { type MetricFamily, type Sample, sanitizeMetricName } from "../../model.ts";
 import { type FlatJsonResult, MAX_JSON_DEPTH } from "./_flat.ts";
 import type { JsonSink } from "./_stream_scan.ts";
+import { STEP_VALUES } from "../../pace.ts";
 
 /** The log's mark for an object nested too deep; flattenJson fails if it is still in the tree at the end. */
 const TOO_DEEP: Sample = { name: "", labels: [], value: 0 };
@@ -169,11 +170,12 @@ export class LeafLog implements JsonSink {
     this.#skipped = skipped;
   }
 
-  /** The families, built from the log as flattenJson builds them from the tree. */
-  families(): FlatJsonResult {
+  /** The families, built from the log as flattenJson builds them from the tree, as steps. */
+  *families(): Generator<void, FlatJsonResult> {
     const byName = new Map<string, MetricFamily>();
     const samples = this.#samples;
     for (let j = 0; j < samples.length; j++) {
+      if (j % STEP_VALUES === STEP_VALUES - 1) yield;
       const sample = samples[j];
       if (sample === TOO_DEEP) {
         throw new ParseError(`the JSON document nests objects deeper than ${MAX_JSON_DEPTH} levels`);

@@ -23,7 +23,12 @@
  */
 
 export { coerceJsonValue, type FlatJsonResult, flattenJson, MAX_JSON_DEPTH, parseJson } from "./_flat.ts";
-export { DEFAULT_BLOCK_BYTES, type FlattenBytesOptions, flattenJsonBytes } from "./_stream.ts";
+export {
+  DEFAULT_BLOCK_BYTES,
+  type FlattenBytesOptions,
+  flattenJsonBytes,
+  flattenJsonSteps,
+} from "./_stream.ts";
 export {
   compileJsonMapping,
   type JsonMapping,
