@@ -1,5 +1,5 @@
 /**
- * A text body in blocks of whole lines, for the streaming decode (./mod.ts): from its bytes, or from a text.
+ * A text body in blocks of whole lines, for the streaming decode (./mod.ts).
  *
  * @module
  */
@@ -45,17 +45,6 @@ export function* textBlocks(bytes: Uint8Array, blockBytes = BLOCK_BYTES): Genera
       throw new ParseError("the upstream body is not valid UTF-8", 0, { cause: e });
     }
     yield block;
-    start = end;
-  }
-}
-
-/** A text in blocks of whole lines of about {@linkcode BLOCK_BYTES} characters, as {@linkcode textBlocks}. */
-export function* stringBlocks(text: string, blockChars = BLOCK_BYTES): Generator<string> {
-  let start = 0;
-  while (start < text.length) {
-    const lf = text.indexOf("\n", start + blockChars - 1);
-    const end = lf === -1 ? text.length : lf + 1;
-    yield text.slice(start, end);
     start = end;
   }
 }

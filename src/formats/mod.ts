@@ -23,7 +23,7 @@ import {
 import { parsePrometheusText, type TextFormat, TextParser } from "./text/mod.ts";
 import type { SeriesCache } from "./series_cache.ts";
 import { runPaced, runSteps, STEP_VALUES } from "../pace.ts";
-import { stringBlocks, textBlocks } from "./_blocks.ts";
+import { textBlocks } from "./_blocks.ts";
 
 export { BLOCK_BYTES, textBlocks } from "./_blocks.ts";
 
@@ -291,22 +291,21 @@ function* jsonSteps(
 }
 
 /**
- * A body's text of a known format decoded and fed to a run, as steps: the memo's tagged runs
- * (src/scrape/mod.ts), which a paced caller runs with turns for the event loop.
+ * A body of a known format decoded and fed to a run, as steps: the memo's tagged runs (src/scrape/mod.ts),
+ * which a paced caller runs with turns for the event loop.
  *
- * @throws {ParseError} For a text that is not a valid document of the format.
+ * @throws {ParseError} For a body that is not a valid document of the format.
  */
-export function* decodeTextSteps(
+export function* decodeBytesSteps(
   decoder: BodyDecoder,
-  text: string,
+  bytes: Uint8Array,
   format: ConcreteFormat,
   begin: (asSent: boolean) => SampleRun,
 ): Generator<void, { families: MetricFamily[]; skipped: number }> {
-  if (format === "json") return yield* jsonSteps(decoder, UTF8_ENCODER.encode(text), () => text, begin);
-  return { families: yield* textSteps(format, stringBlocks(text), () => text, begin), skipped: 0 };
+  const text = () => bodyText({ bytes, contentType: null });
+  if (format === "json") return yield* jsonSteps(decoder, bytes, text, begin);
+  return { families: yield* textSteps(format, textBlocks(bytes), text, begin), skipped: 0 };
 }
-
-const UTF8_ENCODER = new TextEncoder();
 
 /** Feeds decoded families to a run. */
 function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[] {

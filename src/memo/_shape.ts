@@ -16,11 +16,10 @@ import { runPaced, runSteps, STEP_VALUES } from "../pace.ts";
 import { fillSkeletonSteps, type Skeleton } from "./skeleton.ts";
 
 /**
- * The real pipeline of a target as steps (src/pace.ts): decode a body text of a known format, then apply the
- * rules.
+ * The real pipeline of a target as steps (src/pace.ts): decode a body of a known format, then apply the rules.
  */
 export type MemoPipeline = (
-  text: string,
+  body: Uint8Array,
   format: ConcreteFormat,
 ) => Generator<void, { families: MetricFamily[]; skipped: number }>;
 
@@ -30,7 +29,7 @@ export type MemoPipeline = (
  * a shape stays cheap.
  */
 export type MemoWriter = (
-  text: string,
+  body: Uint8Array,
   format: ExpositionFormat,
 ) => Generator<void, { bytes: Uint8Array; names: ReadonlySet<string> } | null>;
 
@@ -93,12 +92,12 @@ export class Shape {
 
   /** The real pipeline's answer to the skeleton filled with `tag`; `null` if it is not like the real one. */
   *#tagged(format: ExpositionFormat, tag: (i: number) => number): Generator<void, TaggedAnswer | null> {
-    const text = yield* fillSkeletonSteps(this.skeleton, tag);
+    const body = yield* fillSkeletonSteps(this.skeleton, tag);
     if (this.skeleton.format === "prometheus" && this.skipped === 0 && this.writer !== undefined) {
-      const written = yield* this.writer(text, format);
+      const written = yield* this.writer(body, format);
       if (written) return { bytes: written.bytes, names: new Set(written.names) };
     }
-    const { families, skipped } = yield* this.pipeline(text, this.skeleton.format);
+    const { families, skipped } = yield* this.pipeline(body, this.skeleton.format);
     // Every name a family takes (counter `x` also takes `x_total`), so disjointOutputs sees any clash.
     const names = new Set<string>();
     const familyNames = new Set<string>();

@@ -330,18 +330,11 @@ export function binaryText(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
 /**
- * The body with value `i` replaced by `tag(i)` (spelled so every decoder reads it back exactly), as the UTF-8
- * text the pipeline takes.
+ * The body with value `i` replaced by `tag(i)` (spelled so every decoder reads it back exactly), as the bytes
+ * the pipeline takes, in steps: one `yield` after about {@linkcode STEP_VALUES} values.
  */
-export function fillSkeleton(s: Skeleton, tag: (i: number) => number): string {
-  return runSteps(fillSkeletonSteps(s, tag));
-}
-
-/** {@linkcode fillSkeleton} as steps: one `yield` after about {@linkcode STEP_VALUES} values. */
-export function* fillSkeletonSteps(s: Skeleton, tag: (i: number) => number): Generator<void, string> {
+export function* fillSkeletonSteps(s: Skeleton, tag: (i: number) => number): Generator<void, Uint8Array> {
   const { pieces } = s;
   const n = pieces.length - 1;
   // Written straight into one buffer: the memo's build runs on the largest bodies, where 2n strings and
@@ -354,5 +347,5 @@ export function* fillSkeletonSteps(s: Skeleton, tag: (i: number) => number): Gen
     if (i < n) w.number(tag(i));
     if (i % STEP_VALUES === STEP_VALUES - 1) yield;
   }
-  return UTF8.decode(w.bytes());
+  return w.bytes();
 }

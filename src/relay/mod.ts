@@ -30,7 +30,6 @@ import { type PassHost, type PassInput, relayPass } from "./_steps.ts";
 import { Routes } from "./_route.ts";
 import { viewOf } from "./_lex.ts";
 
-const ENC = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /** Routes kept across scrapes; past this many, the cache starts over (an upstream with ever-new names). */
@@ -222,16 +221,16 @@ export class TextRelay {
   }
 
   /**
-   * Relays a text as steps, without counting it or touching the backoff (the memo's tagged answers,
+   * Relays a body as steps, without counting it or touching the backoff (the memo's tagged answers,
    * src/memo/memo.ts): the answer's bytes and names, or `null` when the pipeline must take it. A paced pass
    * that comes meanwhile gives its body to the pipeline, as with any pass already running.
    */
-  *relayTextSteps(
-    text: string,
+  *relayTaggedSteps(
+    body: Uint8Array,
     format: ExpositionFormat,
   ): Generator<void, { bytes: Uint8Array; names: ReadonlySet<string> } | null> {
     // Its lines are not the upstream's: they are not kept to predict the next body's.
-    const answer = yield* this.#relaySteps(ENC.encode(text), format, false);
+    const answer = yield* this.#relaySteps(body, format, false);
     return answer === null ? null : { bytes: answer.bytes(), names: answer.names };
   }
 

@@ -12,10 +12,10 @@ import {
   bodyFormat,
   compileDecoder,
   decodeBody,
+  decodeBytesSteps,
   type DecodedBody,
   decodeStream,
   decodeStreamPaced,
-  decodeTextSteps,
   type StreamedBody,
 } from "../formats/mod.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
@@ -116,10 +116,10 @@ export function withMemo(target: CompiledTarget): CompiledTarget {
   const { config } = target;
   const constants = config.json === undefined && config.rules.every((r) => !("scale" in r) || r.scale !== 0);
   // The memo learns a text answer through the relay when the target has one (given after this, or not).
-  const writer = function* (text: string, format: ExpositionFormat) {
-    return target.relay === undefined ? null : yield* target.relay.relayTextSteps(text, format);
+  const writer = function* (body: Uint8Array, format: ExpositionFormat) {
+    return target.relay === undefined ? null : yield* target.relay.relayTaggedSteps(body, format);
   };
-  target.memo = new ScrapeMemo((text, format) => pipelineSteps(target, text, format), constants, writer);
+  target.memo = new ScrapeMemo((body, format) => pipelineSteps(target, body, format), constants, writer);
   return target;
 }
 
@@ -143,8 +143,10 @@ export function withSeriesCache(target: CompiledTarget): CompiledTarget {
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
 export function runPipeline(target: CompiledTarget, text: string, format: ConcreteFormat): PipelineResult {
-  return runSteps(pipelineSteps(target, text, format));
+  return runSteps(pipelineSteps(target, UTF8_ENCODER.encode(text), format));
 }
+
+const UTF8_ENCODER = new TextEncoder();
 
 /** What {@linkcode runPipeline} gives: the families after the rules, the skipped values and the format. */
 export interface PipelineResult {
@@ -153,13 +155,13 @@ export interface PipelineResult {
   format: ConcreteFormat;
 }
 
-/** {@linkcode runPipeline} as steps, for a paced caller (src/pace.ts): the memo learning a shape. */
+/** {@linkcode runPipeline} on a body's bytes, as steps, for a paced caller (src/pace.ts): the memo learning a shape. */
 export function* pipelineSteps(
   target: CompiledTarget,
-  text: string,
+  body: Uint8Array,
   format: ConcreteFormat,
 ): Generator<void, PipelineResult> {
-  const { families, skipped } = yield* decodeTextSteps(target.decoder, text, format, runStarter(target));
+  const { families, skipped } = yield* decodeBytesSteps(target.decoder, body, format, runStarter(target));
   return { families, skipped, format };
 }
 

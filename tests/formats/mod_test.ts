@@ -12,7 +12,6 @@ import { parseConfigText } from "../../src/config/load.ts";
 import { ParseError } from "../../src/errors.ts";
 import { writeText } from "../../src/exposition/text.ts";
 import { decodeBody, decodeStream, decodeStreamPaced, textBlocks } from "../../src/formats/mod.ts";
-import { stringBlocks } from "../../src/formats/_blocks.ts";
 import { parsePrometheusText, type TextFormat, TextParser } from "../../src/formats/text/mod.ts";
 import { SeriesCache } from "../../src/formats/series_cache.ts";
 import type { MetricFamily } from "../../src/model.ts";
@@ -160,22 +159,6 @@ Deno.test("textBlocks: a leading BOM is skipped, invalid UTF-8 is a ParseError, 
   assert.throws(() => [...textBlocks(new Uint8Array([0x61, 0x20, 0xff, 0x0a]))], ParseError);
   // A multi-byte character is never cut: blocks are cut only after a line feed.
   assert.deepEqual([...textBlocks(ENC.encode("é 1\nü 2\n"), 2)], ["é 1\n", "ü 2\n"]);
-});
-
-Deno.test("stringBlocks: whole lines, the text in order, every block but the last ending at a line feed", () => {
-  fc.assert(
-    fc.property(fc.stringMatching(/^[a \n]{0,60}$/), fc.integer({ min: 1, max: 8 }), (text, size) => {
-      const blocks = [...stringBlocks(text, size)];
-      assert.equal(blocks.join(""), text);
-      for (const b of blocks) assert.ok(b.length > 0);
-      // Cut at the first line feed from `size` characters on: no earlier cut, no line split.
-      for (const b of blocks.slice(0, -1)) {
-        assert.equal(b.indexOf("\n", size - 1), b.length - 1, JSON.stringify(b));
-      }
-      const last = blocks.at(-1);
-      if (last !== undefined && !last.endsWith("\n")) assert.equal(last.indexOf("\n", size - 1), -1);
-    }),
-  );
 });
 
 Deno.test("a text counter x_total whose gauge x is declared after its samples streams through a restart", () => {

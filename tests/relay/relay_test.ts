@@ -278,7 +278,7 @@ Deno.test("relay: a scrape that comes while a pass runs is given to the pipeline
   const body = ENC.encode(renderMetricsText(20_000));
   const first = relay.relay(body, "text");
   const second = relay.relay(body, "text");
-  assert.equal(runSteps(relay.relayTextSteps(renderMetricsText(10), "text")), null);
+  assert.equal(runSteps(relay.relayTaggedSteps(ENC.encode(renderMetricsText(10)), "text")), null);
   assert.equal(await second, null);
   assert.notEqual(await first, null);
   assert.notEqual(await relay.relay(body, "text"), null);
