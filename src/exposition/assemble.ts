@@ -23,9 +23,7 @@ import type { DuplicatePolicy } from "../config/types.ts";
 import { type MetricFamily, type Sample, seriesKey } from "../model.ts";
 import { describeSeries } from "../transform/mod.ts";
 import { runSteps, STEP_VALUES } from "../pace.ts";
-import { createdCompanion, SUFFIXES, typeSuffixOf } from "./_names.ts";
-
-export { namesTaken, typeSuffixOf } from "./_names.ts";
+import { createdCompanion, SUFFIXES, typeSuffixOf } from "./names.ts";
 
 /** The families one source sent, and how its series that repeat an earlier source's are resolved. */
 export interface DocumentPart {

@@ -7,7 +7,7 @@
 
 import { ByteWriter, estimateSize } from "../exposition/escape.ts";
 import { writeFamiliesSteps } from "../exposition/respond.ts";
-import { namesTaken } from "../exposition/assemble.ts";
+import { namesTaken } from "../exposition/names.ts";
 import type { ConcreteFormat } from "../formats/detect.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import type { MetricFamily } from "../model.ts";

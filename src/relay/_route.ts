@@ -7,7 +7,7 @@
  * @module
  */
 
-import { namesTaken } from "../exposition/assemble.ts";
+import { namesTaken } from "../exposition/names.ts";
 import { writeTextInto } from "../exposition/text.ts";
 import { writeOpenMetricsInto } from "../exposition/openmetrics.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";

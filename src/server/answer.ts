@@ -13,7 +13,8 @@
 import { UpstreamError } from "../errors.ts";
 import type { DuplicatePolicy } from "../config/types.ts";
 import { ByteWriter, estimateSize } from "../exposition/escape.ts";
-import { type Conflict, DocumentBuilder, namesTaken } from "../exposition/assemble.ts";
+import { type Conflict, DocumentBuilder } from "../exposition/assemble.ts";
+import { namesTaken } from "../exposition/names.ts";
 import type { ExpositionFormat } from "../exposition/negotiate.ts";
 import {
   type Document,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { namesTaken } from "../exposition/assemble.ts";
+import { namesTaken } from "../exposition/names.ts";
 import type { MetricType } from "../model.ts";
 
 /** Base units: a disambiguating number goes before them (`latency_2_seconds`), as the conventions want. */

@@ -511,6 +511,7 @@ const HANDLED: Handled[] = [
       "deno run -A --v8-flags=--expose-gc bench/micro/experiments/stream_vs_batch.ts",
       "deno run -A bench/system/experiments/v8_flags.ts --runs 3",
       "deno run -A bench/system/experiments/gc_floor.ts --runs 3",
+      "deno run -A bench/system/experiments/first_scrapes.ts --runs 3 --before DIR",
       "deno run --allow-all bench/system/run.ts --sizes 100k --formats text --runs 1 --churn 0 --v8-flags=--max-semi-space-size=2",
       "deno task bench --sizes 100k --formats text --runs 1 --variant no-memo --profile DIR",
       "deno bench --allow-read bench/micro/jsonpath_bench.ts",

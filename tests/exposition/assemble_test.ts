@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { DuplicatePolicy } from "../../src/config/types.ts";
-import { DocumentBuilder, namesTaken, typeSuffixOf } from "../../src/exposition/assemble.ts";
+import { DocumentBuilder } from "../../src/exposition/assemble.ts";
+import { namesTaken, typeSuffixOf } from "../../src/exposition/names.ts";
 import { writeOpenMetrics } from "../../src/exposition/openmetrics.ts";
 import { writeText } from "../../src/exposition/text.ts";
 import type { MetricFamily, MetricType } from "../../src/model.ts";

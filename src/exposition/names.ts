@@ -1,6 +1,6 @@
 /**
  * The names a family takes in a document: the sample-name suffixes of each type, for the document builder's
- * clash checks (./assemble.ts) and the scrape memo's.
+ * clash checks (./assemble.ts), the scrape memo's and the relay's.
  *
  * @module
  */
