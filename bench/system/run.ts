@@ -52,7 +52,15 @@ import {
   sequential,
   timedGet,
 } from "./lib/load.ts";
-import { benchUpstreamSpawn, cpuMs, freePort, type Server, spawnServer, statusMiB } from "./lib/proc.ts";
+import {
+  benchExporterFlags,
+  benchUpstreamSpawn,
+  cpuMs,
+  freePort,
+  type Server,
+  spawnServer,
+  statusMiB,
+} from "./lib/proc.ts";
 import {
   type Format,
   type ProbeRow,
@@ -293,16 +301,6 @@ function startServer(
       port,
     });
   }
-  const common = [
-    "-u",
-    url,
-    "--web.listen-address",
-    `127.0.0.1:${port}`,
-    "--upstream.max-body-bytes",
-    String(1 << 30),
-    "--log.level",
-    "error",
-  ];
   const entry = kind === "worker-experiment"
     ? [`${ROOT}/bench/system/experiments/worker_server.ts`]
     : kind === "exporter-no-memo"
@@ -315,9 +313,7 @@ function startServer(
   // profiled run are not the bench's figures.
   if (o.profileDir !== undefined) args.push("--cpu-prof", `--cpu-prof-dir=${o.profileDir}`);
   args.push(...entry);
-  if (format === "text") args.push("--config.file", `${ROOT}/bench/system/configs/typical.yaml`, ...common);
-  else args.push("-s", "bench", ...common);
-  args.push(...o.exporterFlags);
+  args.push(...benchExporterFlags(ROOT, format, url, port), ...o.exporterFlags);
   return start({ name: kind, cmd: DENO, args, cwd: ROOT, port, readyPath: "/-/healthy" });
 }
 

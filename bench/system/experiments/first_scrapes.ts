@@ -18,7 +18,7 @@
 
 import { out } from "../lib/io.ts";
 import { median, timedGet } from "../lib/load.ts";
-import { benchUpstreamSpawn, freePort, type Server, spawnServer } from "../lib/proc.ts";
+import { benchExporterFlags, benchUpstreamSpawn, freePort, type Server, spawnServer } from "../lib/proc.ts";
 
 const ROOT = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 const IDENTITY = { "accept-encoding": "identity" };
@@ -34,9 +34,7 @@ type Format = "text" | "json";
 /** A fresh exporter of the checkout at `tree` on the bench upstream, as the bench starts it. */
 function startExporter(tree: string, format: Format, upstream: string): Promise<Server> {
   const port = freePort();
-  const target = format === "text"
-    ? ["--config.file", `${tree}/bench/system/configs/typical.yaml`, "-u", `${upstream}/metrics`]
-    : ["-s", "bench", "-u", `${upstream}/stats.json`];
+  const url = format === "text" ? `${upstream}/metrics` : `${upstream}/stats.json`;
   return spawnServer({
     name: "exporter",
     cmd: Deno.execPath(),
@@ -46,13 +44,7 @@ function startExporter(tree: string, format: Format, upstream: string): Promise<
       "--v8-flags=--max-semi-space-size=2",
       `${tree}/main.ts`,
       "start",
-      ...target,
-      "--web.listen-address",
-      `127.0.0.1:${port}`,
-      "--upstream.max-body-bytes",
-      String(1 << 30),
-      "--log.level",
-      "error",
+      ...benchExporterFlags(tree, format, url, port),
     ],
     cwd: tree,
     port,

@@ -44,6 +44,32 @@ export interface SpawnOptions {
 
 const TAIL_BYTES = 8192;
 
+/**
+ * The exporter's flags in the bench, for the checkout at `root`: the typical rules for text, the seed's flags
+ * for JSON, the upstream at `url`, listening on 127.0.0.1:`port`, no body cap worth the name, errors only.
+ */
+export function benchExporterFlags(
+  root: string,
+  format: "text" | "json",
+  url: string,
+  port: number,
+): string[] {
+  const target = format === "text"
+    ? ["--config.file", `${root}/bench/system/configs/typical.yaml`]
+    : ["-s", "bench"];
+  return [
+    ...target,
+    "-u",
+    url,
+    "--web.listen-address",
+    `127.0.0.1:${port}`,
+    "--upstream.max-body-bytes",
+    String(1 << 30),
+    "--log.level",
+    "error",
+  ];
+}
+
 /** Returns a port that was free a moment ago (the OS picks it; the caller binds it right after). */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
