@@ -8,7 +8,7 @@
  */
 
 import type { DuplicatePolicy, TargetConfig } from "../config/types.ts";
-import type { MetricFamily, Sample, SeriesSink } from "../model.ts";
+import type { MetricFamily, MetricType, Sample, SeriesSink } from "../model.ts";
 import { ruleName } from "../patterns/mod.ts";
 import { compileRelabelConfigs, type RelabelFilter, type RelabelStep } from "../relabel/mod.ts";
 import { compileRules, decide, type Decision, type Step } from "./_rules.ts";
@@ -91,20 +91,29 @@ export function compileTransform(target: TargetConfig): Transform {
   const relabel = target.metricRelabelConfigs.length > 0
     ? compileRelabelConfigs(target.metricRelabelConfigs)
     : null;
-  const cache = new Map<string, Decision | null>();
+  // One map per type, keyed by the name itself: a name already hashed by an earlier map keeps its hash, where a
+  // concatenated key would be a fresh string to allocate and hash for every family of every scrape.
+  const caches = new Map<MetricType, Map<string, Decision | null>>();
+  let cached = 0;
   const ctx: Context = {
     staticLabels: Object.entries(target.labels).flat(),
     namespace: target.namespace === "" ? "" : target.namespace + "_",
     relabel,
     policy: target.onDuplicate,
     decide(fam) {
-      const key = fam.type + "\u0000" + fam.name;
-      let d = cache.get(key);
+      let cache = caches.get(fam.type);
+      if (cache === undefined) caches.set(fam.type, cache = new Map());
+      let d = cache.get(fam.name);
       if (d === undefined) {
         // The text parser gives each family a name of its own (no view of a block), so the cache keeps none.
         d = decide(steps, ruleName(fam.name, fam.type), fam.type);
-        if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(key, d);
+        if (cached >= CACHE_LIMIT) {
+          caches.clear();
+          caches.set(fam.type, cache = new Map());
+          cached = 0;
+        }
+        cache.set(fam.name, d);
+        cached++;
       }
       return d;
     },
