@@ -460,3 +460,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "bench/system/experiments/first_scrapes.ts probes /-/healthy through a fresh exporter's first scrapes",
+  // Subprocesses and sockets outlive single awaits here; each is stopped by the experiment itself.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const res = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL("../../bench/system/experiments/first_scrapes.ts", import.meta.url).pathname,
+        "--series",
+        "100",
+        "--runs",
+        "1",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    assert.equal(res.code, 0, dec.decode(res.stderr));
+    const rows = dec.decode(res.stdout).split("\n").filter((l) => /^\| this tree \|/.test(l));
+    // Text and JSON, three scrapes each, every cell a number.
+    assert.equal(rows.length, 6, dec.decode(res.stdout));
+    for (const r of rows) assert.match(r, /^\| this tree \| (text|json) \| [123] \| [\d.]+ \| [\d.]+ \|$/, r);
+  },
+});
