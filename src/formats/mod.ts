@@ -144,15 +144,8 @@ export function bodyText(body: UpstreamBody): string {
 export interface SampleRun extends SeriesSink {
   /** Samples taken so far: the series read from the upstream. */
   readonly read: number;
-  /** The output, once every sample was taken. */
-  finish(): MetricFamily[];
-  /** {@linkcode SampleRun.finish} as steps, when the run can pause (src/pace.ts). */
-  finishSteps?(): Generator<void, MetricFamily[]>;
-}
-
-/** A run's output, in steps when it has them. */
-function* finishRun(run: SampleRun): Generator<void, MetricFamily[]> {
-  return run.finishSteps === undefined ? run.finish() : yield* run.finishSteps();
+  /** The output, once every sample was taken, as steps for a paced caller (src/pace.ts). */
+  finishSteps(): Generator<void, MetricFamily[]>;
 }
 
 /** What {@linkcode decodeStream} returns: the run's output, and what the body was. */
@@ -227,21 +220,10 @@ function* decodeSteps(
 /**
  * One streaming pass over a text exposition's blocks of whole lines into a run, with the series cache when
  * given (committed on success, aborted on failure). `wholeText` gives the whole text for the rare pass that
- * must decode it as a document instead (see `StreamRestart`).
+ * must decode it as a document instead (see `StreamRestart`). One `yield` after each block.
  *
  * @throws {ParseError} For a text that is not a valid document of the format.
  */
-export function streamText(
-  format: TextFormat,
-  blocks: Iterable<string>,
-  wholeText: () => string,
-  begin: (asSent: boolean) => SampleRun,
-  cache?: SeriesCache,
-): MetricFamily[] {
-  return runSteps(textSteps(format, blocks, wholeText, begin, cache));
-}
-
-/** {@linkcode streamText}'s work, as steps: one `yield` after each block. */
 function* textSteps(
   format: TextFormat,
   blocks: Iterable<string>,
@@ -261,13 +243,13 @@ function* textSteps(
       yield;
     }
     parser.finish();
-    families = yield* finishRun(run);
+    families = yield* run.finishSteps();
   } catch (e) {
     cache?.abort();
     if (e instanceof ParseError) throw e;
     // A family renamed after its samples went out (StreamRestart, rare), or a rule error such as a duplicate
     // that the rename may have caused: the whole text again, as a document, which decides.
-    return feed(parsePrometheusText(wholeText(), format), begin(true));
+    return yield* feedSteps(parsePrometheusText(wholeText(), format), begin(true));
   }
   cache?.commit();
   return families;
@@ -307,12 +289,7 @@ export function* decodeBytesSteps(
   return { families: yield* textSteps(format, textBlocks(bytes), text, begin), skipped: 0 };
 }
 
-/** Feeds decoded families to a run. */
-function feed(families: readonly MetricFamily[], run: SampleRun): MetricFamily[] {
-  return runSteps(feedSteps(families, run));
-}
-
-/** {@linkcode feed} as steps: one `yield` after about {@linkcode STEP_VALUES} samples. */
+/** Feeds decoded families to a run, as steps: one `yield` after about {@linkcode STEP_VALUES} samples. */
 function* feedSteps(families: readonly MetricFamily[], run: SampleRun): Generator<void, MetricFamily[]> {
   let fed = 0;
   for (const family of families) {
@@ -323,7 +300,7 @@ function* feedSteps(families: readonly MetricFamily[], run: SampleRun): Generato
       yield;
     }
   }
-  return yield* finishRun(run);
+  return yield* run.finishSteps();
 }
 
 /** The format a body will be decoded as: the configured one, or what its content type and opening say. */

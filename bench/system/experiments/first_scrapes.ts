@@ -17,7 +17,7 @@
  */
 
 import { out } from "../lib/io.ts";
-import { median, timedGet } from "../lib/load.ts";
+import { medianRange, timedGet } from "../lib/load.ts";
 import { benchExporterFlags, benchUpstreamSpawn, freePort, type Server, spawnServer } from "../lib/proc.ts";
 
 const ROOT = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -53,8 +53,14 @@ function startExporter(tree: string, format: Format, upstream: string): Promise<
   });
 }
 
+/** A scrape's time and the longest `/-/healthy` answer during it. */
+interface Probed {
+  scrapeMs: number;
+  maxMs: number;
+}
+
 /** One scrape, with `/-/healthy` asked every 3 ms while it runs: its time and the longest probe. */
-async function scrapeProbed(origin: string): Promise<{ scrapeMs: number; maxMs: number }> {
+async function scrapeProbed(origin: string): Promise<Probed> {
   let running = true;
   const scrape = timedGet(`${origin}/metrics`, IDENTITY, 60_000).finally(() => running = false);
   let maxMs = 0;
@@ -63,13 +69,6 @@ async function scrapeProbed(origin: string): Promise<{ scrapeMs: number; maxMs: 
     await new Promise((r) => setTimeout(r, 3));
   }
   return { scrapeMs: (await scrape)[0], maxMs };
-}
-
-function range(xs: number[]): string {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const m = median(sorted);
-  const fmt = (x: number) => x >= 100 ? x.toFixed(0) : x.toFixed(1);
-  return sorted.length > 1 ? `${fmt(m)} (${fmt(sorted[0])}-${fmt(sorted.at(-1)!)})` : fmt(m);
 }
 
 async function main(): Promise<void> {
@@ -82,10 +81,7 @@ async function main(): Promise<void> {
   ];
   const upstream = await spawnServer(benchUpstreamSpawn(series));
   // results[tree][format][scrape] = runs
-  const results = trees.map(() => ({
-    text: [] as { scrapeMs: number; maxMs: number }[][],
-    json: [] as { scrapeMs: number; maxMs: number }[][],
-  }));
+  const results = trees.map(() => ({ text: [] as Probed[][], json: [] as Probed[][] }));
   try {
     for (let r = 0; r < runs; r++) {
       for (const format of ["text", "json"] as const) {
@@ -114,8 +110,8 @@ async function main(): Promise<void> {
       for (let k = 0; k < SCRAPES; k++) {
         const rows = results[t][format][k];
         out(
-          `| ${name} | ${format} | ${k + 1} | ${range(rows.map((x) => x.scrapeMs))} | ` +
-            `${range(rows.map((x) => x.maxMs))} |\n`,
+          `| ${name} | ${format} | ${k + 1} | ${medianRange(rows.map((x) => x.scrapeMs))} | ` +
+            `${medianRange(rows.map((x) => x.maxMs))} |\n`,
         );
       }
     }

@@ -18,7 +18,7 @@
 
 import { run } from "../../../main.ts";
 import { err, out } from "../lib/io.ts";
-import { haveWrk, runWrk } from "../lib/load.ts";
+import { haveWrk, medianRange, runWrk } from "../lib/load.ts";
 import { benchUpstreamSpawn, type Server, spawnServer, statusMiB } from "../lib/proc.ts";
 
 const ROOT = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -74,14 +74,6 @@ async function measure(server: Server, seconds: number): Promise<Measured> {
   const text = await (await fetch(url, { headers: IDENTITY })).text();
   const heap = Number(/^process_heap_bytes (\S+)$/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
   return { idle, peak, rps: wrk.rps, heap };
-}
-
-function summary(xs: number[]): string {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted[Math.floor(sorted.length / 2)];
-  return sorted.length > 1
-    ? `${mid.toFixed(0)} (${sorted[0].toFixed(0)}-${sorted.at(-1)!.toFixed(0)})`
-    : mid.toFixed(0);
 }
 
 async function main(): Promise<void> {
@@ -145,8 +137,8 @@ async function main(): Promise<void> {
       const rows = rowsOf[i];
       const heaps = rows.map((m) => m.heap).filter(Number.isFinite);
       out(
-        `| ${name} | ${summary(rows.map((m) => m.idle))} | ${summary(rows.map((m) => m.peak))} | ` +
-          `${summary(rows.map((m) => m.rps))} | ${heaps.length > 0 ? summary(heaps) : "-"} |\n`,
+        `| ${name} | ${medianRange(rows.map((m) => m.idle))} | ${medianRange(rows.map((m) => m.peak))} | ` +
+          `${medianRange(rows.map((m) => m.rps))} | ${heaps.length > 0 ? medianRange(heaps) : "-"} |\n`,
       );
     }
   } finally {

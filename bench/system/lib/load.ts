@@ -38,6 +38,16 @@ export function median(xs: readonly number[]): number {
   return percentile(xs, 50);
 }
 
+/**
+ * The median of a few runs with their range, for experiments' tables: `12.3 (11.0-14.1)`, whole numbers from
+ * 100 on; the median alone for one run.
+ */
+export function medianRange(xs: readonly number[]): string {
+  const fmt = (x: number) => x >= 100 ? x.toFixed(0) : x.toFixed(1);
+  if (xs.length < 2) return fmt(median(xs));
+  return `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
+}
+
 /** Nearest-rank percentile of a list (`NaN` when empty). */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return NaN;
